@@ -1,0 +1,42 @@
+# The two commands: `make run` (the product on SQLite, no Redis) and `make test` (the suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install lint format bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+## make run: migrate, seed the demo agency, serve http://127.0.0.1:8000 (ASGI) with the Celery worker and beat
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py register_schedules
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+## make test: lint, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from incidents.api.urls import org_urlpatterns as incident_org_urls
+from tenants.api.urls import org_urlpatterns as tenant_org_urls
+from tenants.api.urls import urlpatterns as tenant_urls
+
+org_urlpatterns = [*tenant_org_urls, *incident_org_urls]
+
+api_v1 = [
+    *tenant_urls,
+    path("orgs/<slug:org_slug>/", include(org_urlpatterns)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

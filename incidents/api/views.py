@@ -1,0 +1,149 @@
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents import selectors, services
+from incidents.api import serializers as s
+from incidents.api.filters import IncidentFilter
+from incidents.models import Incident
+from tenants.access import OrgScopedAPIView, OrgScopedViewSet
+from tenants.models import Role
+
+
+class EventPagination(CursorPagination):
+    ordering = "id"
+    page_size = 200
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Incidents of the organisation, newest first. Responders and up work them."""
+
+    scoped_model = Incident
+    serializer_class = s.IncidentSerializer
+    filterset_class = IncidentFilter
+    write_role = Role.RESPONDER
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Incident]:
+        return selectors.incident_list(membership=self.membership)
+
+    def _detail(self, incident: Incident) -> Response:
+        fresh = self.get_queryset().get(pk=incident.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
+    def create(self, request: Request, org_slug: str) -> Response:
+        serializer = s.IncidentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        incident = services.incident_create(actor=request.user, **serializer.validated_data)
+        response = self._detail(incident)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        serializer = s.IncidentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.incident_update(incident=incident, actor=request.user, **serializer.validated_data)
+        return self._detail(incident)
+
+    @extend_schema(request=None, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        services.incident_acknowledge(
+            incident=incident, actor=request.user, membership=self.membership
+        )
+        return self._detail(incident)
+
+    @extend_schema(request=s.TransitionSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        serializer = s.TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.incident_transition(
+            incident=incident,
+            status=serializer.validated_data["status"],
+            actor=request.user,
+            membership=self.membership,
+        )
+        return self._detail(incident)
+
+    @extend_schema(request=s.AssignSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        serializer = s.AssignSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.incident_assign(incident=incident, actor=request.user, **serializer.validated_data)
+        return self._detail(incident)
+
+    @extend_schema(request=s.NoteSerializer, responses={201: s.EventSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        serializer = s.NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.incident_add_note(
+            incident=incident, actor=request.user, text=serializer.validated_data["text"]
+        )
+        return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", int, description="Only events after this event id")],
+        responses=s.EventSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=EventPagination)
+    def events(self, request: Request, org_slug: str, pk: str) -> Response:
+        incident = self.get_object()
+        since = request.query_params.get("since")
+        if since is not None and not since.isdigit():
+            return Response(
+                {
+                    "detail": "since: must be an event id (a positive integer).",
+                    "code": "invalid",
+                    "errors": {"since": ["Must be a positive integer."]},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        events = selectors.event_list(incident=incident, since=int(since) if since else None)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+
+
+class ResponseTimesView(OrgScopedAPIView):
+    """TTA, TTFR and TTR: count, median, 90th percentile and share within SLA (drills excluded)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="ISO date-time, detected at or after"),
+            OpenApiParameter("to", str, description="ISO date-time, detected before"),
+            OpenApiParameter("brand", int),
+            OpenApiParameter("severity", str, enum=["sev1", "sev2", "sev3", "sev4"]),
+        ],
+        responses=s.ResponseTimesSerializer,
+    )
+    def get(self, request: Request, org_slug: str) -> Response:
+        query = s.ResponseTimesQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = selectors.response_time_metrics(
+            membership=request.membership,
+            **{
+                "date_from": query.validated_data.get("date_from"),
+                "date_to": query.validated_data.get("date_to"),
+                "brand_id": query.validated_data.get("brand"),
+                "severity": query.validated_data.get("severity"),
+            },
+        )
+        return Response(data)

@@ -1,0 +1,304 @@
+"""Every change to an incident: one function per use case, each writing its timeline event in
+the same transaction and pushing it to the assigned teams after commit."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from crisisdesk.api import Conflict, DomainError, NotFound
+from incidents.models import Incident, IncidentEvent, Source, Status
+from incidents.realtime import broadcast_after_commit
+from tenants.models import Brand, Membership, Team
+
+
+class TransitionRefused(Conflict):
+    """A status change the lifecycle does not allow; carries the allowed next statuses."""
+
+    def __init__(self, incident: Incident, target: str) -> None:
+        allowed = incident.allowed_next()
+        super().__init__(
+            f"Cannot move an incident from {incident.status} to {target}.",
+            field="status",
+            current=incident.status,
+            allowed=allowed,
+        )
+
+
+def _team_ids(incident: Incident) -> list[int]:
+    return list(incident.teams.values_list("id", flat=True))
+
+
+def event_record(
+    *,
+    incident: Incident,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    payload: dict[str, Any] | None = None,
+    extra_team_ids: Iterable[int] = (),
+) -> IncidentEvent:
+    """Append one event to the incident's timeline and push it after commit.
+
+    Must run inside the transaction that made the change it records. `extra_team_ids`
+    reach teams that are no longer assigned (they see their own un-assignment).
+    """
+    event = IncidentEvent.objects.create(
+        organisation_id=incident.organisation_id,
+        incident=incident,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        payload=payload or {},
+    )
+    broadcast_after_commit(
+        event,
+        brand_id=incident.brand_id,
+        team_ids=[*_team_ids(incident), *extra_team_ids],
+        actor_name=event.actor.get_username() if event.actor_id else None,
+    )
+    return event
+
+
+def _own(items: Iterable[Any], organisation_id: int, what: str) -> list[Any]:
+    items = list(items)
+    if any(item.organisation_id != organisation_id for item in items):
+        raise NotFound(f"{what} not found.", field=what.lower() + "s")
+    return items
+
+
+def incident_create(
+    *,
+    brand: Brand,
+    title: str,
+    severity: str,
+    actor: AbstractBaseUser | None,
+    summary: str = "",
+    teams: Iterable[Team] | None = None,
+    source: str = Source.MANUAL,
+    is_drill: bool = False,
+    crisis_type: str = "",
+    detected_at: datetime | None = None,
+) -> Incident:
+    """Log an incident. It always starts `detected` (TTA counts from detected_at).
+
+    Without teams, the brand's default teams are assigned.
+    """
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            organisation_id=brand.organisation_id,
+            brand=brand,
+            title=title,
+            summary=summary,
+            severity=severity,
+            status=Status.DETECTED,
+            source=Source.DRILL if is_drill else source,
+            is_drill=is_drill,
+            crisis_type=crisis_type,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            detected_at=detected_at or timezone.now(),
+        )
+        team_list = (
+            _own(teams, brand.organisation_id, "Team")
+            if teams is not None
+            else list(brand.default_teams.all())
+        )
+        incident.teams.set(team_list)
+        event_record(
+            incident=incident,
+            kind="created",
+            actor=actor,
+            payload={
+                "title": title,
+                "severity": severity,
+                "status": Status.DETECTED,
+                "source": incident.source,
+                "brand": brand.id,
+                "teams": sorted(t.id for t in team_list),
+                "is_drill": is_drill,
+            },
+        )
+    return incident
+
+
+def _locked(incident: Incident) -> Incident:
+    locked = Incident.objects.select_for_update().select_related("organisation").get(pk=incident.pk)
+    return locked
+
+
+def incident_acknowledge(
+    *, incident: Incident, actor: AbstractBaseUser, membership: Membership | None = None
+) -> Incident:
+    """Acknowledge a `detected` incident once; a second caller gets 409 with the allowed statuses.
+
+    The acknowledger becomes commander when the incident has none.
+    """
+    with transaction.atomic():
+        locked = _locked(incident)
+        if locked.status != Status.DETECTED:
+            raise TransitionRefused(locked, Status.ACKNOWLEDGED)
+        now = timezone.now()
+        locked.status = Status.ACKNOWLEDGED
+        locked.acknowledged_at = now
+        fields = ["status", "acknowledged_at", "updated_at"]
+        if locked.commander_id is None and membership is not None:
+            locked.commander = membership
+            fields.append("commander")
+        locked.save(update_fields=fields)
+        event_record(
+            incident=locked,
+            kind="acknowledged",
+            actor=actor,
+            payload={
+                "from": Status.DETECTED,
+                "to": Status.ACKNOWLEDGED,
+                "tta_seconds": int((now - locked.detected_at).total_seconds()),
+                "commander": locked.commander_id,
+            },
+        )
+    return locked
+
+
+_STAMPS = {Status.RESOLVED: "resolved_at", Status.CLOSED: "closed_at"}
+
+
+def incident_transition(
+    *,
+    incident: Incident,
+    status: str,
+    actor: AbstractBaseUser,
+    membership: Membership | None = None,
+    allow_close: bool = False,
+) -> Incident:
+    """Move the incident along its lifecycle.
+
+    Refuses (409, with the allowed next statuses) any move TRANSITIONS does not allow, and
+    `closed` unless it comes from an approved post-mortem (allow_close).
+    """
+    if status == Status.ACKNOWLEDGED:
+        return incident_acknowledge(incident=incident, actor=actor, membership=membership)
+    with transaction.atomic():
+        locked = _locked(incident)
+        allowed = locked.allowed_next()
+        if status not in allowed or (status == Status.CLOSED and not allow_close):
+            raise TransitionRefused(locked, status)
+        previous = locked.status
+        locked.status = status
+        fields = ["status", "updated_at"]
+        stamp = _STAMPS.get(Status(status))
+        if stamp and getattr(locked, stamp) is None:  # timestamps are set once
+            setattr(locked, stamp, timezone.now())
+            fields.append(stamp)
+        locked.save(update_fields=fields)
+        event_record(
+            incident=locked,
+            kind="status_changed",
+            actor=actor,
+            payload={"from": previous, "to": status},
+        )
+    return locked
+
+
+def incident_update(
+    *,
+    incident: Incident,
+    actor: AbstractBaseUser,
+    title: str | None = None,
+    summary: str | None = None,
+    severity: str | None = None,
+) -> Incident:
+    """Edit title, summary or severity. A severity change is its own event."""
+    with transaction.atomic():
+        locked = _locked(incident)
+        if locked.status == Status.CLOSED:
+            raise Conflict("A closed incident cannot be edited.")
+        changed: list[str] = []
+        if title is not None and title != locked.title:
+            locked.title = title
+            changed.append("title")
+        if summary is not None and summary != locked.summary:
+            locked.summary = summary
+            changed.append("summary")
+        previous_severity = locked.severity
+        severity_changed = severity is not None and severity != locked.severity
+        if severity_changed:
+            locked.severity = severity
+        if not changed and not severity_changed:
+            return locked
+        locked.save(
+            update_fields=[*changed, *(["severity"] if severity_changed else []), "updated_at"]
+        )
+        if changed:
+            event_record(
+                incident=locked,
+                kind="updated",
+                actor=actor,
+                payload={"fields": changed, "title": locked.title},
+            )
+        if severity_changed:
+            event_record(
+                incident=locked,
+                kind="severity_changed",
+                actor=actor,
+                payload={"from": previous_severity, "to": severity},
+            )
+    return locked
+
+
+def incident_assign(
+    *,
+    incident: Incident,
+    actor: AbstractBaseUser,
+    teams: Iterable[Team] | None = None,
+    commander: Membership | None = None,
+) -> Incident:
+    """Re-assign teams and/or the commander. Teams removed still receive this one event."""
+    with transaction.atomic():
+        locked = _locked(incident)
+        previous_team_ids = _team_ids(locked)
+        payload: dict[str, Any] = {}
+        if teams is not None:
+            team_list = _own(teams, locked.organisation_id, "Team")
+            locked.teams.set(team_list)
+            payload["teams"] = sorted(t.id for t in team_list)
+            payload["previous_teams"] = sorted(previous_team_ids)
+        if commander is not None:
+            _own([commander], locked.organisation_id, "Commander")
+            payload["previous_commander"] = locked.commander_id
+            locked.commander = commander
+            locked.save(update_fields=["commander", "updated_at"])
+            payload["commander"] = commander.id
+            payload["commander_name"] = commander.user.get_username()
+        if not payload:
+            raise DomainError("Give teams, a commander, or both.", field="teams")
+        event_record(
+            incident=locked,
+            kind="assigned",
+            actor=actor,
+            payload=payload,
+            extra_team_ids=previous_team_ids,
+        )
+    return locked
+
+
+def incident_add_note(*, incident: Incident, actor: AbstractBaseUser, text: str) -> IncidentEvent:
+    """An internal note on the timeline (never part of a client export)."""
+    text = text.strip()
+    if not text:
+        raise DomainError("A note cannot be empty.", field="text")
+    with transaction.atomic():
+        return event_record(incident=incident, kind="note", actor=actor, payload={"text": text})
+
+
+def incident_record_first_response(*, incident: Incident, at: datetime) -> bool:
+    """Set first_response_at if not yet set (exactly once); returns whether it was set.
+
+    Called by the responses workflow inside its own transaction.
+    """
+    updated = Incident.objects.filter(pk=incident.pk, first_response_at__isnull=True).update(
+        first_response_at=at, updated_at=timezone.now()
+    )
+    if updated:
+        incident.first_response_at = at
+    return bool(updated)

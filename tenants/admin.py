@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from tenants.models import (
+    AuditEntry,
+    Brand,
+    Invitation,
+    Membership,
+    Organisation,
+    Team,
+    WebSocketTicket,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at", "deleted_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "organisation", "require_client_approval"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["ingest_id"]
+    exclude = ["ingest_secret"]
+    filter_horizontal = ["default_teams"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "is_client_approver"]
+    list_filter = ["organisation", "role"]
+    search_fields = ["user__username", "user__email"]
+    filter_horizontal = ["brands"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation"]
+    list_filter = ["organisation"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "expires_at", "accepted_at"]
+    list_filter = ["organisation", "role"]
+    readonly_fields = ["token_hash"]
+
+
+@admin.register(WebSocketTicket)
+class WebSocketTicketAdmin(admin.ModelAdmin):
+    list_display = ["user", "expires_at", "used_at"]
+    readonly_fields = ["token_hash"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "organisation", "actor", "action", "target"]
+    list_filter = ["organisation", "action"]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,232 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tenants.api.fields import OrgPrimaryKeyRelatedField
+from tenants.models import SLA_KINDS, Brand, Membership, Organisation, Role, Severity, Team
+
+User = get_user_model()
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate_username(self, value: str) -> str:
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = User(username=attrs["username"], email=attrs["email"])
+        try:
+            validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email"]
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "slug"]
+
+
+class MyMembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationBriefSerializer()
+    brands = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "role", "brands", "is_client_approver"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_brands(self, obj: Membership) -> list[int]:
+        return [brand.id for brand in obj.brands.all()]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = MyMembershipSerializer(many=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "memberships"]
+
+
+class SlaTargetsField(serializers.JSONField):
+    """{"sev1": {"acknowledge": 15, "first_response": 60, "resolve": 1440}, …} in minutes."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        data = super().to_internal_value(data)
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected an object keyed by severity.")
+        for severity, targets in data.items():
+            if severity not in Severity.values:
+                raise serializers.ValidationError(f"Unknown severity {severity!r}.")
+            if not isinstance(targets, dict):
+                raise serializers.ValidationError(f"{severity}: expected an object.")
+            for kind, minutes in targets.items():
+                if kind not in SLA_KINDS:
+                    raise serializers.ValidationError(f"{severity}: unknown target {kind!r}.")
+                if (
+                    not isinstance(minutes, int)
+                    or isinstance(minutes, bool)
+                    or not 1 <= minutes <= 525600
+                ):
+                    raise serializers.ValidationError(
+                        f"{severity}.{kind}: minutes must be an integer from 1 to 525600."
+                    )
+        return data
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=60, required=False)
+    sla_targets = SlaTargetsField(required=False)
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "sla_targets",
+            "postmortem_reminder_days",
+            "approval_escalation_minutes",
+            "webhook_url",
+            "created_at",
+            "role",
+        ]
+        read_only_fields = ["id", "created_at", "role"]
+
+    def get_role(self, obj: Organisation) -> str | None:
+        membership = getattr(self.context.get("request"), "membership", None)
+        if membership is not None and membership.organisation_id == obj.id:
+            return membership.role
+        roles = self.context.get("roles", {})
+        return roles.get(obj.id)
+
+
+class OrganisationUpdateSerializer(OrganisationSerializer):
+    slug = serializers.SlugField(read_only=True)
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=60, required=False)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=["ru", "en"]), required=False, max_length=2
+    )
+    default_teams = OrgPrimaryKeyRelatedField(Team, many=True, required=False)
+
+    class Meta:
+        model = Brand
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "languages",
+            "default_teams",
+            "require_client_approval",
+            "ingest_id",
+            "created_at",
+        ]
+        read_only_fields = ["id", "ingest_id", "created_at"]
+
+    def to_representation(self, instance: Brand) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        membership = getattr(self.context.get("request"), "membership", None)
+        if membership is None or not membership.has_role(Role.MANAGER):
+            data.pop("ingest_id", None)
+        return data
+
+
+class BrandWithSecretSerializer(BrandSerializer):
+    ingest_secret = serializers.CharField(read_only=True)
+
+    class Meta(BrandSerializer.Meta):
+        fields = [*BrandSerializer.Meta.fields, "ingest_secret"]
+
+
+class BrandSecretSerializer(serializers.Serializer):
+    ingest_id = serializers.UUIDField()
+    ingest_secret = serializers.CharField()
+
+
+class TeamMemberBriefSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "role"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = OrgPrimaryKeyRelatedField(Membership, many=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class TeamMemberSerializer(serializers.Serializer):
+    membership = OrgPrimaryKeyRelatedField(Membership)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    brands = OrgPrimaryKeyRelatedField(Brand, many=True, required=False)
+    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "brands", "is_client_approver", "teams", "created_at"]
+        read_only_fields = ["id", "user", "teams", "created_at"]
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.RESPONDER)
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    token = serializers.CharField()
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    actor = serializers.CharField(source="actor.username", default=None)
+    action = serializers.CharField()
+    target = serializers.CharField()
+    payload = serializers.JSONField()
+    created_at = serializers.DateTimeField()

@@ -1,0 +1,31 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from tenants.api import views
+
+router = SimpleRouter()
+router.register("brands", views.BrandViewSet, basename="brand")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("members", views.MemberViewSet, basename="member")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
+router.register("audit", views.AuditViewSet, basename="audit")
+
+# Mounted under /api/v1/orgs/<org_slug>/
+org_urlpatterns = [
+    path("", views.OrganisationDetailView.as_view(), name="org-detail"),
+    *router.urls,
+]
+
+# Mounted under /api/v1/
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
+    path(
+        "invitations/<str:token>/accept/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path("orgs/", views.OrganisationListView.as_view(), name="org-list"),
+]

@@ -1,0 +1,299 @@
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from tenants import selectors, services
+from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
+from tenants.api import serializers as s
+from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = s.RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: s.TokenResponseSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        user.memberships_cache = selectors.user_memberships(user=user)
+        data = s.UserSerializer(user).data
+        data["memberships"] = s.MyMembershipSerializer(user.memberships_cache, many=True).data
+        return Response(data)
+
+
+class WsTicketView(APIView):
+    @extend_schema(request=None, responses={201: s.TicketSerializer})
+    def post(self, request: Request) -> Response:
+        ticket = services.ws_ticket_issue(user=request.user)
+        return Response(
+            {"ticket": ticket, "expires_in": int(settings.WS_TICKET_TTL.total_seconds())},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class InvitationAcceptView(APIView):
+    @extend_schema(request=None, responses={200: s.MyMembershipSerializer})
+    def post(self, request: Request, token: str) -> Response:
+        membership = services.invitation_accept(token=token, user=request.user)
+        return Response(s.MyMembershipSerializer(membership).data)
+
+
+class OrganisationListView(generics.ListCreateAPIView):
+    """The organisations you belong to; creating one makes you its owner."""
+
+    serializer_class = s.OrganisationSerializer
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return selectors.organisation_list_for_user(user=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.request.user.is_authenticated:
+            context["roles"] = dict(
+                Membership.objects.filter(user=self.request.user).values_list(
+                    "organisation_id", "role"
+                )
+            )
+        return context
+
+    def perform_create(self, serializer: s.OrganisationSerializer) -> None:
+        data = dict(serializer.validated_data)
+        organisation = services.organisation_create(
+            user=self.request.user, name=data.pop("name"), slug=data.pop("slug", None)
+        )
+        if data:
+            services.organisation_update(organisation=organisation, actor=self.request.user, **data)
+        serializer.instance = organisation
+        serializer.context["roles"] = {organisation.id: Role.OWNER}
+
+
+class OrganisationDetailView(OrgScopedAPIView):
+    action_roles = {"PATCH": Role.OWNER, "PUT": Role.OWNER}
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(responses=s.OrganisationSerializer)
+    def get(self, request: Request, org_slug: str) -> Response:
+        return Response(
+            s.OrganisationSerializer(request.organisation, context={"request": request}).data
+        )
+
+    @extend_schema(request=s.OrganisationUpdateSerializer, responses=s.OrganisationSerializer)
+    def patch(self, request: Request, org_slug: str) -> Response:
+        serializer = s.OrganisationUpdateSerializer(
+            request.organisation, data=request.data, partial=True, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        organisation = services.organisation_update(
+            organisation=request.organisation, actor=request.user, **serializer.validated_data
+        )
+        return Response(s.OrganisationSerializer(organisation, context={"request": request}).data)
+
+
+class BrandViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """Client brands. Managers see the ingest id; the secret is shown on creation and rotation only."""
+
+    scoped_model = Brand
+    serializer_class = s.BrandSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Brand]:
+        return selectors.brand_list(membership=self.membership)
+
+    @extend_schema(responses={201: s.BrandWithSecretSerializer})
+    def create(self, request: Request, org_slug: str) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        brand, secret = services.brand_create(
+            organisation=self.organisation, **serializer.validated_data
+        )
+        brand.ingest_secret = secret
+        return Response(
+            s.BrandWithSecretSerializer(brand, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+        brand = self.get_object()
+        serializer = self.get_serializer(brand, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        brand = services.brand_update(
+            brand=brand, default_teams=data.pop("default_teams", None), **data
+        )
+        return Response(self.get_serializer(brand).data)
+
+    def perform_destroy(self, instance: Brand) -> None:
+        services.brand_delete(brand=instance, actor=self.request.user)
+
+    @extend_schema(request=None, responses=s.BrandSecretSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request: Request, org_slug: str, pk: str) -> Response:
+        brand = self.get_object()
+        secret = services.brand_rotate_secret(brand=brand, actor=request.user)
+        return Response({"ingest_id": brand.ingest_id, "ingest_secret": secret})
+
+
+class TeamViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    scoped_model = Team
+    serializer_class = s.TeamSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Team]:
+        return selectors.team_list(membership=self.membership)
+
+    def create(self, request: Request, org_slug: str) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = services.team_create(organisation=self.organisation, **serializer.validated_data)
+        return Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+        team = self.get_object()
+        serializer = self.get_serializer(team, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        team = services.team_update(team=team, **serializer.validated_data)
+        return Response(self.get_serializer(team).data)
+
+    def perform_destroy(self, instance: Team) -> None:
+        services.team_delete(team=instance)
+
+    @extend_schema(request=s.TeamMemberSerializer, responses=s.TeamSerializer)
+    @action(detail=True, methods=["post"], url_path="members")
+    def add_member(self, request: Request, org_slug: str, pk: str) -> Response:
+        team = self.get_object()
+        serializer = s.TeamMemberSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.team_member_add(team=team, membership=serializer.validated_data["membership"])
+        return Response(self.get_serializer(scoped_get(self.get_queryset(), team.pk)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"members/(?P<membership_id>[0-9]+)",
+        url_name="remove-member",
+    )
+    def remove_member(
+        self, request: Request, org_slug: str, pk: str, membership_id: str
+    ) -> Response:
+        team = self.get_object()
+        membership = scoped_get(selectors.member_list(membership=self.membership), membership_id)
+        services.team_member_remove(team=team, membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """Members and their roles. Only owners change roles or remove people."""
+
+    scoped_model = Membership
+    serializer_class = s.MemberSerializer
+    write_role = Role.OWNER
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Membership]:
+        return selectors.member_list(membership=self.membership)
+
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+        membership = self.get_object()
+        serializer = self.get_serializer(membership, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.membership_update(
+            membership=membership, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(scoped_get(self.get_queryset(), membership.pk)).data)
+
+    def perform_destroy(self, instance: Membership) -> None:
+        services.membership_remove(membership=instance, actor=self.request.user)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet):
+    scoped_model = Invitation
+    serializer_class = s.InvitationSerializer
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+
+    def scoped_queryset(self) -> QuerySet[Invitation]:
+        return selectors.invitation_list(membership=self.membership)
+
+    @extend_schema(
+        request=s.InvitationCreateSerializer, responses={201: s.InvitationCreatedSerializer}
+    )
+    def create(self, request: Request, org_slug: str) -> Response:
+        serializer = s.InvitationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, token = services.invitation_create(
+            organisation=self.organisation, actor=request.user, **serializer.validated_data
+        )
+        data = s.InvitationSerializer(invitation).data
+        data["token"] = token
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AuditViewSet(mixins.ListModelMixin, OrgScopedViewSet):
+    """Membership, role, approval and export history (owners only)."""
+
+    scoped_model = AuditEntry
+    serializer_class = s.AuditEntrySerializer
+    read_role = Role.OWNER
+
+    def scoped_queryset(self) -> QuerySet[AuditEntry]:
+        return selectors.audit_list(membership=self.membership)
+
+
+__all__ = [
+    "AuditViewSet",
+    "BrandViewSet",
+    "InvitationAcceptView",
+    "InvitationViewSet",
+    "MeView",
+    "MemberViewSet",
+    "OrganisationDetailView",
+    "OrganisationListView",
+    "RegisterView",
+    "TeamViewSet",
+    "TokenView",
+    "WsTicketView",
+]

@@ -1,0 +1,199 @@
+"""The tenant (an agency), its client brands, its people and their roles."""
+
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Severity(models.TextChoices):
+    SEV1 = "sev1", _("SEV1 — critical")
+    SEV2 = "sev2", _("SEV2 — major")
+    SEV3 = "sev3", _("SEV3 — moderate")
+    SEV4 = "sev4", _("SEV4 — minor")
+
+
+# Minutes to acknowledge, to the first public response and to resolve, per severity.
+DEFAULT_SLA_TARGETS: dict[str, dict[str, int]] = {
+    "sev1": {"acknowledge": 15, "first_response": 60, "resolve": 24 * 60},
+    "sev2": {"acknowledge": 30, "first_response": 120, "resolve": 48 * 60},
+    "sev3": {"acknowledge": 120, "first_response": 480, "resolve": 5 * 24 * 60},
+    "sev4": {"acknowledge": 480, "first_response": 24 * 60, "resolve": 10 * 24 * 60},
+}
+SLA_KINDS = ("acknowledge", "first_response", "resolve")
+
+
+def default_sla_targets() -> dict[str, dict[str, int]]:
+    return {sev: dict(targets) for sev, targets in DEFAULT_SLA_TARGETS.items()}
+
+
+def default_languages() -> list[str]:
+    return ["ru", "en"]
+
+
+def new_ingest_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    sla_targets = models.JSONField(_("SLA targets (minutes)"), default=default_sla_targets)
+    postmortem_reminder_days = models.PositiveSmallIntegerField(default=3)
+    approval_escalation_minutes = models.PositiveIntegerField(default=30)
+    webhook_url = models.URLField(blank=True, default="")
+    webhook_secret = models.CharField(max_length=64, blank=True, default=new_ingest_secret)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def sla_minutes(self, severity: str, kind: str) -> int:
+        """The target for one severity and kind, falling back to the defaults."""
+        targets: dict[str, Any] = self.sla_targets.get(severity) or {}
+        return int(targets.get(kind, DEFAULT_SLA_TARGETS[severity][kind]))
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    members = models.ManyToManyField("Membership", related_name="teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brand(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="brands")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60)
+    languages = models.JSONField(_("languages"), default=default_languages)
+    default_teams = models.ManyToManyField(Team, related_name="default_for_brands", blank=True)
+    ingest_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ingest_secret = models.CharField(max_length=64, default=new_ingest_secret, editable=False)
+    require_client_approval = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="brand_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    RESPONDER = "responder", _("Responder")
+    VIEWER = "viewer", _("Viewer")
+
+
+ROLE_RANK = {Role.VIEWER: 0, Role.RESPONDER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # Empty means every brand of the organisation; otherwise only these (a client's own staff).
+    brands = models.ManyToManyField(Brand, related_name="limited_members", blank=True)
+    is_client_approver = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+    def has_role(self, minimum: str) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+    @property
+    def sees_whole_organisation(self) -> bool:
+        """Owners and managers see every incident, whatever team it is assigned to."""
+        return self.has_role(Role.MANAGER)
+
+
+class Invitation(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESPONDER)
+    # Only a hash is stored: the token itself is shown once, to the inviter.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organisation", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+
+class WebSocketTicket(models.Model):
+    """A one-time, 30-second credential for opening a WebSocket without a token in the URL."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ticket of {self.user_id} until {self.expires_at:%H:%M:%S}"
+
+
+class AuditEntry(models.Model):
+    """Who changed access or exported data, and when. Append-only."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=200, blank=True, default="")
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}"

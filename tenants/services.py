@@ -1,0 +1,379 @@
+"""Every write to tenants: organisations, brands, teams, members, invitations, tickets."""
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.text import slugify
+
+from crisisdesk.api import Conflict, DomainError, Forbidden, NotFound
+from tenants.models import (
+    AuditEntry,
+    Brand,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    Team,
+    WebSocketTicket,
+    new_ingest_secret,
+)
+
+User = get_user_model()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    organisation: Organisation,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: str = "",
+    payload: dict | None = None,
+) -> AuditEntry:
+    """Append one audit entry; callers run it inside their own transaction."""
+    return AuditEntry.objects.create(
+        organisation=organisation, actor=actor, action=action, target=target, payload=payload or {}
+    )
+
+
+def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """Create a user. The caller has validated the password against Django's validators."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as exc:
+        raise DomainError("A user with that username already exists.", field="username") from exc
+
+
+def _unique_slug(model: type, base: str, **scope: object) -> str:
+    base = (slugify(base) or "org")[:50]
+    slug, n = base, 2
+    while model.objects.filter(slug=slug, **scope).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def organisation_create(
+    *, user: AbstractBaseUser, name: str, slug: str | None = None
+) -> Organisation:
+    """Create an agency with its creator as owner, then run the setup hooks (starter library).
+
+    Refuses a slug that is taken (400 on field slug).
+    """
+    with transaction.atomic():
+        if slug:
+            if Organisation.objects.filter(slug=slug).exists():
+                raise DomainError("An organisation with this slug already exists.", field="slug")
+        else:
+            slug = _unique_slug(Organisation, name)
+        organisation = Organisation.objects.create(name=name, slug=slug)
+        Membership.objects.create(user=user, organisation=organisation, role=Role.OWNER)
+        audit_record(organisation=organisation, actor=user, action="organisation.created")
+        # Other apps add their starter content here without tenants importing them.
+        for path in getattr(settings, "ORGANISATION_SETUP_HOOKS", []):
+            import_string(path)(organisation=organisation)
+    return organisation
+
+
+def organisation_update(
+    *, organisation: Organisation, actor: AbstractBaseUser, **fields: object
+) -> Organisation:
+    """Change name, SLA targets or settings; the slug stays (it is in every URL)."""
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    with transaction.atomic():
+        organisation.save(update_fields=list(fields))
+        audit_record(
+            organisation=organisation,
+            actor=actor,
+            action="organisation.updated",
+            payload={"fields": sorted(fields)},
+        )
+    return organisation
+
+
+def brand_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    slug: str | None = None,
+    languages: list[str] | None = None,
+    default_teams: Iterable[Team] = (),
+    require_client_approval: bool = False,
+) -> tuple[Brand, str]:
+    """Create a brand; returns it with its ingest secret, which is shown only this once."""
+    with transaction.atomic():
+        if slug:
+            if Brand.objects.filter(organisation=organisation, slug=slug).exists():
+                raise DomainError("A brand with this slug already exists.", field="slug")
+        else:
+            slug = _unique_slug(Brand, name, organisation=organisation)
+        brand = Brand.objects.create(
+            organisation=organisation,
+            name=name,
+            slug=slug,
+            languages=languages or ["ru", "en"],
+            require_client_approval=require_client_approval,
+        )
+        brand.default_teams.set(_own_teams(organisation, default_teams))
+    return brand, brand.ingest_secret
+
+
+def _own_teams(organisation: Organisation, teams: Iterable[Team]) -> list[Team]:
+    teams = list(teams)
+    if any(team.organisation_id != organisation.id for team in teams):
+        raise NotFound("Team not found.", field="teams")
+    return teams
+
+
+def brand_update(
+    *, brand: Brand, default_teams: Iterable[Team] | None = None, **fields: object
+) -> Brand:
+    """Update a brand; a new slug must stay unique within the organisation."""
+    slug = fields.get("slug")
+    if (
+        slug
+        and Brand.objects.filter(organisation_id=brand.organisation_id, slug=slug)
+        .exclude(pk=brand.pk)
+        .exists()
+    ):
+        raise DomainError("A brand with this slug already exists.", field="slug")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(brand, name, value)
+        if fields:
+            brand.save(update_fields=list(fields))
+        if default_teams is not None:
+            brand.default_teams.set(_own_teams(brand.organisation, default_teams))
+    return brand
+
+
+def brand_delete(*, brand: Brand, actor: AbstractBaseUser) -> None:
+    """Delete a brand that has no incidents; one with a history is refused (409), since its
+    timeline is an audit record."""
+    with transaction.atomic():
+        if brand.incidents.exists():
+            raise Conflict("This brand has incidents; their timeline cannot be deleted.")
+        audit_record(
+            organisation=brand.organisation, actor=actor, action="brand.deleted", target=brand.slug
+        )
+        brand.delete()
+
+
+def brand_rotate_secret(*, brand: Brand, actor: AbstractBaseUser) -> str:
+    """Replace the ingest secret; the old one stops verifying at once."""
+    brand.ingest_secret = new_ingest_secret()
+    with transaction.atomic():
+        brand.save(update_fields=["ingest_secret"])
+        audit_record(
+            organisation=brand.organisation,
+            actor=actor,
+            action="brand.secret_rotated",
+            target=brand.slug,
+        )
+    return brand.ingest_secret
+
+
+def team_create(
+    *, organisation: Organisation, name: str, members: Iterable[Membership] = ()
+) -> Team:
+    if Team.objects.filter(organisation=organisation, name=name).exists():
+        raise DomainError("A team with this name already exists.", field="name")
+    with transaction.atomic():
+        team = Team.objects.create(organisation=organisation, name=name)
+        team.members.set(_own_members(organisation, members))
+    return team
+
+
+def _own_members(organisation: Organisation, members: Iterable[Membership]) -> list[Membership]:
+    members = list(members)
+    if any(m.organisation_id != organisation.id for m in members):
+        raise NotFound("Member not found.", field="members")
+    return members
+
+
+def team_update(
+    *, team: Team, name: str | None = None, members: Iterable[Membership] | None = None
+) -> Team:
+    with transaction.atomic():
+        if name is not None and name != team.name:
+            if Team.objects.filter(organisation_id=team.organisation_id, name=name).exists():
+                raise DomainError("A team with this name already exists.", field="name")
+            team.name = name
+            team.save(update_fields=["name"])
+        if members is not None:
+            team.members.set(_own_members(team.organisation, members))
+    return team
+
+
+def team_delete(*, team: Team) -> None:
+    team.delete()
+
+
+def team_member_add(*, team: Team, membership: Membership) -> None:
+    _own_members(team.organisation, [membership])
+    team.members.add(membership)
+
+
+def team_member_remove(*, team: Team, membership: Membership) -> None:
+    team.members.remove(membership)
+
+
+def _lock_owners(organisation: Organisation) -> list[Membership]:
+    # Lock every owner row so that two owners demoting each other at once cannot
+    # both succeed and leave the organisation with none.
+    return list(
+        Membership.objects.select_for_update().filter(organisation=organisation, role=Role.OWNER)
+    )
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    actor: AbstractBaseUser,
+    role: str | None = None,
+    brands: Iterable[Brand] | None = None,
+    is_client_approver: bool | None = None,
+) -> Membership:
+    """Change a member's role, brand limitation or client-approver flag.
+
+    Refuses (409) to demote the organisation's last owner.
+    """
+    with transaction.atomic():
+        owners = _lock_owners(membership.organisation)
+        changes: dict[str, object] = {}
+        if role is not None and role != membership.role:
+            if membership.role == Role.OWNER and len(owners) <= 1:
+                raise Conflict("The last owner cannot be demoted.", field="role")
+            changes["role"] = [membership.role, role]
+            membership.role = role
+        if is_client_approver is not None:
+            membership.is_client_approver = is_client_approver
+            changes["is_client_approver"] = is_client_approver
+        membership.save()
+        if brands is not None:
+            brands = list(brands)
+            if any(b.organisation_id != membership.organisation_id for b in brands):
+                raise NotFound("Brand not found.", field="brands")
+            membership.brands.set(brands)
+            changes["brands"] = sorted(b.slug for b in brands)
+        audit_record(
+            organisation=membership.organisation,
+            actor=actor,
+            action="membership.changed",
+            target=membership.user.get_username(),
+            payload=changes,
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
+    """Remove a member. Refuses (409) to remove the last owner."""
+    with transaction.atomic():
+        owners = _lock_owners(membership.organisation)
+        if membership.role == Role.OWNER and len(owners) <= 1:
+            raise Conflict("The last owner cannot be removed.")
+        audit_record(
+            organisation=membership.organisation,
+            actor=actor,
+            action="membership.removed",
+            target=membership.user.get_username(),
+            payload={"role": membership.role},
+        )
+        membership.delete()
+
+
+def invitation_create(
+    *, organisation: Organisation, actor: AbstractBaseUser, email: str, role: str
+) -> tuple[Invitation, str]:
+    """Invite someone by email; returns the single-use token, shown only this once."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email.strip().lower(),
+            role=role,
+            token_hash=token_hash(token),
+            invited_by=actor,
+            expires_at=timezone.now() + settings.INVITATION_TTL,
+        )
+        audit_record(
+            organisation=organisation,
+            actor=actor,
+            action="invitation.created",
+            target=invitation.email,
+            payload={"role": role},
+        )
+    return invitation, token
+
+
+def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
+    """Join the organisation as the invited role.
+
+    Refuses: an unknown token (404), a used one or an expired one (409), a user whose
+    email is not the invited one (403), and a user who is already a member (409).
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_hash=token_hash(token))
+            .first()
+        )
+        if invitation is None:
+            raise NotFound("Invitation not found.")
+        if invitation.accepted_at is not None:
+            raise Conflict("This invitation has already been used.")
+        if invitation.expires_at <= timezone.now():
+            raise Conflict("This invitation has expired.")
+        if (user.email or "").strip().lower() != invitation.email:
+            raise Forbidden("This invitation was sent to another email address.")
+        if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+            raise Conflict("You are already a member of this organisation.")
+        membership = Membership.objects.create(
+            user=user, organisation=invitation.organisation, role=invitation.role
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            organisation=invitation.organisation,
+            actor=user,
+            action="invitation.accepted",
+            target=invitation.email,
+            payload={"role": invitation.role},
+        )
+    return membership
+
+
+def ws_ticket_issue(*, user: AbstractBaseUser) -> str:
+    """A single-use ticket for the WebSocket, valid for settings.WS_TICKET_TTL."""
+    token = secrets.token_urlsafe(32)
+    WebSocketTicket.objects.create(
+        user=user, token_hash=token_hash(token), expires_at=timezone.now() + settings.WS_TICKET_TTL
+    )
+    return token
+
+
+def ws_ticket_redeem(*, token: str) -> AbstractBaseUser | None:
+    """The ticket's user, or None when unknown, used or expired. Redeems at most once."""
+    now = timezone.now()
+    # One conditional UPDATE: two sockets racing with the same ticket cannot both win.
+    claimed = WebSocketTicket.objects.filter(
+        token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if claimed != 1:
+        return None
+    ticket = WebSocketTicket.objects.select_related("user").get(token_hash=token_hash(token))
+    return ticket.user if ticket.user.is_active else None

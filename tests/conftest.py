@@ -1,0 +1,112 @@
+"""Shared fixtures: two agencies (ours and the outsider's), a member per role, API clients."""
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from channels.layers import channel_layers
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tenants.models import Membership, Role
+from tests.factories import BrandFactory, MembershipFactory, OrganisationFactory, TeamFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_channel_layer() -> Iterator[None]:
+    # Each test session gets its own Redis key prefix, so runs never hear each other.
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        layer["CONFIG"]["prefix"] = f"crisisdesk-test-{os.getpid()}"
+    channel_layers.backends = {}
+    # Hashing is not what these tests are about; PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    # The in-memory layer keeps groups between tests; start each test with a new one.
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_cache_leaks() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@dataclass
+class Agency:
+    org: object
+    brand: object
+    other_brand: object
+    team: object
+    members: dict[str, Membership]
+
+    def member(self, role: str) -> Membership:
+        return self.members[role]
+
+
+def _agency(name: str) -> Agency:
+    org = OrganisationFactory(name=name.title(), slug=name)
+    brand = BrandFactory(organisation=org, name=f"{name} brand", slug=f"{name}-brand")
+    other_brand = BrandFactory(organisation=org, name=f"{name} second brand", slug=f"{name}-second")
+    team = TeamFactory(organisation=org, name=f"{name} care")
+    members = {}
+    for role in (Role.OWNER, Role.MANAGER, Role.RESPONDER, Role.VIEWER):
+        membership = MembershipFactory(organisation=org, role=role, user__username=f"{name}-{role}")
+        members[role] = membership
+    team.members.add(members[Role.RESPONDER], members[Role.VIEWER])
+    return Agency(org, brand, other_brand, team, members)
+
+
+@pytest.fixture
+def agency(db: None) -> Agency:
+    """Our agency: two brands, one team (responder and viewer in it), a member per role."""
+    return _agency("alpha")
+
+
+@pytest.fixture
+def outsider(db: None) -> Agency:
+    """Another agency whose members must never see ours."""
+    return _agency("omega")
+
+
+@pytest.fixture
+def api() -> Callable[[object | None], APIClient]:
+    """api(user) → an APIClient authenticated as that user (None: anonymous)."""
+
+    def make(user: object | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def as_role(agency: Agency, api: Callable) -> Callable[[str], APIClient]:
+    def make(role: str) -> APIClient:
+        return api(agency.member(role).user)
+
+    return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked postgres/redis need those services; everything else runs anywhere.
+
+    In CI (`.ci/run`) both are configured, so nothing is skipped there.
+    """
+    is_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    for item in items:
+        if "postgres" in item.keywords and not is_pg:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
