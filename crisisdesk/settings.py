@@ -257,7 +257,14 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 
 # (name, task, every N seconds): registered by `manage.py register_schedules` (idempotent).
-PERIODIC_TASKS: list[tuple[str, str, int]] = []
+PERIODIC_TASKS: list[tuple[str, str, int]] = [
+    ("spike-detection", "incidents.tasks.spike_detection_run", 60),
+    ("sla-check", "incidents.tasks.sla_check_run", 60),
+    ("approval-escalation", "templates.tasks.approval_escalation_run", 60),
+]
 
 # Called with organisation=… right after an organisation is created (starter content).
-ORGANISATION_SETUP_HOOKS: list[str] = []
+ORGANISATION_SETUP_HOOKS: list[str] = [
+    "playbooks.services.starter_library_install",
+    "templates.services.starter_templates_install",
+]

@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from incidents.api.urls import org_urlpatterns as incident_org_urls
+from playbooks.api.urls import org_urlpatterns as playbook_org_urls
+from templates.api.urls import org_urlpatterns as template_org_urls
 from tenants.api.urls import org_urlpatterns as tenant_org_urls
 from tenants.api.urls import urlpatterns as tenant_urls
 
-org_urlpatterns = [*tenant_org_urls, *incident_org_urls]
+org_urlpatterns = [*tenant_org_urls, *incident_org_urls, *playbook_org_urls, *template_org_urls]
 
 api_v1 = [
     *tenant_urls,

@@ -1,0 +1,2 @@
+# Mounted under /api/v1/orgs/<org_slug>/
+org_urlpatterns: list = []
