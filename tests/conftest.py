@@ -22,6 +22,11 @@ def _isolated_channel_layer() -> Iterator[None]:
     channel_layers.backends = {}
     # Hashing is not what these tests are about; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline in tests: what a worker would do happens within the test.
+    from crisisdesk.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     yield
 
 
