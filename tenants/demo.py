@@ -61,6 +61,13 @@ def seed_demo() -> Organisation:
                 organisation=organisation, name=name, slug=slug, languages=languages
             )
             brand.default_teams.set(teams.values())
+    if not organisation.invitations.exists():
+        services.invitation_create(
+            organisation=organisation,
+            actor=users["demo-owner"],
+            email="new.colleague@demo.crisisdesk.local",
+            role=Role.RESPONDER,
+        )
     for step in DEMO_STEPS:
         import_string(step)(organisation=organisation, users=users, now=timezone.now())
     return organisation
