@@ -20,7 +20,9 @@ def create(client, agency, **extra) -> dict:
 
 
 def test_responder_logs_an_incident(as_role, agency) -> None:
-    body = create(as_role("responder"), agency, teams=[agency.team.id], summary="Курьеры опаздывают")
+    body = create(
+        as_role("responder"), agency, teams=[agency.team.id], summary="Курьеры опаздывают"
+    )
     assert body["status"] == "detected"
     assert body["teams"] == [{"id": agency.team.id, "name": "alpha care"}]
     assert body["sla"]["acknowledge"]["target_minutes"] == 30
@@ -31,18 +33,29 @@ def test_responder_logs_an_incident(as_role, agency) -> None:
 
 def test_viewer_cannot_log_or_work_incidents(as_role, agency) -> None:
     client = as_role("viewer")
-    response = client.post(BASE, {"brand": agency.brand.id, "title": "x", "severity": "sev2"}, format="json")
+    response = client.post(
+        BASE, {"brand": agency.brand.id, "title": "x", "severity": "sev2"}, format="json"
+    )
     assert response.status_code == 403
     incident = IncidentFactory(brand=agency.brand)
-    for action, payload in [("acknowledge", {}), ("transition", {"status": "acknowledged"}), ("notes", {"text": "x"}), ("assign", {"teams": []})]:
-        assert client.post(f"{BASE}{incident.id}/{action}/", payload, format="json").status_code == 403
+    for action, payload in [
+        ("acknowledge", {}),
+        ("transition", {"status": "acknowledged"}),
+        ("notes", {"text": "x"}),
+        ("assign", {"teams": []}),
+    ]:
+        assert (
+            client.post(f"{BASE}{incident.id}/{action}/", payload, format="json").status_code == 403
+        )
     assert client.patch(f"{BASE}{incident.id}/", {"title": "y"}, format="json").status_code == 403
     assert client.get(f"{BASE}{incident.id}/").status_code == 200
     assert not IncidentEvent.objects.exists()
 
 
 def test_invalid_input_names_the_fields(as_role, outsider) -> None:
-    response = as_role("responder").post(BASE, {"brand": outsider.brand.id, "severity": "sev9"}, format="json")
+    response = as_role("responder").post(
+        BASE, {"brand": outsider.brand.id, "severity": "sev9"}, format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"brand", "title", "severity"}
 
@@ -50,7 +63,9 @@ def test_invalid_input_names_the_fields(as_role, outsider) -> None:
 def test_a_brand_limited_member_cannot_log_for_another_brand(api, agency) -> None:
     responder = agency.member("responder")
     responder.brands.set([agency.brand])
-    response = api(responder.user).post(BASE, {"brand": agency.other_brand.id, "title": "x", "severity": "sev2"}, format="json")
+    response = api(responder.user).post(
+        BASE, {"brand": agency.other_brand.id, "title": "x", "severity": "sev2"}, format="json"
+    )
     assert response.status_code == 400
     assert not Incident.objects.exists()
 
@@ -63,7 +78,10 @@ def test_acknowledge_transition_and_refusal(as_role, agency) -> None:
     refused = client.post(url + "acknowledge/")
     assert refused.status_code == 409
     assert refused.json()["allowed"] == ["responding", "monitoring", "resolved"]
-    assert client.post(url + "transition/", {"status": "responding"}, format="json").json()["status"] == "responding"
+    assert (
+        client.post(url + "transition/", {"status": "responding"}, format="json").json()["status"]
+        == "responding"
+    )
     refused = client.post(url + "transition/", {"status": "detected"}, format="json")
     assert refused.status_code == 409
     assert refused.json()["allowed"] == ["monitoring", "resolved"]
@@ -86,13 +104,19 @@ def test_assign_teams_and_commander(as_role, agency, outsider) -> None:
     incident = create(client, agency)
     night = TeamFactory(organisation=agency.org, name="night")
     commander = agency.member("manager")
-    response = client.post(f"{BASE}{incident['id']}/assign/", {"teams": [night.id], "commander": commander.id}, format="json")
+    response = client.post(
+        f"{BASE}{incident['id']}/assign/",
+        {"teams": [night.id], "commander": commander.id},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["commander"] == {"id": commander.id, "username": "alpha-manager"}
     assert [t["id"] for t in response.json()["teams"]] == [night.id]
     event = IncidentEvent.objects.get(kind="assigned")
     assert event.payload["teams"] == [night.id]
-    refused = client.post(f"{BASE}{incident['id']}/assign/", {"teams": [outsider.team.id]}, format="json")
+    refused = client.post(
+        f"{BASE}{incident['id']}/assign/", {"teams": [outsider.team.id]}, format="json"
+    )
     assert refused.status_code == 400
     assert client.post(f"{BASE}{incident['id']}/assign/", {}, format="json").status_code == 400
 
@@ -118,8 +142,16 @@ def test_notes_and_the_events_feed_with_since(as_role, agency) -> None:
 def test_list_filters(as_role, agency) -> None:
     client = as_role("responder")
     responder = agency.member("responder")
-    mine = services.incident_create(brand=agency.brand, title="Delivery delays", severity="sev1", actor=None, teams=[agency.team])
-    other = services.incident_create(brand=agency.other_brand, title="Рекламный скандал", severity="sev3", actor=None, teams=[])
+    mine = services.incident_create(
+        brand=agency.brand,
+        title="Delivery delays",
+        severity="sev1",
+        actor=None,
+        teams=[agency.team],
+    )
+    other = services.incident_create(
+        brand=agency.other_brand, title="Рекламный скандал", severity="sev3", actor=None, teams=[]
+    )
     resolved = IncidentFactory(brand=agency.brand, status=Status.RESOLVED, title="Old one")
 
     def ids(query: str) -> list[int]:
@@ -153,10 +185,14 @@ def test_list_is_cursor_paginated(as_role, agency) -> None:
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_list_query_count_does_not_grow(as_role, agency, django_assert_max_num_queries, count) -> None:
+def test_list_query_count_does_not_grow(
+    as_role, agency, django_assert_max_num_queries, count
+) -> None:
     teams = [TeamFactory(organisation=agency.org) for _ in range(3)]
     for n in range(count):
-        incident = services.incident_create(brand=agency.brand, title=f"i{n}", severity="sev2", actor=None, teams=teams)
+        incident = services.incident_create(
+            brand=agency.brand, title=f"i{n}", severity="sev2", actor=None, teams=teams
+        )
         services.incident_add_note(incident=incident, actor=None, text="x")
         incident.commander = agency.member("manager")
         incident.save()
@@ -167,7 +203,9 @@ def test_list_query_count_does_not_grow(as_role, agency, django_assert_max_num_q
 
 
 def test_sla_breach_is_shown(as_role, agency) -> None:
-    incident = IncidentFactory(brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(minutes=20))
+    incident = IncidentFactory(
+        brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(minutes=20)
+    )
     sla = as_role("viewer").get(f"{BASE}{incident.id}/").json()["sla"]
     assert sla["acknowledge"]["breached"] is True
     assert sla["first_response"]["breached"] is False

@@ -24,7 +24,10 @@ def make_incident(agency, status: str = Status.DETECTED) -> Incident:
 def test_a_new_incident_is_detected_with_a_created_event(agency) -> None:
     agency.brand.default_teams.add(agency.team)
     incident = services.incident_create(
-        brand=agency.brand, title="Волна жалоб", severity="sev1", actor=agency.member("manager").user
+        brand=agency.brand,
+        title="Волна жалоб",
+        severity="sev1",
+        actor=agency.member("manager").user,
     )
     assert incident.status == Status.DETECTED
     assert incident.detected_at is not None
@@ -42,7 +45,9 @@ def test_a_new_incident_is_detected_with_a_created_event(agency) -> None:
 def test_every_allowed_transition(agency, start, target) -> None:
     incident = make_incident(agency, start)
     actor = agency.member("responder")
-    result = services.incident_transition(incident=incident, status=target, actor=actor.user, membership=actor)
+    result = services.incident_transition(
+        incident=incident, status=target, actor=actor.user, membership=actor
+    )
     assert result.status == target
     event = IncidentEvent.objects.filter(incident=incident).latest("id")
     assert event.kind == ("acknowledged" if target == Status.ACKNOWLEDGED else "status_changed")
@@ -58,7 +63,9 @@ def test_every_refused_transition(agency, start, target) -> None:
     incident = make_incident(agency, start)
     events_before = IncidentEvent.objects.count()
     with pytest.raises(Conflict) as refused:
-        services.incident_transition(incident=incident, status=target, actor=agency.member("responder").user)
+        services.incident_transition(
+            incident=incident, status=target, actor=agency.member("responder").user
+        )
     assert refused.value.extra["allowed"] == list(TRANSITIONS[start])
     incident.refresh_from_db()
     assert incident.status == start
@@ -68,7 +75,10 @@ def test_every_refused_transition(agency, start, target) -> None:
 def test_closing_is_only_through_an_approved_postmortem(agency) -> None:
     incident = make_incident(agency, Status.RESOLVED)
     services.incident_transition(
-        incident=incident, status=Status.CLOSED, actor=agency.member("manager").user, allow_close=True
+        incident=incident,
+        status=Status.CLOSED,
+        actor=agency.member("manager").user,
+        allow_close=True,
     )
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
@@ -87,7 +97,9 @@ def test_timestamps_are_set_once(agency) -> None:
     incident.refresh_from_db()
     resolved_at = incident.resolved_at
     assert resolved_at is not None
-    services.incident_transition(incident=incident, status=Status.CLOSED, actor=actor.user, allow_close=True)
+    services.incident_transition(
+        incident=incident, status=Status.CLOSED, actor=actor.user, allow_close=True
+    )
     incident.refresh_from_db()
     assert incident.acknowledged_at == acknowledged_at
     assert incident.resolved_at == resolved_at
@@ -105,7 +117,12 @@ def test_a_second_acknowledge_is_refused(agency) -> None:
 
 def test_severity_change_is_its_own_event(agency) -> None:
     incident = make_incident(agency)
-    services.incident_update(incident=incident, actor=agency.member("responder").user, severity="sev1", title="Big outage")
+    services.incident_update(
+        incident=incident,
+        actor=agency.member("responder").user,
+        severity="sev1",
+        title="Big outage",
+    )
     kinds = list(IncidentEvent.objects.filter(incident=incident).values_list("kind", "payload"))
     assert ("severity_changed", {"from": "sev2", "to": "sev1"}) in kinds
     assert any(kind == "updated" and payload["fields"] == ["title"] for kind, payload in kinds)
