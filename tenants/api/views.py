@@ -40,7 +40,8 @@ class TokenView(APIView):
 
     @extend_schema(request=AuthTokenSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        # The plain HttpRequest, so that django-axes can flag a lockout that its middleware sees.
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
