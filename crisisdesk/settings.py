@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -293,7 +294,11 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("spike-detection", "incidents.tasks.spike_detection_run", 60),
     ("sla-check", "incidents.tasks.sla_check_run", 60),
     ("approval-escalation", "templates.tasks.approval_escalation_run", 60),
+    ("organisation-purge", "tenants.tasks.organisation_purge_run", 3600),
 ]
+
+# A deleted organisation is locked at once and purged after this many days.
+ORGANISATION_PURGE_GRACE_DAYS = int(os.environ.get("ORGANISATION_PURGE_GRACE_DAYS", "30"))
 
 # Called with organisation=… right after an organisation is created (starter content).
 ORGANISATION_SETUP_HOOKS: list[str] = [

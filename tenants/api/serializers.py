@@ -230,3 +230,8 @@ class AuditEntrySerializer(serializers.Serializer):
     target = serializers.CharField()
     payload = serializers.JSONField()
     created_at = serializers.DateTimeField()
+
+
+class OrganisationDeletedSerializer(serializers.Serializer):
+    deleted_at = serializers.DateTimeField()
+    purge_after = serializers.DateTimeField()

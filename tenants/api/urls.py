@@ -12,6 +12,7 @@ router.register("audit", views.AuditViewSet, basename="audit")
 
 # Mounted under /api/v1/orgs/<org_slug>/
 org_urlpatterns = [
+    path("export/", views.OrganisationExportView.as_view(), name="org-export"),
     path("", views.OrganisationDetailView.as_view(), name="org-detail"),
     *router.urls,
 ]

@@ -1,7 +1,9 @@
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, status
 from rest_framework.authtoken.models import Token
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from tenants import selectors, services
+from tenants import ownership, selectors, services
 from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.api import serializers as s
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
@@ -106,8 +108,20 @@ class OrganisationListView(generics.ListCreateAPIView):
 
 
 class OrganisationDetailView(OrgScopedAPIView):
-    action_roles = {"PATCH": Role.OWNER, "PUT": Role.OWNER}
-    http_method_names = ["get", "patch", "head", "options"]
+    action_roles = {"PATCH": Role.OWNER, "PUT": Role.OWNER, "DELETE": Role.OWNER}
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(request=None, responses={202: s.OrganisationDeletedSerializer})
+    def delete(self, request: Request, org_slug: str) -> Response:
+        """Delete the organisation: access is locked at once, rows are purged after the grace period."""
+        organisation = ownership.organisation_soft_delete(
+            organisation=request.organisation, actor=request.user
+        )
+        purge_at = organisation.deleted_at + timedelta(days=settings.ORGANISATION_PURGE_GRACE_DAYS)
+        return Response(
+            {"deleted_at": organisation.deleted_at, "purge_after": purge_at},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(responses=s.OrganisationSerializer)
     def get(self, request: Request, org_slug: str) -> Response:
@@ -125,6 +139,21 @@ class OrganisationDetailView(OrgScopedAPIView):
             organisation=request.organisation, actor=request.user, **serializer.validated_data
         )
         return Response(s.OrganisationSerializer(organisation, context={"request": request}).data)
+
+
+class OrganisationExportView(OrgScopedAPIView):
+    """All of the organisation's data as one streamed JSON document (owners; audited)."""
+
+    read_role = Role.OWNER
+
+    @extend_schema(responses={(200, "application/json"): dict})
+    def get(self, request: Request, org_slug: str) -> StreamingHttpResponse:
+        stream = ownership.organisation_export_stream(
+            organisation=request.organisation, actor=request.user
+        )
+        response = StreamingHttpResponse(stream, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{org_slug}-export.json"'
+        return response
 
 
 class BrandViewSet(
