@@ -118,12 +118,21 @@ def test_repeated_failed_logins_lock_the_account_out() -> None:
     UserFactory(username="carol")
     client = APIClient()
     for _ in range(5):
-        response = client.post("/api/v1/auth/token/", {"username": "carol", "password": "wrong"}, format="json")
+        response = client.post(
+            "/api/v1/auth/token/", {"username": "carol", "password": "wrong"}, format="json"
+        )
         assert response.status_code in (400, 429)
-    locked = client.post("/api/v1/auth/token/", {"username": "carol", "password": PASSWORD}, format="json")
+    locked = client.post(
+        "/api/v1/auth/token/", {"username": "carol", "password": PASSWORD}, format="json"
+    )
     assert locked.status_code == 429
     assert "token" not in locked.json()
     assert int(locked["Retry-After"]) > 0
     # another user from the same address is not locked out
     UserFactory(username="dave")
-    assert client.post("/api/v1/auth/token/", {"username": "dave", "password": PASSWORD}, format="json").status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token/", {"username": "dave", "password": PASSWORD}, format="json"
+        ).status_code
+        == 200
+    )
