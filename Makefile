@@ -36,7 +36,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/pip install -q -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3

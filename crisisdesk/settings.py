@@ -183,7 +183,10 @@ if REDIS_URL:
                 "CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"
             ),
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 times reads out after 5 s by default, the very 5 s RedisChannelLayer
+                # blocks in BZPOPMIN waiting for a message: every idle consumer crashed and its
+                # WebSocket closed after ~5 s. A longer timeout still notices a dead Redis.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "crisisdesk"),
                 "capacity": 1000,
             },

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -21,4 +23,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("crisisdesk.web_urls")),
 ]
+
+# Benchmark baselines (bench/views.py): mounted only for `python -m bench.run`, never in production.
+if os.environ.get("CRISISDESK_BENCH") == "1":
+    urlpatterns.append(path("bench/", include("bench.urls")))

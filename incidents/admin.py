@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from incidents.models import Incident, IncidentEvent
+from incidents.models import (
+    Incident,
+    IncidentEvent,
+    Mention,
+    MentionBucket,
+    MonitoringRule,
+    SlaBreach,
+    WebhookDelivery,
+)
 
 
 @admin.register(Incident)
@@ -36,3 +44,49 @@ class IncidentEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+# --- Monitoring ---
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by ingest and the periodic tasks only; the admin shows them."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Mention)
+class MentionAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "brand", "platform", "external_id", "sentiment_label", "posted_at"]
+    list_filter = ["organisation", "platform", "sentiment_label", "flagged"]
+    search_fields = ["external_id", "text"]
+    raw_id_fields = ["incident"]
+
+
+@admin.register(MonitoringRule)
+class MonitoringRuleAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "brand", "window_minutes", "min_negative", "severity", "active"]
+    list_filter = ["organisation", "active", "severity"]
+    search_fields = ["name"]
+
+
+@admin.register(MentionBucket)
+class MentionBucketAdmin(_ReadOnlyAdmin):
+    list_display = ["brand", "bucket_start", "total", "negative"]
+    list_filter = ["organisation"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "incident", "kind", "due_at", "created_at"]
+    list_filter = ["organisation", "kind"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "event_type", "delivery_id", "attempt", "status_code", "created_at"]
+    list_filter = ["organisation", "event_type", "status_code"]

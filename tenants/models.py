@@ -197,3 +197,19 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"
+
+
+class UserProfile(models.Model):
+    """A person's own settings, whatever organisation they work in: language and time zone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Empty: follow the browser (Accept-Language) or the anonymous language cookie.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"

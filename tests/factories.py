@@ -88,3 +88,110 @@ class IncidentEventFactory(factory.django.DjangoModelFactory):
     organisation = factory.SelfAttribute("incident.organisation")
     kind = "note"
     payload = factory.LazyFunction(lambda: {"text": "hello"})
+
+
+# --- Monitoring ---
+
+
+class MonitoringRuleFactory(factory.django.DjangoModelFactory):
+    """A volume rule by default (no keywords); pass keywords=[…] for a keyword rule."""
+
+    class Meta:
+        model = "incidents.MonitoringRule"
+
+    brand = factory.SubFactory(BrandFactory)
+    organisation = factory.SelfAttribute("brand.organisation")
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    keywords = factory.LazyFunction(list)
+    window_minutes = 15
+    min_negative = 10
+    multiplier = 3.0
+    severity = "sev2"
+
+
+class MentionFactory(factory.django.DjangoModelFactory):
+    """A stored mention row (no counters, no detection). Use mention_ingest for those."""
+
+    class Meta:
+        model = "incidents.Mention"
+
+    brand = factory.SubFactory(BrandFactory)
+    organisation = factory.SelfAttribute("brand.organisation")
+    platform = "vk"
+    external_id = factory.Sequence(lambda n: f"post-{n}")
+    author = "someone"
+    text = "Обычный пост о бренде"
+    posted_at = factory.LazyFunction(timezone.now)
+    sentiment_score = 0.0
+    sentiment_label = "neutral"
+
+
+class ResponseTemplateFactory(factory.django.DjangoModelFactory):
+    """A template with its version 1: pass body="…" and variables=[…] for its wording."""
+
+    class Meta:
+        model = "response_templates.ResponseTemplate"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    brand = None
+    name = factory.Sequence(lambda n: f"Template {n}")
+    channel = "x"
+    language = "en"
+    tone = "empathetic"
+
+    @classmethod
+    def _create(
+        cls,
+        model_class: type,
+        *args: object,
+        body: str = "We are looking into {{ topic }} and will update you.",
+        variables: tuple[str, ...] | list[str] = ("topic",),
+        **kwargs: object,
+    ) -> object:
+        from templates.models import TemplateVersion
+
+        template = super()._create(model_class, *args, **kwargs)
+        template.current_version = TemplateVersion.objects.create(
+            organisation=template.organisation,
+            template=template,
+            number=1,
+            body=body,
+            variables=list(variables),
+        )
+        template.save(update_fields=["current_version"])
+        return template
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    """A playbook with `steps` steps (default 3), due 10, 20, 30… minutes after applying."""
+
+    class Meta:
+        model = "playbooks.Playbook"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Playbook {n}")
+    crisis_type = "general"
+    language = "en"
+    suggested_severity = "sev2"
+    keywords = factory.LazyFunction(list)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, steps: int = 3, **kwargs: object) -> object:
+        from playbooks.models import PlaybookStep
+
+        playbook = super()._create(model_class, *args, **kwargs)
+        PlaybookStep.objects.bulk_create(
+            [
+                PlaybookStep(
+                    organisation=playbook.organisation,
+                    playbook=playbook,
+                    position=n,
+                    title=f"Step {n}",
+                    guidance=f"Do thing {n}.",
+                    owner_role="responder",
+                    due_offset_minutes=10 * n,
+                )
+                for n in range(1, steps + 1)
+            ]
+        )
+        return playbook

@@ -1,10 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from incidents.api import views
+from incidents.api import mentions, views
 
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("mentions", mentions.MentionViewSet, basename="mention")
+router.register(
+    r"brands/(?P<brand_pk>[0-9]+)/rules", mentions.MonitoringRuleViewSet, basename="brand-rule"
+)
 
 # Mounted under /api/v1/orgs/<org_slug>/
 org_urlpatterns = [
@@ -12,4 +16,14 @@ org_urlpatterns = [
     path(
         "metrics/response-times/", views.ResponseTimesView.as_view(), name="metrics-response-times"
     ),
+    path(
+        "incidents/<int:incident_pk>/mention-stats/",
+        mentions.MentionStatsView.as_view(),
+        name="incident-mention-stats",
+    ),
+]
+
+# Mounted under /api/v1/ (no organisation in the path: the signature identifies the brand)
+urlpatterns = [
+    path("ingest/<uuid:ingest_id>/", mentions.SignedIngestView.as_view(), name="signed-ingest"),
 ]

@@ -1,8 +1,17 @@
 """Writes of the incidents app, one module per use-case family.
 
 lifecycle: create, acknowledge, transition, update, assign, notes, the event recorder.
+mentions: ingest (validation, sentiment, bulk upsert, counters), signed-ingest verification.
+detection: keyword and volume rules that open or link incidents; rule CRUD.
+notifications: SLA escalation, email and signed webhooks.
 """
 
+from incidents.services.detection import (
+    monitoring_rule_create,
+    monitoring_rule_delete,
+    monitoring_rule_update,
+    volume_rules_evaluate,
+)
 from incidents.services.lifecycle import (
     TransitionRefused,
     event_record,
@@ -14,8 +23,24 @@ from incidents.services.lifecycle import (
     incident_transition,
     incident_update,
 )
+from incidents.services.mentions import (
+    IngestResult,
+    SignatureRefused,
+    TooManyItems,
+    ingest_signature_verify,
+    mention_ingest,
+    mention_ingest_for_member,
+)
+from incidents.services.notifications import (
+    notification_send,
+    signature_header,
+    sla_breaches_check,
+)
 
 __all__ = [
+    "IngestResult",
+    "SignatureRefused",
+    "TooManyItems",
     "TransitionRefused",
     "event_record",
     "incident_acknowledge",
@@ -25,4 +50,14 @@ __all__ = [
     "incident_record_first_response",
     "incident_transition",
     "incident_update",
+    "ingest_signature_verify",
+    "mention_ingest",
+    "mention_ingest_for_member",
+    "monitoring_rule_create",
+    "monitoring_rule_delete",
+    "monitoring_rule_update",
+    "notification_send",
+    "signature_header",
+    "sla_breaches_check",
+    "volume_rules_evaluate",
 ]

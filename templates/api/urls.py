@@ -1,2 +1,14 @@
+from rest_framework.routers import SimpleRouter
+
+from templates.api import views
+
+router = SimpleRouter()
+router.register("templates", views.TemplateViewSet, basename="response-template")
+router.register(
+    r"incidents/(?P<incident_pk>[0-9]+)/responses",
+    views.ResponseViewSet,
+    basename="incident-response",
+)
+
 # Mounted under /api/v1/orgs/<org_slug>/
-org_urlpatterns: list = []
+org_urlpatterns = [*router.urls]

@@ -1,0 +1,68 @@
+/* CrisisDesk page behaviour without a framework: SLA clocks that count down, and menus that
+   close on Escape or a click elsewhere. No inline scripts: the page CSP forbids them. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  // H:MM:SS with unbounded hours: the same text incidents/presentation.py renders.
+  function durationText(seconds) {
+    seconds = Math.floor(Math.abs(seconds));
+    var hours = Math.floor(seconds / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    return hours + ":" + pad(minutes) + ":" + pad(seconds % 60);
+  }
+
+  function tickClocks() {
+    var now = Date.now();
+    var overdue = body.dataset.textOverdue || "overdue";
+    var clocks = document.querySelectorAll(".clock[data-due]");
+    for (var i = 0; i < clocks.length; i++) {
+      var clock = clocks[i];
+      var due = Date.parse(clock.dataset.due);
+      if (isNaN(due)) { continue; }
+      var remaining = (due - now) / 1000;
+      var value = clock.querySelector("[data-clock-value]");
+      if (!value) { continue; }
+      var text = durationText(remaining);
+      if (remaining < 0) {
+        text = overdue + " " + text;
+        if (!clock.classList.contains("clock--breached")) {
+          clock.classList.remove("clock--pending");
+          clock.classList.add("clock--breached");
+        }
+      }
+      if (value.textContent !== text) { value.textContent = text; }
+    }
+  }
+
+  tickClocks();
+  window.setInterval(tickClocks, 1000);
+
+  function closeMenus(except) {
+    var menus = document.querySelectorAll("details[data-menu][open]");
+    for (var i = 0; i < menus.length; i++) {
+      if (menus[i] !== except) { menus[i].removeAttribute("open"); }
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest ? event.target.closest("details[data-menu]") : null;
+    closeMenus(inside);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector("details[data-menu][open]");
+    if (open) {
+      open.removeAttribute("open");
+      var summary = open.querySelector("summary");
+      if (summary) { summary.focus(); }
+    }
+  });
+
+  window.CrisisDesk = window.CrisisDesk || {};
+  window.CrisisDesk.tickClocks = tickClocks;
+})();

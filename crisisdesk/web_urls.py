@@ -1,0 +1,85 @@
+"""Every page of the web application (namespace "web").
+
+Organisation pages live under /o/<org_slug>/ and are wrapped in tenants.web.org_page. URL
+kwargs name their model: <model>_pk (incident_pk, brand_pk, team_pk, membership_pk, …),
+which the isolation test of the web pages relies on.
+"""
+
+from django.urls import include, path
+
+from incidents import views as incident_views
+from playbooks import views as playbook_views
+from templates import views as template_views
+from tenants import views as tenant_views
+
+app_name = "web"
+
+# The incident room is assembled here, where every app is known: incidents never imports the
+# apps that build on it (see incidents.views.ROOM_SECTIONS).
+incident_views.ROOM_SECTIONS[:] = [
+    playbook_views.tasks_section,
+    template_views.responses_section,
+    incident_views.mentions_section,
+]
+
+response_urls = [
+    path("", template_views.responses, name="incident-responses"),
+    path("variables/", template_views.variables, name="incident-response-variables"),
+    path("preview/", template_views.preview, name="incident-response-preview"),
+    path("new/", template_views.draft, name="incident-response-draft"),
+    path("<int:response_pk>/submit/", template_views.submit, name="incident-response-submit"),
+    path("<int:response_pk>/approve/", template_views.approve, name="incident-response-approve"),
+    path("<int:response_pk>/reject/", template_views.reject, name="incident-response-reject"),
+    path("<int:response_pk>/publish/", template_views.publish, name="incident-response-publish"),
+    path("<int:response_pk>/edit/", template_views.edit, name="incident-response-edit"),
+    path("<int:response_pk>/delete/", template_views.delete, name="incident-response-delete"),
+]
+
+incident_urls = [
+    path("", incident_views.room, name="incident"),
+    path("row/", incident_views.board_row, name="incident-row"),
+    path("header/", incident_views.room_header, name="incident-header"),
+    path("timeline/", incident_views.timeline, name="incident-timeline"),
+    path("acknowledge/", incident_views.acknowledge, name="incident-acknowledge"),
+    path("status/", incident_views.transition, name="incident-transition"),
+    path("severity/", incident_views.severity, name="incident-severity"),
+    path("assign/", incident_views.assign, name="incident-assign"),
+    path("notes/", incident_views.note, name="incident-note"),
+    path("tasks/", playbook_views.tasks, name="incident-tasks"),
+    path("tasks/<int:task_pk>/toggle/", playbook_views.task_toggle, name="incident-task-toggle"),
+    path("apply-playbook/", playbook_views.apply, name="incident-apply-playbook"),
+    path("responses/", include(response_urls)),
+]
+
+org_urls = [
+    path("", incident_views.dashboard, name="dashboard"),
+    path("incidents/", incident_views.board, name="board"),
+    path("incidents/new/", incident_views.incident_new, name="incident-new"),
+    path("incidents/<int:incident_pk>/", include(incident_urls)),
+    path("brands/", tenant_views.brands, name="brands"),
+    path("brands/<int:brand_pk>/", tenant_views.brand, name="brand"),
+    path(
+        "brands/<int:brand_pk>/rotate-secret/",
+        tenant_views.brand_rotate_secret,
+        name="brand-rotate-secret",
+    ),
+    path("brands/<int:brand_pk>/delete/", tenant_views.brand_delete, name="brand-delete"),
+    path("teams/", tenant_views.teams, name="teams"),
+    path("teams/<int:team_pk>/", tenant_views.team, name="team"),
+    path("teams/<int:team_pk>/delete/", tenant_views.team_delete, name="team-delete"),
+    path("members/", tenant_views.members, name="members"),
+    path("members/<int:membership_pk>/", tenant_views.member, name="member"),
+    path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),
+]
+
+urlpatterns = [
+    path("", tenant_views.home, name="home"),
+    path("login/", tenant_views.SignInView.as_view(), name="login"),
+    path("logout/", tenant_views.SignOutView.as_view(), name="logout"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("invitations/<str:token>/", tenant_views.invitation_accept, name="invitation-accept"),
+    path("orgs/", tenant_views.organisations, name="organisations"),
+    path("settings/", tenant_views.profile, name="profile"),
+    path("language/", tenant_views.language, name="language"),
+    path("o/<slug:org_slug>/", include(org_urls)),
+]

@@ -1,0 +1,117 @@
+"""Forms of the incident pages. Choices come from the scoped selectors of the member."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import OPEN_STATUSES, Status
+from tenants import selectors
+from tenants.forms import PageForm
+from tenants.models import Brand, Membership, Severity, Team
+
+
+def _member_label(member: Membership) -> str:
+    return f"{member.user.get_username()} ({member.get_role_display()})"
+
+
+class IncidentCreateForm(PageForm):
+    brand = forms.ModelChoiceField(label=_("Brand"), queryset=Brand.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=300)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial="sev2")
+    summary = forms.CharField(
+        label=_("What is happening"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: the brand's default teams."),
+    )
+    is_drill = forms.BooleanField(
+        label=_("Drill (practice: never counted in the metrics)"), required=False
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # brand_list applies the member's brand limitation: no other brand can be chosen.
+        self.fields["brand"].queryset = selectors.brand_list(membership=membership)
+        self.fields["teams"].queryset = selectors.team_list(membership=membership)
+
+
+class BoardFilterForm(forms.Form):
+    """The board's filters. Parameter names are the API's (incidents.api.filters), whose
+    FilterSet does the filtering, so the board and the API agree on what a filter means."""
+
+    brand = forms.ModelChoiceField(
+        label=_("Brand"), queryset=Brand.objects.none(), required=False, empty_label=_("All brands")
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    severity = forms.MultipleChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        choices=[(s.value, s.label) for s in OPEN_STATUSES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Submits "true", the value the API's BooleanFilter understands ("on" would be ignored).
+    assigned_to_me = forms.BooleanField(
+        label=_("Assigned to me"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].queryset = selectors.brand_list(membership=membership)
+        self.fields["team"].queryset = selectors.team_list(membership=membership)
+
+
+class TransitionForm(PageForm):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+
+
+class SeverityForm(PageForm):
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+
+
+class AssignForm(PageForm):
+    commander = forms.ModelChoiceField(
+        label=_("Commander"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("(unchanged)"),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commander = self.fields["commander"]
+        commander.queryset = selectors.member_list(membership=membership)
+        commander.label_from_instance = _member_label
+        self.fields["teams"].queryset = selectors.team_list(membership=membership)
+
+
+class NoteForm(PageForm):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Internal: never part of a client export."),
+    )

@@ -1,0 +1,275 @@
+"""Escalation and notifications: SLA breaches, auto-opened incidents, email, signed webhooks.
+
+Signature scheme (incoming ingest and outgoing webhooks alike): header
+`X-CrisisDesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import (
+    OPEN_STATUSES,
+    Incident,
+    MonitoringRule,
+    SlaBreach,
+    WebhookDelivery,
+)
+from incidents.services.lifecycle import event_record
+from incidents.sla import sla_clocks
+from tenants.models import Membership, Organisation, Role
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Worth another attempt: the receiver is down, overloaded or asks us to slow down.
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def signature_compute(*, secret: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256 of "<timestamp>.<body>" with the secret."""
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(*, secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The X-CrisisDesk-Signature value for a body, signed now unless a timestamp is given."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return f"t={timestamp},v1={signature_compute(secret=secret, timestamp=timestamp, body=body)}"
+
+
+# --- sending ---
+
+
+def alert_recipients(*, organisation_id: int) -> list[str]:
+    """Emails of the organisation's owners and managers (those who have one)."""
+    emails = (
+        Membership.objects.filter(
+            organisation_id=organisation_id, role__in=[Role.OWNER, Role.MANAGER]
+        )
+        .exclude(user__email="")
+        .order_by("id")
+        .values_list("user__email", flat=True)
+    )
+    return list(dict.fromkeys(emails))
+
+
+def notification_send(
+    *,
+    organisation: Organisation,
+    event_type: str,
+    subject: str,
+    message: str,
+    data: dict[str, Any],
+) -> None:
+    """Tell the organisation's managers and owners by email and, if it has a webhook URL, by a
+    signed webhook. Both are Celery tasks enqueued after the caller's transaction commits, so
+    a rolled-back change notifies no one. Call it inside that transaction."""
+    from incidents import tasks  # tasks import the services; import here to avoid a cycle
+
+    tasks.notification_email_send.delay_on_commit(organisation.id, subject, message)
+    if organisation.webhook_url:
+        envelope = {
+            "id": str(uuid.uuid4()),
+            "type": event_type,
+            "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "organisation": organisation.slug,
+            "data": data,
+        }
+        tasks.webhook_deliver.delay_on_commit(organisation.id, envelope["id"], event_type, envelope)
+
+
+def notification_email_deliver(*, organisation_id: int, subject: str, message: str) -> int:
+    """Send one alert email to the organisation's current managers and owners."""
+    recipients = alert_recipients(organisation_id=organisation_id)
+    if not recipients:
+        return 0
+    return send_mail(
+        subject,
+        message,
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+        fail_silently=False,
+    )
+
+
+class WebhookRetryable(Exception):
+    """The delivery failed in a way another attempt may fix (network, 5xx, 429)."""
+
+
+def _http_client() -> httpx.Client:
+    # Redirects are not followed: a signed body must reach the configured URL or fail.
+    return httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False)
+
+
+def webhook_attempt(
+    *, organisation_id: int, delivery_id: str, event_type: str, envelope: dict, attempt: int
+) -> WebhookDelivery | None:
+    """POST one signed webhook and log the attempt (status code or error, duration).
+
+    Raises WebhookRetryable after logging when a retry may help; a 4xx other than 408/425/429
+    is final. Signed at each attempt (receivers refuse signatures older than 5 minutes);
+    receivers deduplicate retries by the X-CrisisDesk-Delivery header.
+    """
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None or not organisation.webhook_url:
+        return None
+    body = json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "CrisisDesk-Webhook/1",
+        "X-CrisisDesk-Event": event_type,
+        "X-CrisisDesk-Delivery": delivery_id,
+        "X-CrisisDesk-Signature": signature_header(secret=organisation.webhook_secret, body=body),
+    }
+    status_code: int | None = None
+    error = ""
+    started = time.monotonic()
+    try:
+        with _http_client() as client:
+            response = client.post(organisation.webhook_url, content=body, headers=headers)
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    delivery = WebhookDelivery.objects.create(
+        organisation_id=organisation_id,
+        delivery_id=delivery_id,
+        event_type=event_type,
+        url=organisation.webhook_url[:2000],
+        attempt=attempt,
+        status_code=status_code,
+        error=error,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    if error and (status_code is None or status_code in RETRYABLE_STATUS):
+        raise WebhookRetryable(error)
+    return delivery
+
+
+# --- what we notify about ---
+
+
+def _incident_data(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "brand": {"id": incident.brand_id, "name": incident.brand.name},
+        "detected_at": incident.detected_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def incident_detected_notify(*, incident: Incident, rule: MonitoringRule, reason: str) -> None:
+    """Tell managers that monitoring opened an incident by itself. Inside its transaction."""
+    organisation = incident.organisation
+    notification_send(
+        organisation=organisation,
+        event_type="incident.detected",
+        subject=f"[CrisisDesk] {incident.severity.upper()} detected: {incident.title}",
+        message=(
+            f"Monitoring opened incident #{incident.id} for {incident.brand.name}.\n\n"
+            f"{incident.summary}\n\nRule: {rule.name} ({reason})."
+        ),
+        data={"incident": _incident_data(incident), "rule": {"id": rule.id, "name": rule.name}},
+    )
+
+
+_KIND_NAMES = {
+    "acknowledge": "time to acknowledge",
+    "first_response": "time to first public response",
+    "resolve": "time to resolve",
+}
+
+
+def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
+    """Escalate each SLA breach of an open live incident exactly once.
+
+    For every (incident, kind) breached and not yet escalated: one `sla_breached` event and
+    one notification of the managers and owners. The claim is a row under a unique
+    (incident, kind) constraint, inserted with ON CONFLICT DO NOTHING and read back by this
+    run's claim id: of two concurrent runs only the one whose insert landed escalates (the
+    other's insert waits for it and then skips). Drills never escalate.
+    """
+    now = now or timezone.now()
+    incidents = list(
+        Incident.objects.filter(
+            status__in=OPEN_STATUSES, is_drill=False, organisation__deleted_at__isnull=True
+        ).select_related("organisation", "brand")
+    )
+    if not incidents:
+        return []
+    escalated = set(
+        SlaBreach.objects.filter(incident_id__in=[i.id for i in incidents]).values_list(
+            "incident_id", "kind"
+        )
+    )
+    claim = uuid.uuid4()
+    candidates: list[SlaBreach] = []
+    by_id = {}
+    for incident in incidents:
+        for kind, clock in sla_clocks(incident, now).items():
+            if clock.breached and (incident.id, kind) not in escalated:
+                by_id[incident.id] = incident
+                candidates.append(
+                    SlaBreach(
+                        organisation_id=incident.organisation_id,
+                        incident=incident,
+                        kind=kind,
+                        due_at=clock.due_at,
+                        claim=claim,
+                    )
+                )
+    if not candidates:
+        return []
+    with transaction.atomic():
+        SlaBreach.objects.bulk_create(candidates, ignore_conflicts=True)
+        mine = list(
+            SlaBreach.objects.filter(claim=claim, incident_id__in=list(by_id)).order_by("id")
+        )
+        for breach in mine:
+            incident = by_id[breach.incident_id]
+            minutes = incident.organisation.sla_minutes(incident.severity, breach.kind)
+            due_at = breach.due_at.isoformat().replace("+00:00", "Z")
+            event_record(
+                incident=incident,
+                kind="sla_breached",
+                actor=None,
+                payload={
+                    "kind": breach.kind,
+                    "severity": incident.severity,
+                    "target_minutes": minutes,
+                    "due_at": due_at,
+                },
+            )
+            notification_send(
+                organisation=incident.organisation,
+                event_type="incident.sla_breached",
+                subject=(
+                    f"[CrisisDesk] SLA breached on #{incident.id} ({incident.severity.upper()}): "
+                    f"{_KIND_NAMES[breach.kind]}"
+                ),
+                message=(
+                    f"Incident #{incident.id} “{incident.title}” ({incident.brand.name}) missed "
+                    f"its {_KIND_NAMES[breach.kind]} target of {minutes} minutes "
+                    f"(due {due_at}). Status: {incident.status}."
+                ),
+                data={
+                    "incident": _incident_data(incident),
+                    "sla": {"kind": breach.kind, "target_minutes": minutes, "due_at": due_at},
+                },
+            )
+    return mine

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from playbooks.models import AppliedPlaybook, IncidentTask, Playbook, PlaybookStep
+
+
+class PlaybookStepInline(admin.TabularInline):
+    model = PlaybookStep
+    extra = 0
+    fields = ["position", "title", "owner_team", "owner_role", "due_offset_minutes", "template"]
+    raw_id_fields = ["owner_team", "template"]
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "crisis_type", "language", "active"]
+    list_filter = ["organisation", "crisis_type", "language", "active"]
+    search_fields = ["name"]
+    inlines = [PlaybookStepInline]
+
+
+@admin.register(IncidentTask)
+class IncidentTaskAdmin(admin.ModelAdmin):
+    """Read-only: tasks change through the services, which write the timeline."""
+
+    list_display = ["title", "incident", "organisation", "due_at", "done_at"]
+    list_filter = ["organisation"]
+    search_fields = ["title"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AppliedPlaybook)
+class AppliedPlaybookAdmin(admin.ModelAdmin):
+    list_display = ["playbook", "incident", "organisation", "applied_at"]
+    list_filter = ["organisation"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

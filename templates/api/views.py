@@ -1,0 +1,217 @@
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response as HttpResponse
+
+from templates import selectors, services
+from templates.api import serializers as s
+from templates.api.filters import TemplateFilter
+from templates.api.nested import INCIDENT_PK, IncidentChildMixin
+from templates.models import Response, ResponseTemplate
+from templates.rendering import template_render
+from tenants.access import OrgScopedViewSet, scoped_get
+from tenants.models import Role
+
+
+class TemplateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """Response templates per brand, channel, language and tone. Managers and up write them;
+    an edit of the body or variables adds a version."""
+
+    scoped_model = ResponseTemplate
+    serializer_class = s.TemplateSerializer
+    filterset_class = TemplateFilter
+    action_roles = {"render": Role.RESPONDER}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[ResponseTemplate]:
+        return selectors.template_list(membership=self.membership)
+
+    def _detail(self, template: ResponseTemplate) -> HttpResponse:
+        return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), template.pk)).data)
+
+    @extend_schema(request=s.TemplateWriteSerializer, responses={201: s.TemplateSerializer})
+    def create(self, request: Request, org_slug: str) -> HttpResponse:
+        serializer = s.TemplateWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        template = services.template_create(
+            organisation=self.organisation,
+            actor=request.user,
+            membership=self.membership,
+            **serializer.validated_data,
+        )
+        response = self._detail(template)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=s.TemplateWriteSerializer, responses=s.TemplateSerializer)
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+        template = self.get_object()
+        serializer = s.TemplateWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.template_update(
+            template=template,
+            actor=request.user,
+            membership=self.membership,
+            **serializer.validated_data,
+        )
+        return self._detail(template)
+
+    def perform_destroy(self, instance: ResponseTemplate) -> None:
+        services.template_delete(template=instance, membership=self.membership)
+
+    @extend_schema(responses=s.TemplateVersionSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def versions(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+        template = self.get_object()
+        versions = selectors.template_version_list(template=template)
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(s.TemplateVersionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.RenderRequestSerializer, responses=s.RenderResultSerializer, filters=False
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def render(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+        """Preview: 200 even over the channel's limit (within_limit false, with a warning), so
+        that the editor can show the counter; drafting a response refuses that text."""
+        template = self.get_object()
+        serializer = s.RenderRequestSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        rendered = template_render(
+            template=template,
+            values=serializer.validated_data["variables"],
+            incident=serializer.validated_data.get("incident"),
+        )
+        return HttpResponse(rendered.as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[INCIDENT_PK]),
+    retrieve=extend_schema(parameters=[INCIDENT_PK]),
+    destroy=extend_schema(parameters=[INCIDENT_PK]),
+)
+class ResponseViewSet(
+    IncidentChildMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    OrgScopedViewSet,
+):
+    """Public responses on an incident: responders draft and submit, managers (and, where the
+    brand requires it, the client's approver) approve, then the published place is recorded."""
+
+    scoped_model = Response
+    serializer_class = s.ResponseSerializer
+    write_role = Role.RESPONDER
+    # Client approvers may be viewers; the service decides who may approve or reject.
+    action_roles = {"approve": Role.VIEWER, "reject": Role.VIEWER}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Response]:
+        return selectors.response_list(incident=self.incident)
+
+    def _detail(self, response: Response) -> HttpResponse:
+        return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), response.pk)).data)
+
+    @extend_schema(
+        parameters=[INCIDENT_PK],
+        request=s.ResponseWriteSerializer,
+        responses={201: s.ResponseSerializer},
+    )
+    def create(self, request: Request, org_slug: str, incident_pk: str) -> HttpResponse:
+        incident = self.incident
+        serializer = s.ResponseWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        response = services.response_create(
+            incident=incident,
+            membership=self.membership,
+            actor=request.user,
+            **serializer.validated_data,
+        )
+        result = self._detail(response)
+        result.status_code = status.HTTP_201_CREATED
+        return result
+
+    @extend_schema(
+        parameters=[INCIDENT_PK],
+        request=s.ResponseWriteSerializer,
+        responses=s.ResponseSerializer,
+    )
+    def partial_update(
+        self, request: Request, org_slug: str, incident_pk: str, pk: str
+    ) -> HttpResponse:
+        response = self.get_object()
+        serializer = s.ResponseWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.response_update(
+            response=response,
+            membership=self.membership,
+            actor=request.user,
+            **serializer.validated_data,
+        )
+        return self._detail(response)
+
+    def perform_destroy(self, instance: Response) -> None:
+        services.response_delete(
+            response=instance, membership=self.membership, actor=self.request.user
+        )
+
+    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+        response = self.get_object()
+        services.response_submit(response=response, membership=self.membership, actor=request.user)
+        return self._detail(response)
+
+    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+        response = self.get_object()
+        services.response_approve(response=response, membership=self.membership, actor=request.user)
+        return self._detail(response)
+
+    @extend_schema(
+        parameters=[INCIDENT_PK], request=s.RejectSerializer, responses=s.ResponseSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+        response = self.get_object()
+        serializer = s.RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.response_reject(
+            response=response,
+            membership=self.membership,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return self._detail(response)
+
+    @extend_schema(
+        parameters=[INCIDENT_PK], request=s.PublishSerializer, responses=s.ResponseSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+        response = self.get_object()
+        serializer = s.PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.response_publish(
+            response=response,
+            membership=self.membership,
+            actor=request.user,
+            **serializer.validated_data,
+        )
+        return self._detail(response)

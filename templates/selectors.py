@@ -1,0 +1,83 @@
+"""Read queries of response templates and responses, scoped to the member's organisation and
+brands."""
+
+from django.db.models import Q, QuerySet
+
+from incidents.models import Incident
+from templates.models import Response, ResponseStatus, ResponseTemplate, TemplateVersion
+from templates.starter import STARTER_TEMPLATES
+from tenants.models import Membership, Role
+from tenants.selectors import limited_brand_ids
+
+
+def template_list(*, membership: Membership) -> QuerySet[ResponseTemplate]:
+    """Templates the member may use: every-brand ones plus those of the member's brands."""
+    qs = ResponseTemplate.objects.filter(organisation_id=membership.organisation_id).select_related(
+        "current_version", "brand"
+    )
+    ids = limited_brand_ids(membership)
+    if ids is not None:
+        qs = qs.filter(Q(brand__isnull=True) | Q(brand_id__in=ids))
+    return qs
+
+
+def template_version_list(*, template: ResponseTemplate) -> QuerySet[TemplateVersion]:
+    return TemplateVersion.objects.filter(
+        organisation_id=template.organisation_id, template_id=template.id
+    ).select_related("created_by")
+
+
+def response_list(*, incident: Incident) -> QuerySet[Response]:
+    """Responses of one incident (the caller got the incident from a scoped selector)."""
+    return Response.objects.filter(
+        organisation_id=incident.organisation_id, incident_id=incident.id
+    ).select_related(
+        "author__user",
+        "approved_by__user",
+        "client_approved_by__user",
+        "rejected_by__user",
+        "template_version",
+    )
+
+
+def responses_due_for_escalation(*, organisation_id: int | None = None) -> QuerySet[Response]:
+    """Pending responses not yet escalated in their current submission (the task checks each
+    one's wait against its organisation's setting)."""
+    qs = Response.objects.filter(
+        status=ResponseStatus.PENDING_APPROVAL,
+        escalated_at__isnull=True,
+        submitted_at__isnull=False,
+    ).select_related("organisation", "incident")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    return qs.order_by("id")
+
+
+def escalation_recipients(*, response: Response) -> list[str]:
+    """Emails of the managers and owners who may see the response's brand."""
+    members = (
+        Membership.objects.filter(
+            organisation_id=response.organisation_id,
+            role__in=[Role.MANAGER, Role.OWNER],
+            user__is_active=True,
+        )
+        .filter(Q(brands__isnull=True) | Q(brands__id=response.incident.brand_id))
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    return sorted(set(members))
+
+
+def starter_template_ids(*, organisation_id: int) -> dict[str, int]:
+    """Ids of the organisation's every-brand starter templates, by starter key (what playbook
+    steps name). A starter template renamed or deleted since is simply absent."""
+    by_name = {(t["name"], t["language"]): t["key"] for t in STARTER_TEMPLATES}
+    rows = ResponseTemplate.objects.filter(
+        organisation_id=organisation_id,
+        brand__isnull=True,
+        name__in={name for name, _ in by_name},
+    ).values_list("name", "language", "id")
+    return {
+        by_name[(name, language)]: pk for name, language, pk in rows if (name, language) in by_name
+    }

@@ -1,0 +1,207 @@
+"""Approval of responses (by the agency, then the client where the brand requires it),
+rejection, and the escalation of approvals that wait too long."""
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from crisisdesk.api import Conflict, DomainError, Forbidden
+from incidents.services import event_record
+from templates import selectors
+from templates.models import Response, ResponseStatus
+from templates.services.responses import (
+    iso_z,
+    refuse_if_closed,
+    response_locked,
+    response_payload,
+    seconds_between,
+)
+from tenants.models import Membership, Role
+from tenants.selectors import limited_brand_ids
+
+
+def _is_client_approver(membership: Membership, brand_id: int) -> bool:
+    """A client's own approver: flagged, and limited to brands that include this one."""
+    ids = limited_brand_ids(membership)
+    return membership.is_client_approver and ids is not None and brand_id in ids
+
+
+def response_approve(
+    *, response: Response, membership: Membership, actor: AbstractBaseUser
+) -> Response:
+    """Approve a pending response: first the agency (a manager or owner), then, when the brand
+    requires it, the client's own approver. It is `approved` once every required approval is in.
+
+    Refuses (403): the author approving their own response, a member who is neither a manager
+    nor (after the agency's approval) the brand's client approver, and one person giving both
+    approvals; (409): any status but pending_approval, a client approval before the agency's.
+    """
+    with transaction.atomic():
+        locked = response_locked(response)
+        refuse_if_closed(locked.incident)
+        if locked.status != ResponseStatus.PENDING_APPROVAL:
+            raise Conflict(
+                f"Only a response pending approval can be approved; this one is {locked.status}.",
+                status=locked.status,
+            )
+        if locked.author_id == membership.id:
+            raise Forbidden("You cannot approve a response you wrote.")
+        brand = locked.incident.brand
+        now = timezone.now()
+        if locked.approved_by_id is None:
+            if not membership.has_role(Role.MANAGER):
+                if brand.require_client_approval and _is_client_approver(membership, brand.id):
+                    raise Conflict("The agency approves first; the client approves after.")
+                raise Forbidden("Only managers and owners approve responses.")
+            locked.approved_by, locked.approved_at = membership, now
+            client_pending = brand.require_client_approval and locked.client_approved_by_id is None
+            if not client_pending:
+                locked.status = ResponseStatus.APPROVED
+            locked.save()
+            event_record(
+                incident=locked.incident,
+                kind="response_approved",
+                actor=actor,
+                payload={
+                    **response_payload(locked),
+                    "approved_by": membership.id,
+                    "submitted_at": iso_z(locked.submitted_at),
+                    "approved_at": iso_z(now),
+                    "waited_seconds": seconds_between(locked.submitted_at, now),
+                    "client_approval_pending": client_pending,
+                },
+            )
+            return locked
+        # The agency has approved; only the client's approval is missing.
+        if not _is_client_approver(membership, brand.id):
+            raise Forbidden("This response now waits for the client's own approver.")
+        if membership.id == locked.approved_by_id:
+            raise Forbidden("The client's approval must come from another person.")
+        locked.client_approved_by, locked.client_approved_at = membership, now
+        locked.status = ResponseStatus.APPROVED
+        locked.save()
+        event_record(
+            incident=locked.incident,
+            kind="response_client_approved",
+            actor=actor,
+            payload={
+                **response_payload(locked),
+                "client_approved_by": membership.id,
+                "submitted_at": iso_z(locked.submitted_at),
+                "approved_at": iso_z(locked.approved_at),
+                "client_approved_at": iso_z(now),
+                # From the agency's approval, when the client could act; and from submission.
+                "waited_seconds": seconds_between(locked.approved_at, now),
+                "total_waited_seconds": seconds_between(locked.submitted_at, now),
+            },
+        )
+    return locked
+
+
+def response_reject(
+    *, response: Response, membership: Membership, actor: AbstractBaseUser, reason: str
+) -> Response:
+    """Send a pending response back with a reason; editing it makes it a draft again.
+
+    Refuses (400) an empty reason, (403) a member who is neither a manager nor the brand's
+    client approver (when the brand requires one), (409) any status but pending_approval.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the rejection.", field="reason")
+    with transaction.atomic():
+        locked = response_locked(response)
+        refuse_if_closed(locked.incident)
+        if locked.status != ResponseStatus.PENDING_APPROVAL:
+            raise Conflict(
+                f"Only a response pending approval can be rejected; this one is {locked.status}.",
+                status=locked.status,
+            )
+        brand = locked.incident.brand
+        client = brand.require_client_approval and _is_client_approver(membership, brand.id)
+        if not (membership.has_role(Role.MANAGER) or client):
+            raise Forbidden("Only managers, owners and the client's approver reject responses.")
+        now = timezone.now()
+        locked.status = ResponseStatus.REJECTED
+        locked.rejected_by, locked.rejected_at, locked.rejected_reason = membership, now, reason
+        locked.save()
+        event_record(
+            incident=locked.incident,
+            kind="response_rejected",
+            actor=actor,
+            payload={
+                **response_payload(locked),
+                "rejected_by": membership.id,
+                "by_client": client and not membership.has_role(Role.MANAGER),
+                "reason": reason,
+                "submitted_at": iso_z(locked.submitted_at),
+                "rejected_at": iso_z(now),
+                "waited_seconds": seconds_between(locked.submitted_at, now),
+            },
+        )
+    return locked
+
+
+def _send_escalation_email(response_id: int) -> None:
+    response = Response.objects.select_related("incident", "organisation").get(pk=response_id)
+    recipients = selectors.escalation_recipients(response=response)
+    if not recipients:
+        return
+    incident = response.incident
+    send_mail(
+        subject=f"[CrisisDesk] A response waits for approval: {incident.title}"[:200],
+        message=(
+            f"A {response.channel} response on incident #{incident.id} «{incident.title}» "
+            f"has waited for approval since {iso_z(response.submitted_at)}.\n"
+            f"Review it in CrisisDesk: /o/{response.organisation.slug}/incidents/{incident.id}/"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+def approval_escalation_run(
+    *, now: datetime | None = None, organisation_id: int | None = None
+) -> list[int]:
+    """Escalate each response pending approval longer than its organisation's
+    approval_escalation_minutes: one `response_escalated` event and one email to the managers
+    per submission. Returns the escalated response ids.
+
+    Idempotent: a conditional UPDATE claims each response (escalated_at from NULL), so two
+    overlapping runs escalate it once; a resubmission clears the claim.
+    """
+    now = now or timezone.now()
+    escalated = []
+    for response in selectors.responses_due_for_escalation(organisation_id=organisation_id):
+        minutes = response.organisation.approval_escalation_minutes
+        if response.submitted_at > now - timedelta(minutes=minutes):
+            continue
+        with transaction.atomic():
+            claimed = Response.objects.filter(
+                pk=response.pk,
+                status=ResponseStatus.PENDING_APPROVAL,
+                escalated_at__isnull=True,
+                submitted_at=response.submitted_at,
+            ).update(escalated_at=now)
+            if claimed != 1:
+                continue
+            event_record(
+                incident=response.incident,
+                kind="response_escalated",
+                actor=None,
+                payload={
+                    "response": response.id,
+                    "channel": response.channel,
+                    "submitted_at": iso_z(response.submitted_at),
+                    "waited_seconds": seconds_between(response.submitted_at, now),
+                    "escalation_minutes": minutes,
+                    "client_approval_pending": response.client_approval_pending,
+                },
+            )
+            transaction.on_commit(partial(_send_escalation_email, response.id), robust=True)
+        escalated.append(response.id)
+    return escalated

@@ -1,0 +1,370 @@
+"""Web pages of responses in the incident room: the template picker, the variables form, the
+live preview with the channel's length counter, and submit / approve / reject / publish.
+
+Thin: the rendering service and the responses services; the incident from the scoped
+selector. Refusals land beside the draft form or as a message.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET, require_POST
+
+from crisisdesk.api import DomainError
+from incidents.models import Incident
+from incidents.selectors import incident_list
+from incidents.views import render_room
+from templates import selectors, services
+from templates.models import Channel, Response, ResponseStatus, ResponseTemplate
+from templates.rendering import VariablesRefused, measure, template_render
+from tenants.models import Membership, Role
+from tenants.selectors import limited_brand_ids
+from tenants.web import org_page, scoped_get
+
+DOMAIN_MESSAGES = [
+    gettext_noop("Give either a body or a template with its variables."),
+    gettext_noop("Template not found."),
+    gettext_noop("This template is inactive."),
+    gettext_noop("This template belongs to another brand."),
+    gettext_noop("A channel is needed for a free-text response."),
+    gettext_noop("The body cannot be empty."),
+    gettext_noop("The incident is closed; its responses can no longer change."),
+    gettext_noop("Only the author or a manager discards this response."),
+    gettext_noop("Only the author or a manager submits this response."),
+    gettext_noop("You cannot approve a response you wrote."),
+    gettext_noop("The agency approves first; the client approves after."),
+    gettext_noop("Only managers and owners approve responses."),
+    gettext_noop("This response now waits for the client's own approver."),
+    gettext_noop("The client's approval must come from another person."),
+    gettext_noop("Give a reason for the rejection."),
+    gettext_noop("The publication time is in the future."),
+    gettext_noop("The publication time is before the approval."),
+]
+
+
+def _incident(request: HttpRequest, incident_pk: int) -> Incident:
+    return scoped_get(incident_list(membership=request.membership), incident_pk)
+
+
+def _templates_for(request: HttpRequest, incident: Incident) -> QuerySet[ResponseTemplate]:
+    """Active templates usable for the incident's brand (every-brand ones and its own)."""
+    return (
+        selectors.template_list(membership=request.membership)
+        .filter(active=True, current_version__isnull=False)
+        .filter(Q(brand__isnull=True) | Q(brand_id=incident.brand_id))
+        .order_by("language", "name")
+    )
+
+
+def _message(exc: DomainError) -> str:
+    """A refusal in the user's language (the services' length message has numbers in it)."""
+    if "length" in exc.extra and "limit" in exc.extra:
+        return _("The text is %(length)s characters; this channel allows %(limit)s.") % {
+            "length": exc.extra["length"],
+            "limit": exc.extra["limit"],
+        }
+    if isinstance(exc, VariablesRefused):
+        return _("Fill in every variable: %(names)s.") % {
+            "names": ", ".join(exc.extra.get("missing", []) + exc.extra.get("unknown", []))
+        }
+    return _(exc.message)
+
+
+def _is_client_approver(membership: Membership, incident: Incident) -> bool:
+    ids = limited_brand_ids(membership)
+    return membership.is_client_approver and ids is not None and incident.brand_id in ids
+
+
+def _draft_state(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """What the draft form holds: a template and its values, or a channel and free text."""
+    templates = _templates_for(request, incident)
+    template = None
+    raw = request.POST.get("template") or request.GET.get("template") or ""
+    if raw:
+        try:
+            template = scoped_get(templates, raw)
+        except Http404:
+            template = None
+    names = list(template.current_version.variables) if template is not None else []
+    return {
+        "template": template,
+        "template_id": template.id if template is not None else None,
+        "variables": [
+            {"name": name, "value": request.POST.get(f"var_{name}", "")} for name in names
+        ],
+        "channel": request.POST.get("channel") or Channel.X,
+        "body": request.POST.get("body", ""),
+    }
+
+
+def _preview(incident: Incident, draft: dict[str, Any]) -> dict[str, Any]:
+    """The rendered text and its length against the channel's limit, via the render service."""
+    template = draft["template"]
+    if template is not None:
+        values = {v["name"]: v["value"] for v in draft["variables"]}
+        try:
+            rendered = template_render(template=template, values=values, incident=incident)
+        except VariablesRefused as exc:
+            return {"missing": exc.extra.get("missing", []), "channel": template.channel}
+        except DomainError as exc:
+            return {"error": _message(exc), "channel": template.channel}
+        return {
+            "text": rendered.text,
+            "length": rendered.length,
+            "limit": rendered.limit,
+            "within_limit": rendered.within_limit,
+            "channel": template.channel,
+        }
+    if not draft["body"]:
+        return {"empty": True, "channel": draft["channel"]}
+    channel = draft["channel"] if draft["channel"] in Channel.values else Channel.X
+    length, limit, within, _warnings = measure(text=draft["body"], channel=channel)
+    return {
+        "text": draft["body"],
+        "length": length,
+        "limit": limit,
+        "within_limit": within,
+        "channel": channel,
+    }
+
+
+def responses_section(
+    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """The room's responses: the list with the actions the member may take, and the draft form
+    (bound and with its refusal after a failed save)."""
+    membership = request.membership
+    draft = forms.get("response_draft") or {
+        "template": None,
+        "template_id": None,
+        "variables": [],
+        "channel": Channel.X,
+        "body": "",
+    }
+    is_manager = membership.has_role(Role.MANAGER)
+    client_approver = _is_client_approver(membership, incident)
+    items = []
+    for response in selectors.response_list(incident=incident).order_by("-id"):
+        mine_or_manager = response.author_id == membership.id or is_manager
+        pending = response.status == ResponseStatus.PENDING_APPROVAL
+        agency_done = response.approved_by_id is not None
+        items.append(
+            {
+                "response": response,
+                "can_edit": mine_or_manager
+                and response.status in (ResponseStatus.DRAFT, ResponseStatus.REJECTED),
+                "can_submit": mine_or_manager and response.status == ResponseStatus.DRAFT,
+                "can_approve": pending
+                and response.author_id != membership.id
+                and ((is_manager and not agency_done) or (client_approver and agency_done)),
+                "can_publish": response.status == ResponseStatus.APPROVED
+                and membership.has_role(Role.RESPONDER),
+                "over_limit": response.limit is not None and len(response.body) > response.limit,
+            }
+        )
+    return {
+        "template": "response_templates/_responses.html",
+        "place": "main",
+        "incident": incident,
+        "items": items,
+        "templates": list(_templates_for(request, incident)),
+        "channels": Channel.choices,
+        "draft": draft,
+        "preview": _preview(incident, draft) if draft.get("template") or draft.get("body") else {},
+        "error": forms.get("response_error"),
+        "can_work": membership.has_role(Role.RESPONDER) and incident.status != "closed",
+    }
+
+
+def _back(request: HttpRequest, incident: Incident) -> HttpResponse:
+    return redirect(
+        f"/o/{request.organisation.slug}/incidents/{incident.pk}/#section-responses"
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_GET
+def responses(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    """The responses list alone, for live refreshes."""
+    incident = _incident(request, incident_pk)
+    section = responses_section(request, incident, {})
+    return render(request, "response_templates/_response_list.html", {"section": section})
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_GET
+def variables(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    """The variable inputs of the chosen template (the picker swaps them in)."""
+    incident = _incident(request, incident_pk)
+    draft = _draft_state(request, incident)
+    response = render(
+        request,
+        "response_templates/_variables.html",
+        {"draft": draft, "channels": Channel.choices},
+    )
+    # Once the new inputs are in place, the draft form asks for a fresh preview.
+    response["HX-Trigger-After-Settle"] = "cd-variables"
+    return response
+
+
+@org_page(read_role=Role.RESPONDER, write_role=Role.RESPONDER)
+@require_POST
+def preview(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    """The live preview: the rendered text and the channel's length counter."""
+    incident = _incident(request, incident_pk)
+    draft = _draft_state(request, incident)
+    return render(
+        request, "response_templates/_preview.html", {"preview": _preview(incident, draft)}
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def draft(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident(request, incident_pk)
+    state = _draft_state(request, incident)
+    template = state["template"]
+    try:
+        if template is not None:
+            services.response_create(
+                incident=incident,
+                membership=request.membership,
+                actor=request.user,
+                template=template,
+                variables={v["name"]: v["value"] for v in state["variables"]},
+            )
+        else:
+            services.response_create(
+                incident=incident,
+                membership=request.membership,
+                actor=request.user,
+                channel=state["channel"],
+                body=state["body"],
+            )
+    except DomainError as exc:
+        if isinstance(exc, VariablesRefused):
+            missing = set(exc.extra.get("missing", []))
+            for variable in state["variables"]:
+                variable["missing"] = variable["name"] in missing
+        return render_room(
+            request, incident, status=400, response_draft=state, response_error=_message(exc)
+        )
+    messages.success(request, _("Response drafted. Submit it for approval when it is ready."))
+    return _back(request, incident)
+
+
+def _response(request: HttpRequest, incident: Incident, response_pk: int) -> Response:
+    return scoped_get(selectors.response_list(incident=incident), response_pk)
+
+
+def _act(request: HttpRequest, incident_pk: int, response_pk: int, act: Any, done: str) -> HttpResponse:
+    incident = _incident(request, incident_pk)
+    response = _response(request, incident, response_pk)
+    try:
+        act(response)
+    except DomainError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, done)
+    return _back(request, incident)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def submit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_submit(
+            response=r, membership=request.membership, actor=request.user
+        ),
+        _("Submitted for approval."),
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def edit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    """Rewrite the text of a draft or a rejected response (a rejected one becomes a draft)."""
+    body = request.POST.get("body", "")
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_update(
+            response=r, membership=request.membership, actor=request.user, body=body
+        ),
+        _("Response saved."),
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def delete(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_delete(
+            response=r, membership=request.membership, actor=request.user
+        ),
+        _("Response discarded."),
+    )
+
+
+# Viewers may be a client's own approvers: the service decides who approves.
+@org_page(write_role=Role.VIEWER)
+@require_POST
+def approve(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_approve(
+            response=r, membership=request.membership, actor=request.user
+        ),
+        _("Response approved."),
+    )
+
+
+@org_page(write_role=Role.VIEWER)
+@require_POST
+def reject(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_reject(
+            response=r, membership=request.membership, actor=request.user, reason=reason
+        ),
+        _("Response sent back for changes."),
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def publish(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    url = request.POST.get("url", "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        messages.error(request, _("Give the address where the response was published."))
+        return _back(request, _incident(request, incident_pk))
+    return _act(
+        request,
+        incident_pk,
+        response_pk,
+        lambda r: services.response_publish(
+            response=r, membership=request.membership, actor=request.user, url=url
+        ),
+        _("Publication recorded."),
+    )

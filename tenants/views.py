@@ -1,0 +1,469 @@
+"""Web pages of tenants: sign-in and sign-up, invitations, organisations, the user's settings,
+brands, teams and members. Thin: parse a form, call a service or a selector, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from crisisdesk.api import DomainError
+from tenants import selectors, services
+from tenants.forms import (
+    BrandForm,
+    InvitationForm,
+    MemberForm,
+    OrganisationForm,
+    ProfileForm,
+    SignupForm,
+    TeamForm,
+    form_error,
+)
+from tenants.models import Brand, Membership, Role, Team
+from tenants.profiles import user_profile_get, user_profile_update
+from tenants.web import my_memberships, org_page, scoped_get
+
+# Refusals of the tenant services, so that makemessages collects them for translation;
+# pages show them through gettext().
+DOMAIN_MESSAGES = [
+    gettext_noop("A user with that username already exists."),
+    gettext_noop("An organisation with this slug already exists."),
+    gettext_noop("A brand with this slug already exists."),
+    gettext_noop("This brand has incidents; their timeline cannot be deleted."),
+    gettext_noop("A team with this name already exists."),
+    gettext_noop("The last owner cannot be demoted."),
+    gettext_noop("The last owner cannot be removed."),
+    gettext_noop("Invitation not found."),
+    gettext_noop("This invitation has already been used."),
+    gettext_noop("This invitation has expired."),
+    gettext_noop("This invitation was sent to another email address."),
+    gettext_noop("You are already a member of this organisation."),
+    gettext_noop("Team not found."),
+    gettext_noop("Member not found."),
+    gettext_noop("Brand not found."),
+    gettext_noop("Unknown language."),
+    gettext_noop("Unknown time zone."),
+]
+
+NO_STORE = "no-store"
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# --- Signing in and out, signing up, invitations ---
+
+
+class SignInView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(LogoutView):
+    next_page = "web:login"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The organisation last worked in, the only one, or the list to choose from."""
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    memberships = list(selectors.user_memberships(user=request.user))
+    slugs = [m.organisation.slug for m in memberships]
+    last = request.session.get("last_org")
+    if last in slugs:
+        return redirect("web:dashboard", last)
+    if len(slugs) == 1:
+        return redirect("web:dashboard", slugs[0])
+    return redirect("web:organisations")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, reverse("web:home")))
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to CrisisDesk."))
+            return redirect(_safe_next(request, reverse("web:organisations")))
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except DomainError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(
+                request,
+                _("You joined %(organisation)s.") % {"organisation": membership.organisation.name},
+            )
+            return redirect("web:dashboard", membership.organisation.slug)
+    return render(request, "registration/invitation.html", {"token": token})
+
+
+# --- The user's organisations and settings ---
+
+
+@login_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    """The organisation switcher's full page; anyone signed in may found a new agency."""
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or None,
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Organisation created. You are its owner."))
+            return redirect("web:dashboard", organisation.slug)
+    request.my_memberships = my_memberships(request)
+    return render(
+        request,
+        "tenants/organisations.html",
+        {"form": form, "memberships": request.my_memberships},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    current = user_profile_get(user=request.user)
+    form = ProfileForm(
+        request.POST or None,
+        initial={"language": current.language, "time_zone": current.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_profile_update(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            response = redirect("web:profile")
+            messages.success(request, _("Settings saved."))
+            _remember_language_cookie(response, form.cleaned_data["language"])
+            return response
+    return render(
+        request, "tenants/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _remember_language_cookie(response: HttpResponse, language: str) -> None:
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The switcher in the top bar: remembered in the profile of a signed-in user, in Django's
+    language cookie for everyone (set_language also validates the code and the next URL)."""
+    if request.user.is_authenticated:
+        code = request.POST.get("language", "")
+        try:
+            user_profile_update(user=request.user, language=code)
+        except DomainError as exc:
+            messages.error(request, _(exc.message))
+    return set_language(request)
+
+
+# --- Brands ---
+
+
+@org_page()
+def brands(request: HttpRequest) -> HttpResponse:
+    """The organisation's brands; managers add one and see its ingest secret this once."""
+    membership = request.membership
+    form = BrandForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            brand, secret = services.brand_create(
+                organisation=request.organisation,
+                name=data["name"],
+                slug=data["slug"] or None,
+                languages=data["languages"],
+                default_teams=data["default_teams"],
+                require_client_approval=data["require_client_approval"],
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            return _secret_page(request, brand, secret, created=True)
+    return render(
+        request,
+        "tenants/brands.html",
+        {
+            "brands": selectors.brand_list(membership=membership),
+            "form": form,
+            "can_manage": membership.has_role(Role.MANAGER),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _secret_page(request: HttpRequest, brand: Brand, secret: str, *, created: bool) -> HttpResponse:
+    response = render(
+        request,
+        "tenants/brand_secret.html",
+        {
+            "brand": brand,
+            "secret": secret,
+            "created": created,
+            "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{brand.ingest_id}/"),
+        },
+    )
+    # The secret is shown once: no cache, no back-button copy.
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@org_page()
+def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    membership = request.membership
+    obj = scoped_get(selectors.brand_list(membership=membership), brand_pk)
+    initial = {
+        "name": obj.name,
+        "slug": obj.slug,
+        "languages": obj.languages,
+        "default_teams": list(obj.default_teams.all()),
+        "require_client_approval": obj.require_client_approval,
+    }
+    form = BrandForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["slug"] = data["slug"] or obj.slug
+        try:
+            services.brand_update(brand=obj, default_teams=data.pop("default_teams"), **data)
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Brand saved."))
+            return redirect("web:brand", request.organisation.slug, obj.pk)
+    return render(
+        request,
+        "tenants/brand.html",
+        {
+            "brand": obj,
+            "form": form,
+            "can_manage": membership.has_role(Role.MANAGER),
+            "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{obj.ingest_id}/"),
+            "extra_sections": [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_page()
+@require_POST
+def brand_rotate_secret(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    secret = services.brand_rotate_secret(brand=obj, actor=request.user)
+    return _secret_page(request, obj, secret, created=False)
+
+
+@org_page()
+@require_POST
+def brand_delete(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    try:
+        services.brand_delete(brand=obj, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+        return redirect("web:brand", request.organisation.slug, obj.pk)
+    messages.success(request, _("Brand deleted."))
+    return redirect("web:brands", request.organisation.slug)
+
+
+# --- Teams ---
+
+
+@org_page()
+def teams(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    form = TeamForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_create(
+                organisation=request.organisation,
+                name=form.cleaned_data["name"],
+                members=form.cleaned_data["members"],
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Team created."))
+            return redirect("web:teams", request.organisation.slug)
+    return render(
+        request,
+        "tenants/teams.html",
+        {
+            "teams": selectors.team_list(membership=membership),
+            "form": form,
+            "can_manage": membership.has_role(Role.MANAGER),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_page()
+def team(request: HttpRequest, team_pk: int) -> HttpResponse:
+    membership = request.membership
+    obj: Team = scoped_get(selectors.team_list(membership=membership), team_pk)
+    form = TeamForm(
+        request.POST or None,
+        membership=membership,
+        initial={"name": obj.name, "members": list(obj.members.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_update(
+                team=obj, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Team saved."))
+            return redirect("web:teams", request.organisation.slug)
+    return render(
+        request,
+        "tenants/team.html",
+        {"team": obj, "form": form, "can_manage": membership.has_role(Role.MANAGER)},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_page()
+@require_POST
+def team_delete(request: HttpRequest, team_pk: int) -> HttpResponse:
+    obj = scoped_get(selectors.team_list(membership=request.membership), team_pk)
+    services.team_delete(team=obj)
+    messages.success(request, _("Team deleted."))
+    return redirect("web:teams", request.organisation.slug)
+
+
+# --- Members and invitations (owners change them) ---
+
+
+@org_page(write_role=Role.OWNER)
+def members(request: HttpRequest) -> HttpResponse:
+    """Members with their roles, brands and teams; owners invite people from here."""
+    membership = request.membership
+    is_owner = membership.has_role(Role.OWNER)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, token = services.invitation_create(
+            organisation=request.organisation,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
+        response = render(
+            request,
+            "tenants/invitation_created.html",
+            {
+                "invitation": invitation,
+                "accept_url": request.build_absolute_uri(
+                    reverse("web:invitation-accept", args=[token])
+                ),
+            },
+        )
+        response["Cache-Control"] = NO_STORE
+        return response
+    return render(
+        request,
+        "tenants/members.html",
+        {
+            "members": selectors.member_list(membership=membership),
+            "invitations": (
+                selectors.invitation_list(membership=membership).filter(accepted_at__isnull=True)
+                if is_owner
+                else []
+            ),
+            "form": form,
+            "is_owner": is_owner,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_page(write_role=Role.OWNER)
+def member(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    membership = request.membership
+    obj: Membership = scoped_get(selectors.member_list(membership=membership), membership_pk)
+    form = MemberForm(
+        request.POST or None,
+        membership=membership,
+        initial={
+            "role": obj.role,
+            "brands": list(obj.brands.all()),
+            "is_client_approver": obj.is_client_approver,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(membership=obj, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Member saved."))
+            return redirect("web:members", request.organisation.slug)
+    return render(
+        request,
+        "tenants/member.html",
+        {"member": obj, "form": form, "is_owner": membership.has_role(Role.OWNER)},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_page(write_role=Role.OWNER)
+@require_POST
+def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    obj = scoped_get(selectors.member_list(membership=request.membership), membership_pk)
+    try:
+        services.membership_remove(membership=obj, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+        return redirect("web:member", request.organisation.slug, obj.pk)
+    messages.success(request, _("Member removed."))
+    if obj.pk == request.membership.pk:
+        return redirect("web:home")
+    return redirect("web:members", request.organisation.slug)

@@ -1,0 +1,60 @@
+"""(a) A person signs in and opens an incident; a member of the assigned team, watching the
+board in another browser, sees it appear without reloading, within 2 seconds."""
+
+import time
+
+import pytest
+
+from incidents.models import Incident
+from tests.browser.conftest import PASSWORD, set_password
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+pytestmark = [pytest.mark.postgres, pytest.mark.browser]
+
+
+def test_a_new_incident_appears_live_on_the_assigned_teams_board(web, agency) -> None:
+    # Given: the viewer of the brand's team watches the board, connected live.
+    responder = agency.member("responder").user
+    set_password(responder)
+    watcher = web.page(web.context(agency.member("viewer").user))
+    watcher.goto("/o/alpha/incidents/")
+    expect(watcher.locator("[data-live-status]")).to_have_class("live-status is-live")
+    expect(watcher.locator("#board-rows tr")).to_have_count(0)
+
+    # When: the responder signs in through the form and opens an incident for that team.
+    author = web.page(web.context())
+    author.goto("/o/alpha/incidents/")
+    expect(author).to_have_url("/login/?next=/o/alpha/incidents/")
+    author.get_by_label("Username").fill(responder.username)
+    author.get_by_label("Password").fill(PASSWORD)
+    author.locator("main").get_by_role("button", name="Sign in").click()
+    expect(author.locator("h1")).to_have_text("Incident board")
+    author.get_by_text("Open an incident").click()
+    form = author.locator("#new-incident form")
+    form.get_by_label("Brand").select_option(label=agency.brand.name)
+    form.get_by_label("Title").fill("Boycott call trending on VK")
+    form.get_by_label("Severity").select_option("sev1")
+    form.get_by_label(agency.team.name).check()
+    form.get_by_role("button", name="Open incident").click()
+    expect(author.locator("#incident-header h1")).to_have_text("Boycott call trending on VK")
+    opened = time.monotonic()
+
+    # Then: the row is on the watcher's board within 2 s, and nothing reloaded the page.
+    row = watcher.locator("#board-rows tr", has_text="Boycott call trending on VK")
+    expect(row).to_be_visible(timeout=2000)
+    latency = time.monotonic() - opened
+    assert latency < 2.0
+    incident = Incident.objects.get(title="Boycott call trending on VK")
+    assert list(incident.teams.all()) == [agency.team]
+    expect(row).to_contain_text("SEV1")
+    expect(row).to_contain_text("Detected")
+    expect(watcher.locator("[data-board-count]")).to_have_text("1")
+    print(f"live latency: {latency * 1000:.0f} ms")
+
+    # And: a change (acknowledging) updates the same row in place.
+    author.get_by_role("button", name="Acknowledge").click()
+    expect(author.locator("[data-incident-status]")).to_have_text("Acknowledged")
+    expect(row).to_contain_text("Acknowledged", timeout=2000)
+    expect(watcher.locator("#board-rows tr")).to_have_count(1)
+    web.last_page = watcher

@@ -1,0 +1,216 @@
+"""Tenant isolation of the web pages, by construction: every route of the `web` namespace
+under /o/<org_slug>/ is found by walking crisisdesk.web_urls (pages added later are covered by
+themselves). For each route, GET and POST:
+
+- every organisation route goes through the one door, tenants.web.org_page;
+- anonymous → redirected to the sign-in page, with ?next=;
+- an owner of another agency, with our slug → the not-found page (404);
+- the same outsider, with their own slug and our object ids → 404;
+- a member of ours limited to one brand, asking for another brand's object → 404.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, reverse
+
+from crisisdesk import web_urls
+from incidents import services
+from playbooks import services as playbook_services
+from templates import services as template_services
+from tenants.models import Brand, Role
+from tests.factories import MembershipFactory
+from tests.web.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+# A URL kwarg <model>_pk names its model.
+MODELS = {
+    "incident_pk": "incidents.Incident",
+    "brand_pk": "tenants.Brand",
+    "team_pk": "tenants.Team",
+    "membership_pk": "tenants.Membership",
+    "task_pk": "playbooks.IncidentTask",
+    "playbook_pk": "playbooks.Playbook",
+    "template_pk": "response_templates.ResponseTemplate",
+    "response_pk": "response_templates.Response",
+    "rule_pk": "incidents.MonitoringRule",
+    "mention_pk": "incidents.Mention",
+    "postmortem_pk": "incidents.PostMortem",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: tuple[str, ...]
+    callback: object
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns: list, kwargs: tuple[str, ...] = ()) -> Iterator[tuple[URLPattern, tuple]]:
+    for entry in patterns:
+        names = kwargs + tuple(entry.pattern.converters)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, names)
+        else:
+            yield entry, names
+
+
+ROUTES = sorted(
+    (
+        Route(p.name, tuple(k for k in names if k != "org_slug"), p.callback)
+        for p, names in _walk(web_urls.urlpatterns)
+        if "org_slug" in names
+    ),
+    key=lambda r: r.name,
+)
+
+
+def test_the_walk_finds_the_pages() -> None:
+    names = {r.name for r in ROUTES}
+    assert {"dashboard", "board", "incident", "incident-row", "brands", "brand", "members"} <= names
+    assert len(ROUTES) >= 20
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_organisation_page_goes_through_the_one_door(route: Route) -> None:
+    assert getattr(route.callback, "org_page", False), route.name
+    for kwarg in route.kwargs:
+        assert kwarg in MODELS, f"{route.name}: name the kwarg <model>_pk ({kwarg})"
+
+
+@pytest.fixture
+def world(agency, outsider) -> dict:
+    """One object of ours per model, on our first brand where it belongs to a brand."""
+    first = services.incident_create(
+        brand=agency.brand, title="Ours", severity="sev2", actor=None, teams=[agency.team]
+    )
+    second = services.incident_create(
+        brand=agency.other_brand, title="Ours too", severity="sev3", actor=None
+    )
+    owner = agency.member("owner")
+    playbook = playbook_services.playbook_create(
+        organisation=agency.org,
+        membership=None,
+        name="Plan",
+        crisis_type="general",
+        language="en",
+        steps=[{"title": "Listen first", "due_offset_minutes": 10}],
+    )
+    template = template_services.template_create(
+        organisation=agency.org,
+        actor=owner.user,
+        name="Holding",
+        channel="x",
+        language="en",
+        tone="informative",
+        body="We hear you. {{ brand }}",
+        variables=[],
+    )
+    for incident in (first, second):
+        playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
+        template_services.response_create(
+            incident=incident, membership=owner, actor=owner.user, template=template, variables={}
+        )
+    limited = MembershipFactory(
+        organisation=agency.org, role=Role.MANAGER, user__username="client-staff"
+    )
+    limited.brands.set([agency.brand])
+    return {
+        "agency": agency,
+        "outsider": outsider,
+        "limited": limited,
+        "incidents": (first, second),
+    }
+
+
+def _object(model_label: str, world: dict, *, other_brand: bool = False) -> Model | None:
+    agency = world["agency"]
+    model = apps.get_model(model_label)
+    qs = model.objects.filter(organisation=agency.org).order_by("id")
+    field_names = {f.name for f in model._meta.get_fields()}
+    if other_brand:
+        if model is Brand:
+            return agency.other_brand
+        if "brand" in field_names:
+            return qs.filter(brand=agency.other_brand).first()
+        if "incident" in field_names:
+            return qs.filter(incident__brand=agency.other_brand).first()
+        return None
+    return qs.first()
+
+
+def _url(route: Route, slug: str, objects: dict[str, Model]) -> str:
+    return reverse(
+        f"web:{route.name}", kwargs={"org_slug": slug, **{k: v.pk for k, v in objects.items()}}
+    )
+
+
+def _objects(route: Route, world: dict, **kw: bool) -> dict[str, Model] | None:
+    objects = {}
+    for kwarg in route.kwargs:
+        obj = _object(MODELS[kwarg], world, **kw)
+        if obj is None:
+            return None
+        objects[kwarg] = obj
+    return objects
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_anonymous_visitors_are_sent_to_sign_in(world, route: Route) -> None:
+    objects = _objects(route, world)
+    if objects is None:
+        pytest.skip(f"no object for {route.name} yet")
+    url = _url(route, "alpha", objects)
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302, (method, url)
+        assert response["Location"].startswith("/login/?next=/o/alpha/")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_another_agency_gets_the_not_found_page(world, route: Route) -> None:
+    objects = _objects(route, world)
+    if objects is None:
+        pytest.skip(f"no object for {route.name} yet")
+    client = signed_in(world["outsider"].member("owner").user)
+    titles_before = sorted(world["agency"].org.incidents.values_list("status", "severity"))
+    for url in (_url(route, "alpha", objects), _url(route, "omega", objects)):
+        if not route.kwargs and "/o/omega/" in url:
+            continue  # their own page without our ids: theirs to see
+        codes = {}
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"text": "x", "status": "resolved"})
+            codes[method] = response.status_code
+            body = response.content.decode()
+            assert "Ours" not in body and "alpha brand" not in body, (method, url)
+            if response.status_code == 404:
+                assert 'data-error-page="404"' in body
+        # 405 (a method the page never takes) says nothing about our objects; the method the
+        # page takes must answer 404.
+        assert set(codes.values()) <= {404, 405} and 404 in codes.values(), (url, codes)
+    assert sorted(world["agency"].org.incidents.values_list("status", "severity")) == titles_before
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.kwargs], ids=str)
+def test_a_brand_limited_member_gets_404_for_other_brands(world, route: Route) -> None:
+    model = apps.get_model(MODELS[route.kwargs[0]])
+    fields = {f.name for f in model._meta.get_fields()}
+    if model is not Brand and not fields & {"brand", "incident"}:
+        return  # shared by every brand (teams, members, playbooks, templates)
+    objects = _objects(route, world, other_brand=True)
+    if objects is None:
+        pytest.skip(f"no object of another brand for {route.name} yet")
+    client = signed_in(world["limited"].user)
+    response = client.get(_url(route, "alpha", objects))
+    assert response.status_code in (404, 405), route.name
+    if response.status_code == 405:  # POST-only action: the POST must not leak either
+        response = client.post(_url(route, "alpha", objects))
+        assert response.status_code == 404, route.name
