@@ -268,6 +268,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Status",
+        "PostMortemStatusEnum": "incidents.models.PostMortemStatus",
+        "ActionItemStatusEnum": "incidents.models.ActionItemStatus",
+        "ResponseStatusEnum": "templates.models.ResponseStatus",
+    },
 }
 
 WS_TICKET_TTL = timedelta(seconds=30)
@@ -301,6 +307,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("sla-check", "incidents.tasks.sla_check_run", 60),
     ("approval-escalation", "templates.tasks.approval_escalation_run", 60),
     ("organisation-purge", "tenants.tasks.organisation_purge_run", 3600),
+    ("postmortem-reminders", "incidents.tasks.postmortem_reminders_run", 3600),
 ]
 
 # A deleted organisation is locked at once and purged after this many days.

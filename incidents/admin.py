@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from incidents.models import (
+    ActionItem,
     Incident,
     IncidentEvent,
     Mention,
     MentionBucket,
     MonitoringRule,
+    PostMortem,
     SlaBreach,
     WebhookDelivery,
 )
@@ -90,3 +92,18 @@ class SlaBreachAdmin(_ReadOnlyAdmin):
 class WebhookDeliveryAdmin(_ReadOnlyAdmin):
     list_display = ["id", "event_type", "delivery_id", "attempt", "status_code", "created_at"]
     list_filter = ["organisation", "event_type", "status_code"]
+
+
+@admin.register(PostMortem)
+class PostMortemAdmin(admin.ModelAdmin):
+    list_display = ["id", "incident", "organisation", "status", "is_drill", "approved_at"]
+    list_filter = ["status", "is_drill", "organisation"]
+    raw_id_fields = ["incident", "author", "approved_by"]
+    readonly_fields = ["prefill", "review_comments", "submitted_at", "approved_at"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "status", "due_date", "owner"]
+    list_filter = ["status", "organisation"]
+    raw_id_fields = ["postmortem", "owner"]

@@ -62,3 +62,11 @@ def webhook_deliver(
         attempt=self.request.retries + 1,
     )
     return delivery.status_code if delivery else None
+
+
+@shared_task(name="incidents.tasks.postmortem_reminders_run")
+def postmortem_reminders_run() -> int:
+    """Post-mortems overdue for submission and overdue action items: one reminder per day each."""
+    from incidents.services.postmortems import action_item_reminders_send, postmortem_reminders_send
+
+    return postmortem_reminders_send() + action_item_reminders_send()

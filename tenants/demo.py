@@ -24,7 +24,12 @@ DEMO_BRANDS = [
 DEMO_TEAMS = {"Social Care": ["demo-responder", "demo-viewer"], "Media Relations": ["demo-manager"]}
 
 # Apps later in the dependency chain add their demo content (incidents, playbooks, …).
-DEMO_STEPS = ["incidents.demo.seed", "incidents.demo_monitoring.seed", "playbooks.demo.seed"]
+DEMO_STEPS = [
+    "incidents.demo.seed",
+    "incidents.demo_monitoring.seed",
+    "playbooks.demo.seed",
+    "incidents.demo_postmortems.seed",
+]
 
 
 @transaction.atomic

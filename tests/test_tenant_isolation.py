@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -120,18 +121,42 @@ class World:
     markers: list[str]
 
 
-@pytest.fixture
-def world(db: None) -> World:
-    organisation = seed_demo()
-    brands = list(Brand.objects.filter(organisation=organisation).order_by("id"))
-    limited = MembershipFactory(
-        organisation=organisation, role=Role.VIEWER, user__username="client-staff"
-    )
-    limited.brands.set([brands[0]])
-    outsider_org = OrganisationFactory(name="Outsider", slug="outsider")
-    outsider = MembershipFactory(organisation=outsider_org, role=Role.OWNER).user
-    markers = [b.slug for b in brands] + [organisation.name]
-    return World(organisation.slug, outsider_org.slug, outsider, limited, brands[0], markers)
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: object) -> Iterator[World]:
+    """A full demo agency (every app's demo data) built once for the module, inside a
+    transaction rolled back at the end; each test runs in a savepoint within it. Every
+    request of these tests is refused, so the data is the same for all of them."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            organisation = seed_demo()
+            brands = list(Brand.objects.filter(organisation=organisation).order_by("id"))
+            limited = MembershipFactory(
+                organisation=organisation, role=Role.VIEWER, user__username="client-staff"
+            )
+            limited.brands.set([brands[0]])
+            outsider_org = OrganisationFactory(name="Outsider", slug="outsider")
+            outsider = MembershipFactory(organisation=outsider_org, role=Role.OWNER).user
+            markers = [b.slug for b in brands] + [organisation.name]
+            yield World(organisation.slug, outsider_org.slug, outsider, limited, brands[0], markers)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# Paths from a model to its brand, for "an object of another brand".
+BRAND_PATHS = ("brand", "incident__brand", "postmortem__incident__brand")
+
+
+def _has_path(model: type[Model], path: str) -> bool:
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except Exception:
+            return False
+        model = field.related_model
+    return True
 
 
 def _object_of(
@@ -141,13 +166,12 @@ def _object_of(
     if exclude_brand is not None:
         if model is Brand:
             qs = qs.exclude(pk=exclude_brand.pk)
-        elif any(f.name == "brand" for f in model._meta.get_fields()):
-            # A row with no brand is shared by every brand (e.g. a template): not "another brand".
-            qs = qs.exclude(brand=exclude_brand).exclude(brand__isnull=True)
-        elif any(f.name == "incident" for f in model._meta.get_fields()):
-            qs = qs.exclude(incident__brand=exclude_brand)
         else:
-            return None
+            path = next((p for p in BRAND_PATHS if _has_path(model, p)), None)
+            if path is None:
+                return qs.first()  # not brand-owned: any of ours will do
+            # A row with no brand is shared by every brand (e.g. a template): not "another brand".
+            qs = qs.exclude(**{path: exclude_brand}).exclude(**{f"{path}__isnull": True})
     return qs.first()
 
 
@@ -167,7 +191,7 @@ def _victim_objects(route: Route, world: World, **kw: object) -> dict[str, Model
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-def test_anonymous_gets_401(world: World, route: Route) -> None:
+def test_anonymous_gets_401(db: None, world: World, route: Route) -> None:
     objects = _victim_objects(route, world) or {}
     if len(objects) != len(route.kwargs):
         pytest.fail(f"no object of the victim for {route.name}: seed_demo must create one")
@@ -178,7 +202,9 @@ def test_anonymous_gets_401(world: World, route: Route) -> None:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-def test_another_agency_gets_404_for_our_slug_and_our_objects(world: World, route: Route) -> None:
+def test_another_agency_gets_404_for_our_slug_and_our_objects(
+    db: None, world: World, route: Route
+) -> None:
     objects = _victim_objects(route, world)
     assert objects is not None, (
         f"no object of the victim for {route.name}: seed_demo must create one"
@@ -204,11 +230,11 @@ def test_another_agency_gets_404_for_our_slug_and_our_objects(world: World, rout
 @pytest.mark.parametrize(
     "route", [r for r in ROUTES if r.kwargs and "get" in r.methods], ids=lambda r: r.name
 )
-def test_a_brand_limited_member_gets_404_for_other_brands(world: World, route: Route) -> None:
+def test_a_brand_limited_member_gets_404_for_other_brands(
+    db: None, world: World, route: Route
+) -> None:
     model = route.model_for(route.kwargs[0])
-    branded = model is Brand or any(
-        f.name in ("brand", "incident") for f in model._meta.get_fields()
-    )
+    branded = model is Brand or any(_has_path(model, p) for p in BRAND_PATHS)
     if not branded:
         return  # not brand-owned (teams, members, playbooks, templates shared by all brands)
     objects = _victim_objects(route, world, exclude_brand=world.allowed_brand)

@@ -1,11 +1,17 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from incidents.api import mentions, views
+from incidents.api import mentions, postmortems, views
 
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("mentions", mentions.MentionViewSet, basename="mention")
+router.register("postmortems", postmortems.PostMortemViewSet, basename="postmortem")
+router.register(
+    r"postmortems/(?P<postmortem_pk>[0-9]+)/action-items",
+    postmortems.ActionItemViewSet,
+    basename="postmortem-action-item",
+)
 router.register(
     r"brands/(?P<brand_pk>[0-9]+)/rules", mentions.MonitoringRuleViewSet, basename="brand-rule"
 )
@@ -15,6 +21,11 @@ org_urlpatterns = [
     *router.urls,
     path(
         "metrics/response-times/", views.ResponseTimesView.as_view(), name="metrics-response-times"
+    ),
+    path(
+        "analytics/overview/",
+        postmortems.AnalyticsOverviewView.as_view(),
+        name="analytics-overview",
     ),
     path(
         "incidents/<int:incident_pk>/mention-stats/",

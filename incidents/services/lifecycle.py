@@ -197,6 +197,11 @@ def incident_transition(
             actor=actor,
             payload={"from": previous, "to": status},
         )
+        if status == Status.RESOLVED:
+            # Imported here: postmortems builds on this module.
+            from incidents.services.postmortems import postmortem_draft_for
+
+            postmortem_draft_for(incident=locked)
     return locked
 
 

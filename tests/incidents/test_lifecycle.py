@@ -49,8 +49,8 @@ def test_every_allowed_transition(agency, start, target) -> None:
         incident=incident, status=target, actor=actor.user, membership=actor
     )
     assert result.status == target
-    event = IncidentEvent.objects.filter(incident=incident).latest("id")
-    assert event.kind == ("acknowledged" if target == Status.ACKNOWLEDGED else "status_changed")
+    kind = "acknowledged" if target == Status.ACKNOWLEDGED else "status_changed"
+    event = IncidentEvent.objects.filter(incident=incident, kind=kind).latest("id")
     assert event.payload["from"] == start
     assert event.payload["to"] == target
 
@@ -104,7 +104,14 @@ def test_timestamps_are_set_once(agency) -> None:
     assert incident.acknowledged_at == acknowledged_at
     assert incident.resolved_at == resolved_at
     kinds = list(IncidentEvent.objects.filter(incident=incident).values_list("kind", flat=True))
-    assert kinds == ["created", "acknowledged"] + ["status_changed"] * 5
+    # resolving drafts the post-mortem, an event of its own
+    assert kinds == [
+        "created",
+        "acknowledged",
+        *["status_changed"] * 4,
+        "postmortem_drafted",
+        "status_changed",
+    ]
 
 
 def test_a_second_acknowledge_is_refused(agency) -> None:
