@@ -136,3 +136,19 @@ def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:
         "incidents/postmortem_export.html",
         postmortem_export_context(postmortem=postmortem, audience=audience),
     )
+
+
+def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, actor: Any) -> str:
+    """Render the export and record who took it (exports leave the product: they are audited)."""
+    from tenants.services import audit_record
+
+    audit_record(
+        organisation=postmortem.incident.organisation,
+        actor=actor,
+        action="postmortem.exported",
+        target=str(postmortem.id),
+        payload={"format": fmt, "audience": audience},
+    )
+    if fmt == "md":
+        return postmortem_markdown(postmortem=postmortem, audience=audience)
+    return postmortem_html(postmortem=postmortem, audience=audience)

@@ -18,7 +18,6 @@ from incidents.services import postmortems as services
 from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.api.fields import OrgPrimaryKeyRelatedField
 from tenants.models import Membership, Role
-from tenants.services import audit_record
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
@@ -206,19 +205,11 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        audit_record(
-            organisation=self.organisation,
-            actor=request.user,
-            action="postmortem.exported",
-            target=str(postmortem.id),
-            payload={"format": fmt, "audience": audience},
+        body = exports.postmortem_export(
+            postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
         )
-        if fmt == "md":
-            body = exports.postmortem_markdown(postmortem=postmortem, audience=audience)
-            response = HttpResponse(body, content_type="text/markdown; charset=utf-8")
-        else:
-            body = exports.postmortem_html(postmortem=postmortem, audience=audience)
-            response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        content_type = "text/markdown" if fmt == "md" else "text/html"
+        response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
         response["Content-Disposition"] = (
             f'inline; filename="postmortem-{postmortem.incident_id}.{fmt}"'
         )

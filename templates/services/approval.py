@@ -22,6 +22,7 @@ from templates.services.responses import (
 )
 from tenants.models import Membership, Role
 from tenants.selectors import limited_brand_ids
+from tenants.services import audit_record
 
 
 def _is_client_approver(membership: Membership, brand_id: int) -> bool:
@@ -75,6 +76,13 @@ def response_approve(
                     "client_approval_pending": client_pending,
                 },
             )
+            audit_record(
+                organisation=brand.organisation,
+                actor=actor,
+                action="response.approved",
+                target=f"incident {locked.incident_id} response {locked.id}",
+                payload={"channel": locked.channel, "client_approval_pending": client_pending},
+            )
             return locked
         # The agency has approved; only the client's approval is missing.
         if not _is_client_approver(membership, brand.id):
@@ -98,6 +106,13 @@ def response_approve(
                 "waited_seconds": seconds_between(locked.approved_at, now),
                 "total_waited_seconds": seconds_between(locked.submitted_at, now),
             },
+        )
+        audit_record(
+            organisation=brand.organisation,
+            actor=actor,
+            action="response.client_approved",
+            target=f"incident {locked.incident_id} response {locked.id}",
+            payload={"channel": locked.channel},
         )
     return locked
 

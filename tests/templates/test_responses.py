@@ -633,3 +633,12 @@ def test_list_query_count_does_not_grow_with_responses(
         response = client.get(url(incident))
 
     assert len(response.json()["results"]) == 21
+
+
+def test_approvals_are_audited(as_role, agency, incident) -> None:
+    from tenants.models import AuditEntry
+
+    response = approved(as_role, incident)
+    entry = AuditEntry.objects.get(organisation=agency.org, action="response.approved")
+    assert entry.actor == agency.member("manager").user
+    assert str(response["id"]) in entry.target
