@@ -12,6 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -186,7 +190,17 @@ if REDIS_URL:
                 # redis-py 8 times reads out after 5 s by default, the very 5 s RedisChannelLayer
                 # blocks in BZPOPMIN waiting for a message: every idle consumer crashed and its
                 # WebSocket closed after ~5 s. A longer timeout still notices a dead Redis.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # A pooled connection that died with a Redis restart is retried on a fresh one
+                # instead of failing the first command after the outage.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 2,
+                        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+                        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+                    }
+                ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "crisisdesk"),
                 "capacity": 1000,
             },
@@ -194,9 +208,11 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crisisdesk.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "crisisdesk"),
+            # Fail fast when Redis is down: the cache is allowed to be missing.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -308,6 +324,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("approval-escalation", "templates.tasks.approval_escalation_run", 60),
     ("organisation-purge", "tenants.tasks.organisation_purge_run", 3600),
     ("postmortem-reminders", "incidents.tasks.postmortem_reminders_run", 3600),
+    ("deferred-tasks", "incidents.tasks.deferred_tasks_flush_run", 60),
 ]
 
 # A deleted organisation is locked at once and purged after this many days.

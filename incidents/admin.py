@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from incidents.models import (
     ActionItem,
+    DeferredTask,
     Incident,
     IncidentEvent,
     Mention,
@@ -107,3 +108,9 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_display = ["title", "organisation", "status", "due_date", "owner"]
     list_filter = ["status", "organisation"]
     raw_id_fields = ["postmortem", "owner"]
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(admin.ModelAdmin):
+    list_display = ["id", "task_name", "attempts", "created_at"]
+    readonly_fields = ["task_name", "args", "attempts", "last_error", "created_at"]

@@ -391,3 +391,23 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeferredTask(models.Model):
+    """A Celery task that could not be enqueued (broker down), kept until a flush sends it.
+
+    Nothing is lost in a Redis outage: the row is written in the request's own database,
+    and `deferred_tasks_flush_run` re-sends it once the broker answers again.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} (deferred)"

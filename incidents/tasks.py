@@ -70,3 +70,11 @@ def postmortem_reminders_run() -> int:
     from incidents.services.postmortems import action_item_reminders_send, postmortem_reminders_send
 
     return postmortem_reminders_send() + action_item_reminders_send()
+
+
+@shared_task(name="incidents.tasks.deferred_tasks_flush_run")
+def deferred_tasks_flush_run() -> int:
+    """Send the tasks that could not be enqueued while the broker was down."""
+    from incidents.services.outbox import deferred_tasks_flush
+
+    return deferred_tasks_flush()

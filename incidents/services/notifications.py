@@ -27,6 +27,7 @@ from incidents.models import (
     WebhookDelivery,
 )
 from incidents.services.lifecycle import event_record
+from incidents.services.outbox import task_enqueue_after_commit
 from incidents.sla import sla_clocks
 from tenants.models import Membership, Organisation, Role
 
@@ -78,7 +79,7 @@ def notification_send(
     a rolled-back change notifies no one. Call it inside that transaction."""
     from incidents import tasks  # tasks import the services; import here to avoid a cycle
 
-    tasks.notification_email_send.delay_on_commit(organisation.id, subject, message)
+    task_enqueue_after_commit(tasks.notification_email_send, organisation.id, subject, message)
     if organisation.webhook_url:
         envelope = {
             "id": str(uuid.uuid4()),
@@ -87,7 +88,9 @@ def notification_send(
             "organisation": organisation.slug,
             "data": data,
         }
-        tasks.webhook_deliver.delay_on_commit(organisation.id, envelope["id"], event_type, envelope)
+        task_enqueue_after_commit(
+            tasks.webhook_deliver, organisation.id, envelope["id"], event_type, envelope
+        )
 
 
 def notification_email_deliver(*, organisation_id: int, subject: str, message: str) -> int:

@@ -1,0 +1,56 @@
+"""A Redis cache that keeps the product up while Redis is down.
+
+The cache holds only what can be lost: throttle counters and the replay memory of signed
+ingest. During an outage those fail open (requests are not throttled, replays are caught
+by the idempotent upsert instead) rather than turning every request into a 500.
+"""
+
+import logging
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def _guard(self, operation: str, default: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except OUTAGE:
+            logger.warning("cache %s skipped: Redis unavailable", operation)
+            return default
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self._guard("get", default, super().get, key, default, version)
+
+    def set(self, key: Any, value: Any, timeout: Any = ..., version: Any = None) -> None:
+        kwargs = {} if timeout is ... else {"timeout": timeout}
+        return self._guard("set", None, super().set, key, value, version=version, **kwargs)
+
+    def add(self, key: Any, value: Any, timeout: Any = ..., version: Any = None) -> bool:
+        kwargs = {} if timeout is ... else {"timeout": timeout}
+        return self._guard("add", True, super().add, key, value, version=version, **kwargs)
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return self._guard("delete", False, super().delete, key, version)
+
+    def get_many(self, keys: Any, version: Any = None) -> dict:
+        return self._guard("get_many", {}, super().get_many, keys, version)
+
+    def set_many(self, data: Any, timeout: Any = ..., version: Any = None) -> list:
+        kwargs = {} if timeout is ... else {"timeout": timeout}
+        return self._guard("set_many", [], super().set_many, data, version=version, **kwargs)
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        return self._guard("incr", delta, super().incr, key, delta, version)
+
+    def touch(self, key: Any, timeout: Any = ..., version: Any = None) -> bool:
+        kwargs = {} if timeout is ... else {"timeout": timeout}
+        return self._guard("touch", False, super().touch, key, version=version, **kwargs)
+
+    def clear(self) -> None:
+        return self._guard("clear", None, super().clear)
