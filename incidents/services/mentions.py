@@ -495,7 +495,7 @@ def mention_ingest_for_member(
             )
         elif brand_id is None:
             result.rejected.append({"index": index, "field": "brand", "reason": _REQUIRED})
-        elif isinstance(brand_id, bool) or brand_id not in brands:
+        elif not isinstance(brand_id, int) or isinstance(brand_id, bool) or brand_id not in brands:
             # Another organisation's brand reads exactly like a missing one.
             result.rejected.append({"index": index, "field": "brand", "reason": "Unknown brand."})
         else:

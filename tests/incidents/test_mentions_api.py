@@ -458,3 +458,18 @@ def test_long_incidents_are_charted_per_hour(as_role, agency) -> None:
     assert body["step_minutes"] == 60
     assert (body["total"], body["negative"]) == (10, 7)
     assert 49 <= len(body["points"]) <= 52
+
+
+@pytest.mark.parametrize("brand", [{}, [], "1", 1.5, None])
+def test_a_brand_that_is_not_an_id_is_rejected_by_index(as_role, brand) -> None:
+    """Found by schemathesis: an object as the brand was a 500."""
+    item = {
+        "platform": "vk",
+        "external_id": "x",
+        "text": "t",
+        "posted_at": "2026-01-01T00:00:00Z",
+        "brand": brand,
+    }
+    response = as_role("responder").post("/api/v1/orgs/alpha/mentions/", [item], format="json")
+    assert response.status_code < 500
+    assert response.json()["rejected"][0]["field"] == "brand"
