@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
@@ -62,6 +63,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status_code)
+    if isinstance(exc, DataError | OverflowError):
+        # A value the database cannot hold (an id beyond 64 bits, …): the client's input.
+        return Response(
+            {"detail": "A value is out of range.", "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -21,6 +21,7 @@ incident_views.ROOM_SECTIONS[:] = [
     template_views.responses_section,
     incident_views.mentions_section,
 ]
+tenant_views.BRAND_SECTIONS[:] = [incident_views.rules_section]
 
 response_urls = [
     path("", template_views.responses, name="incident-responses"),
@@ -64,9 +65,27 @@ org_urls = [
         name="brand-rotate-secret",
     ),
     path("brands/<int:brand_pk>/delete/", tenant_views.brand_delete, name="brand-delete"),
+    path("brands/<int:brand_pk>/rules/new/", incident_views.rule_new, name="brand-rule-new"),
+    path(
+        "brands/<int:brand_pk>/rules/<int:rule_pk>/toggle/",
+        incident_views.rule_toggle,
+        name="brand-rule-toggle",
+    ),
+    path(
+        "brands/<int:brand_pk>/rules/<int:rule_pk>/delete/",
+        incident_views.rule_delete,
+        name="brand-rule-delete",
+    ),
     path("teams/", tenant_views.teams, name="teams"),
     path("teams/<int:team_pk>/", tenant_views.team, name="team"),
     path("teams/<int:team_pk>/delete/", tenant_views.team_delete, name="team-delete"),
+    path("playbooks/", playbook_views.library, name="playbooks"),
+    path("playbooks/new/", playbook_views.playbook_new, name="playbook-new"),
+    path("playbooks/<int:playbook_pk>/", playbook_views.playbook, name="playbook"),
+    path("templates/", template_views.library, name="templates"),
+    path("templates/new/", template_views.template_new, name="template-new"),
+    path("templates/preview/", template_views.template_preview, name="template-preview"),
+    path("templates/<int:template_pk>/", template_views.template_page, name="template"),
     path("members/", tenant_views.members, name="members"),
     path("members/<int:membership_pk>/", tenant_views.member, name="member"),
     path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),

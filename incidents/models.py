@@ -411,3 +411,13 @@ class DeferredTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} (deferred)"
+
+
+class NotificationReceipt(models.Model):
+    """The key of a notification already sent: a task run twice sends it once."""
+
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

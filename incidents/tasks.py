@@ -35,9 +35,11 @@ def sla_check_run() -> int:
     retry_backoff_max=600,
     max_retries=5,
 )
-def notification_email_send(organisation_id: int, subject: str, message: str) -> int:
+def notification_email_send(
+    organisation_id: int, subject: str, message: str, key: str | None = None
+) -> int:
     return notification_email_deliver(
-        organisation_id=organisation_id, subject=subject, message=message
+        organisation_id=organisation_id, subject=subject, message=message, key=key
     )
 
 

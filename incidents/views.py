@@ -27,18 +27,21 @@ from incidents.forms import (
     AssignForm,
     BoardFilterForm,
     IncidentCreateForm,
+    MonitoringRuleForm,
     NoteForm,
     SeverityForm,
     TransitionForm,
 )
-from incidents.models import OPEN_STATUSES, Incident, Status
+from incidents.models import OPEN_STATUSES, Incident, MonitoringRule, Status
 from incidents.presentation import clock_views, event_views, next_clock
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
-from tenants.models import Role, Severity
+from tenants.models import Brand, Role, Severity
+from tenants.views import render_brand
 from tenants.web import org_page, scoped_get
 
 DOMAIN_MESSAGES = [
+    gettext_noop("A rule needs keywords, a minimum negative volume, or both."),
     gettext_noop("A closed incident cannot be edited."),
     gettext_noop("Give teams, a commander, or both."),
     gettext_noop("A note cannot be empty."),
@@ -381,6 +384,67 @@ def mentions_section(
         "negative_share": stats["negative_share"],
         "chart": stacked_bars(labels, totals, negatives, label_every=max(1, len(groups) // 6)),
     }
+
+
+# --- Monitoring rules (a section of the brand page) ---
+
+
+def _brand(request: HttpRequest, brand_pk: int) -> Brand:
+    return scoped_get(tenant_selectors.brand_list(membership=request.membership), brand_pk)
+
+
+def rules_section(request: HttpRequest, brand: Brand, forms: dict[str, Any]) -> dict[str, Any]:
+    """The brand's monitoring rules; managers add, pause and delete them."""
+    return {
+        "template": "incidents/_rules.html",
+        "brand": brand,
+        "rules": list(
+            selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id)
+        ),
+        "form": forms.get("rule_form") or MonitoringRuleForm(auto_id="rule_%s"),
+        "can_manage": request.membership.has_role(Role.MANAGER),
+    }
+
+
+@org_page()
+@require_POST
+def rule_new(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    brand = _brand(request, brand_pk)
+    form = MonitoringRuleForm(request.POST, auto_id="rule_%s")
+    if form.is_valid():
+        try:
+            services.monitoring_rule_create(brand=brand, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Monitoring rule added."))
+            return redirect("web:brand", request.organisation.slug, brand.pk)
+    return render_brand(request, brand, status=400, rule_form=form)
+
+
+def _rule(request: HttpRequest, brand: Brand, rule_pk: int) -> MonitoringRule:
+    return scoped_get(
+        selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id), rule_pk
+    )
+
+
+@org_page()
+@require_POST
+def rule_toggle(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+    """Pause an active rule or resume a paused one."""
+    brand = _brand(request, brand_pk)
+    rule = _rule(request, brand, rule_pk)
+    services.monitoring_rule_update(rule=rule, active=not rule.active)
+    return redirect("web:brand", request.organisation.slug, brand.pk)
+
+
+@org_page()
+@require_POST
+def rule_delete(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+    brand = _brand(request, brand_pk)
+    services.monitoring_rule_delete(rule=_rule(request, brand, rule_pk))
+    messages.success(request, _("Monitoring rule deleted."))
+    return redirect("web:brand", request.organisation.slug, brand.pk)
 
 
 # --- The dashboard ---

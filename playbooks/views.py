@@ -3,22 +3,29 @@ task). Thin: the playbooks services and selectors, the incident from the scoped 
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.api import DomainError
 from incidents.models import Incident
 from incidents.selectors import incident_list
 from playbooks import selectors, services
-from tenants.models import Role
+from playbooks.models import STEP_OWNER_ROLES, Language, Playbook
+from tenants import selectors as tenant_selectors
+from tenants.forms import PageForm, form_error
+from tenants.models import Membership, Role, Severity, Team
 from tenants.web import org_page, scoped_get
 
 DOMAIN_MESSAGES = [
+    gettext_noop("A playbook with this name already exists in this language."),
+    gettext_noop("Steps must be new or steps of this playbook, each once."),
     gettext_noop("Playbook not found."),
     gettext_noop("This playbook is inactive."),
     gettext_noop("This playbook has already been applied to the incident."),
@@ -49,11 +56,15 @@ def tasks_section(
         if p.id not in applied and p.id not in suggested_ids
     ]
     done = sum(1 for t in tasks if t.done_at is not None)
+    roles = dict(Role.choices)
     return {
         "template": "playbooks/_tasks.html",
         "place": "main",
         "incident": incident,
-        "tasks": [{"task": t, "overdue": t.is_overdue(now)} for t in tasks],
+        "tasks": [
+            {"task": t, "overdue": t.is_overdue(now), "role": roles.get(t.owner_role, "")}
+            for t in tasks
+        ],
         "done": done,
         "total": len(tasks),
         "percent": round(100 * done / len(tasks)) if tasks else 0,
@@ -82,7 +93,9 @@ def _section_or_back(
 def tasks(request: HttpRequest, incident_pk: int) -> HttpResponse:
     """The checklist alone, for live refreshes."""
     incident = _incident(request, incident_pk)
-    return render(request, "playbooks/_tasks.html", {"section": tasks_section(request, incident, {})})
+    return render(
+        request, "playbooks/_tasks.html", {"section": tasks_section(request, incident, {})}
+    )
 
 
 @org_page(write_role=Role.RESPONDER)
@@ -115,3 +128,169 @@ def task_toggle(request: HttpRequest, incident_pk: int, task_pk: int) -> HttpRes
     except DomainError as exc:
         return _section_or_back(request, incident, _(exc.message))
     return _section_or_back(request, incident)
+
+
+# --- The playbook library and its editor (managers write, everyone reads) ---
+
+
+class PlaybookForm(PageForm):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    crisis_type = forms.SlugField(
+        label=gettext_lazy("Crisis type"),
+        max_length=40,
+        help_text=gettext_lazy("A short key, e.g. ad_backlash, quality_trend, service_complaints."),
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
+    suggested_severity = forms.ChoiceField(
+        label=gettext_lazy("Suggested severity"),
+        choices=[("", "—"), *Severity.choices],
+        required=False,
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    keywords = forms.CharField(
+        label=gettext_lazy("Keywords"),
+        required=False,
+        help_text=gettext_lazy("Comma-separated stems that suggest this playbook for an incident."),
+    )
+    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+
+    def clean_keywords(self) -> list[str]:
+        return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()]
+
+
+class StepForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(label=gettext_lazy("Step"), max_length=300, required=False)
+    guidance = forms.CharField(
+        label=gettext_lazy("Guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    due_offset_minutes = forms.IntegerField(
+        label=gettext_lazy("Due after (minutes)"), min_value=0, initial=0, required=False
+    )
+    owner_role = forms.ChoiceField(
+        label=gettext_lazy("Owner role"), choices=[("", "—"), *STEP_OWNER_ROLES], required=False
+    )
+    owner_team = forms.ModelChoiceField(
+        label=gettext_lazy("Owner team"), queryset=Team.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = tenant_selectors.team_list(membership=membership)
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)
+
+
+def _steps(formset: Any) -> list[dict[str, Any]]:
+    """The step list a formset describes, in its order; empty and deleted rows left out."""
+    steps = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or not data.get("title"):
+            continue
+        step = {
+            "title": data["title"],
+            "guidance": data.get("guidance") or "",
+            "due_offset_minutes": data.get("due_offset_minutes") or 0,
+            "owner_role": data.get("owner_role") or "",
+            "owner_team": data.get("owner_team"),
+        }
+        if data.get("id"):
+            step["id"] = data["id"]
+        steps.append(step)
+    return steps
+
+
+@org_page()
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    playbooks = selectors.playbook_list(membership=request.membership).order_by("language", "name")
+    return render(
+        request,
+        "playbooks/library.html",
+        {"playbooks": playbooks, "can_manage": request.membership.has_role(Role.MANAGER)},
+    )
+
+
+def _editor(
+    request: HttpRequest, playbook: Playbook | None, form: Any, formset: Any, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "playbooks/editor.html",
+        {
+            "playbook": playbook,
+            "form": form,
+            "formset": formset,
+            "can_manage": request.membership.has_role(Role.MANAGER),
+        },
+        status=status,
+    )
+
+
+@org_page()
+def playbook_new(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    if not membership.has_role(Role.MANAGER):
+        raise PermissionDenied
+    form = PlaybookForm(request.POST or None)
+    formset = StepFormSet(request.POST or None, form_kwargs={"membership": membership})
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            playbook = services.playbook_create(
+                organisation=request.organisation,
+                membership=membership,
+                steps=_steps(formset),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field != "steps" else None, exc.message)
+        else:
+            messages.success(request, _("Playbook saved."))
+            return redirect("web:playbook", request.organisation.slug, playbook.pk)
+    return _editor(request, None, form, formset, status=400 if request.method == "POST" else 200)
+
+
+@org_page()
+def playbook(request: HttpRequest, playbook_pk: int) -> HttpResponse:
+    """A playbook and its steps; managers edit both on this page."""
+    membership = request.membership
+    obj = scoped_get(selectors.playbook_list(membership=membership), playbook_pk)
+    initial = {
+        "name": obj.name,
+        "crisis_type": obj.crisis_type,
+        "language": obj.language,
+        "suggested_severity": obj.suggested_severity,
+        "description": obj.description,
+        "keywords": ", ".join(obj.keywords),
+        "active": obj.active,
+    }
+    steps = [
+        {
+            "id": step.id,
+            "title": step.title,
+            "guidance": step.guidance,
+            "due_offset_minutes": step.due_offset_minutes,
+            "owner_role": step.owner_role,
+            "owner_team": step.owner_team_id,
+        }
+        for step in obj.steps.all()
+    ]
+    form = PlaybookForm(request.POST or None, initial=initial)
+    formset = StepFormSet(
+        request.POST or None, initial=steps, form_kwargs={"membership": membership}
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            services.playbook_update(
+                playbook=obj, membership=membership, steps=_steps(formset), **form.cleaned_data
+            )
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field != "steps" else None, exc.message)
+        else:
+            messages.success(request, _("Playbook saved."))
+            return redirect("web:playbook", request.organisation.slug, obj.pk)
+    return _editor(request, obj, form, formset, status=400 if request.method == "POST" else 200)

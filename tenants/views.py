@@ -1,6 +1,9 @@
 """Web pages of tenants: sign-in and sign-up, invitations, organisations, the user's settings,
 brands, teams and members. Thin: parse a form, call a service or a selector, render."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -54,6 +57,12 @@ DOMAIN_MESSAGES = [
 ]
 
 NO_STORE = "no-store"
+
+# Sections that the apps building on tenants add to the brand page (monitoring rules, …);
+# crisisdesk.web_urls registers them, tenants imports none of those apps. Each is called as
+# section(request, brand, forms) and returns {"template": …, **context} or None.
+BrandSection = Callable[[HttpRequest, Brand, dict[str, Any]], dict[str, Any] | None]
+BRAND_SECTIONS: list[BrandSection] = []
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -256,18 +265,48 @@ def _secret_page(request: HttpRequest, brand: Brand, secret: str, *, created: bo
     return response
 
 
-@org_page()
-def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
-    membership = request.membership
-    obj = scoped_get(selectors.brand_list(membership=membership), brand_pk)
-    initial = {
+def _brand_initial(obj: Brand) -> dict[str, Any]:
+    return {
         "name": obj.name,
         "slug": obj.slug,
         "languages": obj.languages,
         "default_teams": list(obj.default_teams.all()),
         "require_client_approval": obj.require_client_approval,
     }
-    form = BrandForm(request.POST or None, membership=membership, initial=initial)
+
+
+def render_brand(
+    request: HttpRequest,
+    obj: Brand,
+    form: BrandForm | None = None,
+    status: int = 200,
+    **forms: Any,
+) -> HttpResponse:
+    """The brand page; `forms` carries bound forms with errors back to their section."""
+    return render(
+        request,
+        "tenants/brand.html",
+        {
+            "brand": obj,
+            "form": form or BrandForm(membership=request.membership, initial=_brand_initial(obj)),
+            "can_manage": request.membership.has_role(Role.MANAGER),
+            "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{obj.ingest_id}/"),
+            "extra_sections": [
+                section
+                for provider in BRAND_SECTIONS
+                if (section := provider(request, obj, forms)) is not None
+            ],
+        },
+        status=status,
+    )
+
+
+@org_page()
+def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    form = BrandForm(
+        request.POST or None, membership=request.membership, initial=_brand_initial(obj)
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["slug"] = data["slug"] or obj.slug
@@ -278,18 +317,7 @@ def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Brand saved."))
             return redirect("web:brand", request.organisation.slug, obj.pk)
-    return render(
-        request,
-        "tenants/brand.html",
-        {
-            "brand": obj,
-            "form": form,
-            "can_manage": membership.has_role(Role.MANAGER),
-            "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{obj.ingest_id}/"),
-            "extra_sections": [],
-        },
-        status=400 if form.errors else 200,
-    )
+    return render_brand(request, obj, form, status=400 if form.errors else 200)
 
 
 @org_page()

@@ -78,7 +78,12 @@ class IncidentSerializer(serializers.ModelSerializer):
         if organisation is not None and organisation.id == obj.organisation_id:
             obj.organisation = organisation  # no query per row
         clocks = sla_clocks(obj)
-        return SlaSerializer({k: c.as_dict() for k, c in clocks.items()}).data
+        # One SlaSerializer per list, not per row: building one deep-copies its nested fields,
+        # which cost more than the rest of the row (bench/FINDINGS.md).
+        sla = self.__dict__.get("_sla_serializer")
+        if sla is None:
+            sla = self._sla_serializer = SlaSerializer()
+        return sla.to_representation({k: c.as_dict() for k, c in clocks.items()})
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj: Incident) -> list[str]:

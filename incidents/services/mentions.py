@@ -477,8 +477,10 @@ def mention_ingest_for_member(
         )
     brand_ids = set()
     for item in items:
-        if isinstance(item, dict) and isinstance(item.get("brand"), int):
-            brand_ids.add(item["brand"])
+        brand = item.get("brand") if isinstance(item, dict) else None
+        # Only what can be a primary key reaches the query (a 70-bit integer overflows it).
+        if isinstance(brand, int) and not isinstance(brand, bool) and 0 < brand < 2**63:
+            brand_ids.add(brand)
     brands_qs = Brand.objects.filter(organisation_id=membership.organisation_id, id__in=brand_ids)
     allowed = limited_brand_ids(membership)
     if allowed is not None:

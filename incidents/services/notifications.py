@@ -16,13 +16,14 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents.models import (
     OPEN_STATUSES,
     Incident,
     MonitoringRule,
+    NotificationReceipt,
     SlaBreach,
     WebhookDelivery,
 )
@@ -79,7 +80,9 @@ def notification_send(
     a rolled-back change notifies no one. Call it inside that transaction."""
     from incidents import tasks  # tasks import the services; import here to avoid a cycle
 
-    task_enqueue_after_commit(tasks.notification_email_send, organisation.id, subject, message)
+    task_enqueue_after_commit(
+        tasks.notification_email_send, organisation.id, subject, message, str(uuid.uuid4())
+    )
     if organisation.webhook_url:
         envelope = {
             "id": str(uuid.uuid4()),
@@ -93,18 +96,35 @@ def notification_send(
         )
 
 
-def notification_email_deliver(*, organisation_id: int, subject: str, message: str) -> int:
-    """Send one alert email to the organisation's current managers and owners."""
+def notification_email_deliver(
+    *, organisation_id: int, subject: str, message: str, key: str | None = None
+) -> int:
+    """Send one alert email to the organisation's current managers and owners.
+
+    With a key, at most once however often the task runs: the key is claimed by a unique
+    row first, and released again if sending fails so that a retry can send it.
+    """
     recipients = alert_recipients(organisation_id=organisation_id)
     if not recipients:
         return 0
-    return send_mail(
-        subject,
-        message,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-        fail_silently=False,
-    )
+    if key is not None:
+        try:
+            with transaction.atomic():
+                NotificationReceipt.objects.create(key=key)
+        except IntegrityError:
+            return 0  # already sent by an earlier run of the same task
+    try:
+        return send_mail(
+            subject,
+            message,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+            fail_silently=False,
+        )
+    except Exception:
+        if key is not None:
+            NotificationReceipt.objects.filter(key=key).delete()
+        raise
 
 
 class WebhookRetryable(Exception):
@@ -128,6 +148,14 @@ def webhook_attempt(
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None or not organisation.webhook_url:
         return None
+    delivered = WebhookDelivery.objects.filter(
+        organisation_id=organisation_id,
+        delivery_id=delivery_id,
+        status_code__gte=200,
+        status_code__lt=300,
+    ).first()
+    if delivered is not None:
+        return delivered  # a duplicate run of a delivery that already succeeded
     body = json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",

@@ -51,15 +51,24 @@ class Web:
     """The running server and the browser; contexts are signed-in people."""
 
     base_url: str
-    browser: object
+    launch: object  # starts Playwright and Chromium on first use
+    browser: object = None
     contexts: list = field(default_factory=list)
     last_page: object = None
+    # Console messages about the Content-Security-Policy: the pages must need no exception.
+    csp_violations: list = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def context(self, user: object | None = None, **options: object) -> object:
-        """A fresh browser profile; with a user, already signed in (a session cookie)."""
+        """A fresh browser profile; with a user, already signed in (a session cookie).
+
+        The first call starts the browser: data the test makes before it is written while no
+        event loop runs in this thread, so the services' live push works as in production.
+        """
+        if self.browser is None:
+            self.browser = self.launch()
         context = self.browser.new_context(
             base_url=self.base_url, viewport={"width": 1280, "height": 900}, **options
         )
@@ -81,6 +90,14 @@ class Web:
     def page(self, context: object) -> object:
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on(
+            "console",
+            lambda message: (
+                self.csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         self.last_page = page
         return page
 
@@ -130,15 +147,21 @@ def web(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM
-    # calls are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    web = Web(base_url=f"http://127.0.0.1:{port}", browser=browser)
+    started: list = []
+
+    def launch() -> object:
+        # Playwright's sync API keeps an event loop running in this thread; the test's own
+        # ORM calls are still synchronous and safe.
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        started.append(playwright)
+        return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    web = Web(base_url=f"http://127.0.0.1:{port}", launch=launch)
     try:
         _wait_for_port(port, server)
         yield web
+        assert not web.csp_violations, web.csp_violations
     finally:
         OUTPUT.mkdir(exist_ok=True)
         if web.last_page is not None and not web.last_page.is_closed():
@@ -148,11 +171,13 @@ def web(
                 web.last_page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
         for context in web.contexts:
             context.close()
-        browser.close()
-        # While Playwright's loop runs, Django's connection store is a different one (asgiref's
-        # Local follows the running loop): close what the test opened there before leaving it.
-        connections.close_all()
-        playwright.stop()
+        if web.browser is not None:
+            web.browser.close()
+        if started:
+            # While Playwright's loop runs, Django's connection store is another one (asgiref's
+            # Local follows the running loop): close what the test opened there, then leave.
+            connections.close_all()
+            started[0].stop()
         server.terminate()
         try:
             server.wait(10)

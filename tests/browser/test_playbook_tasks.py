@@ -64,5 +64,7 @@ def test_acknowledge_apply_a_playbook_and_tick_a_task(web, agency) -> None:
     # The manager's open room followed along, live.
     expect(watcher.locator("[data-incident-status]")).to_have_text("Acknowledged")
     expect(watcher.locator("[data-tasks-progress]")).to_have_text("1 of 2 done")
-    expect(watcher.locator("#timeline")).to_contain_text("applied the playbook “Viral negative trend”")
+    expect(watcher.locator("#timeline")).to_contain_text(
+        "applied the playbook “Viral negative trend”"
+    )
     web.last_page = page

@@ -218,3 +218,11 @@ def test_a_brand_limited_member_lists_only_their_brands(api, agency) -> None:
     viewer.brands.set([agency.brand])
     body = api(viewer.user).get(BASE).json()
     assert [i["id"] for i in body["results"]] == [visible.id]
+
+
+def test_an_id_beyond_64_bits_is_a_client_error(as_role) -> None:
+    client = as_role("viewer")
+    response = client.get(BASE + "?brand=3069083106743403151360")
+    assert response.status_code in (200, 400)  # never a 500
+    assert response.status_code == 400 or response.json()["results"] == []
+    assert client.get(BASE + "3069083106743403151360/").status_code == 404

@@ -460,7 +460,7 @@ def test_long_incidents_are_charted_per_hour(as_role, agency) -> None:
     assert 49 <= len(body["points"]) <= 52
 
 
-@pytest.mark.parametrize("brand", [{}, [], "1", 1.5, None])
+@pytest.mark.parametrize("brand", [{}, [], "1", 1.5, None, -5, 3069083106743403151360])
 def test_a_brand_that_is_not_an_id_is_rejected_by_index(as_role, brand) -> None:
     """Found by schemathesis: an object as the brand was a 500."""
     item = {

@@ -331,4 +331,7 @@ def test_client_export_leaves_out_internal_notes(as_role, agency) -> None:
     assert client.get(url, {"format": "pdf"}).status_code == 400
     from tenants.models import AuditEntry
 
-    assert AuditEntry.objects.filter(action="postmortem.exported", target=str(postmortem.id)).count() == 3
+    assert (
+        AuditEntry.objects.filter(action="postmortem.exported", target=str(postmortem.id)).count()
+        == 3
+    )

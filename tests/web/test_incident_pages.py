@@ -203,3 +203,14 @@ def test_the_dashboard_shows_clocks_overdue_items_and_the_trend(
     assert "<svg" in body and "SLA 15 min" in body  # sev1 by default
     body = browser_as("viewer").get("/o/alpha/?severity=sev3").content.decode()
     assert "SLA 120 min" in body
+
+
+def test_charts_keep_svg_numbers_unlocalised_in_russian(browser_as, agency, incident) -> None:
+    client = browser_as("manager")
+    client.post("/language/", {"language": "ru", "next": "/"})
+    for url in ("/o/alpha/", f"/o/alpha/incidents/{incident.pk}/"):
+        body = client.get(url).content.decode()
+        assert '<html lang="ru">' in body
+        assert "<svg" in body
+        # A decimal comma in a coordinate would break the drawing.
+        assert not re.search(r'\b(x|y|x1|x2|y1|y2|cx|cy|width|height)="-?\d+,\d', body), url

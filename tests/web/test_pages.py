@@ -28,6 +28,8 @@ def _pages(agency, incident) -> list[str]:
         reverse("web:team", args=[slug, agency.team.pk]),
         reverse("web:members", args=[slug]),
         reverse("web:member", args=[slug, agency.member("viewer").pk]),
+        reverse("web:playbooks", args=[slug]),
+        reverse("web:templates", args=[slug]),
         reverse("web:organisations"),
         reverse("web:profile"),
     ]

@@ -220,3 +220,44 @@ def test_a_brand_limited_member_sees_only_their_brands_incidents(agency) -> None
     assert mine.title in board and theirs.title not in board
     assert "alpha second brand" not in client.get("/o/alpha/brands/").content.decode()
     assert client.get(f"/o/alpha/incidents/{theirs.pk}/").status_code == 404
+
+
+def test_managers_add_pause_and_delete_monitoring_rules(browser_as, agency) -> None:
+    from incidents.models import MonitoringRule
+
+    client = browser_as("manager")
+    base = f"/o/alpha/brands/{agency.brand.pk}/rules/"
+    response = client.post(
+        base + "new/",
+        {
+            "name": "Never",
+            "keywords": "",
+            "window_minutes": 15,
+            "multiplier": 3,
+            "severity": "sev2",
+        },
+    )
+    assert response.status_code == 400
+    assert re.search(
+        r'id="rule_keywords_error">\s*<li>A rule needs keywords', response.content.decode()
+    )
+    client.post(
+        base + "new/",
+        {
+            "name": "Boycott",
+            "keywords": "Бойкот, boycott",
+            "window_minutes": 15,
+            "multiplier": 3,
+            "severity": "sev1",
+        },
+    )
+    rule = MonitoringRule.objects.get(brand=agency.brand)
+    assert (rule.keywords, rule.severity, rule.active) == (["бойкот", "boycott"], "sev1", True)
+    client.post(base + f"{rule.pk}/toggle/")
+    rule.refresh_from_db()
+    assert rule.active is False
+    viewer_page = browser_as("viewer").get(f"/o/alpha/brands/{agency.brand.pk}/").content.decode()
+    assert "Boycott" in viewer_page and "Add a rule" not in viewer_page
+    assert browser_as("responder").post(base + f"{rule.pk}/delete/").status_code == 403
+    client.post(base + f"{rule.pk}/delete/")
+    assert not MonitoringRule.objects.exists()

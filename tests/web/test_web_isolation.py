@@ -114,6 +114,21 @@ def world(agency, outsider) -> dict:
         body="We hear you. {{ brand }}",
         variables=[],
     )
+    template_services.template_create(
+        organisation=agency.org,
+        actor=owner.user,
+        name="Second brand only",
+        channel="sms",
+        language="en",
+        tone="firm",
+        body="{{ brand }} says no.",
+        variables=[],
+        brand=agency.other_brand,
+    )
+    for brand in (agency.brand, agency.other_brand):
+        services.monitoring_rule_create(
+            brand=brand, actor=owner.user, name="Boycott", keywords=["boycott"]
+        )
     for incident in (first, second):
         playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
         template_services.response_create(
