@@ -2,9 +2,13 @@
 every documented response matches its schema. A bounded number of examples per operation
 keeps it inside the CI budget; the seed is fixed so a failure reproduces."""
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -13,6 +17,17 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.factories import BrandFactory, IncidentFactory, MembershipFactory, OrganisationFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    # The plain WSGI handler closes the database connection after each request, which would
+    # end the test's transaction; Django's test client detaches the same signal handlers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -27,7 +42,7 @@ def owner_token(db: None) -> str:
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=[
