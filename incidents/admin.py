@@ -8,6 +8,7 @@ from incidents.models import (
     Mention,
     MentionBucket,
     MonitoringRule,
+    NotificationReceipt,
     PostMortem,
     SlaBreach,
     WebhookDelivery,
@@ -114,3 +115,9 @@ class ActionItemAdmin(admin.ModelAdmin):
 class DeferredTaskAdmin(admin.ModelAdmin):
     list_display = ["id", "task_name", "attempts", "created_at"]
     readonly_fields = ["task_name", "args", "attempts", "last_error", "created_at"]
+
+
+@admin.register(NotificationReceipt)
+class NotificationReceiptAdmin(admin.ModelAdmin):
+    list_display = ["key", "created_at"]
+    readonly_fields = ["key", "created_at"]

@@ -7,6 +7,7 @@ from tenants.models import (
     Membership,
     Organisation,
     Team,
+    UserProfile,
     WebSocketTicket,
 )
 
@@ -66,3 +67,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "time_zone"]

@@ -1,0 +1,28 @@
+"""Every model of the product is in the admin, registered or as an inline of its parent."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+
+
+def test_every_model_has_an_admin() -> None:
+    inlines = {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+    missing = [
+        model._meta.label
+        for label in ("tenants", "incidents", "playbooks", "response_templates")
+        for model in apps.get_app_config(label).get_models()
+        if model not in admin.site._registry and model not in inlines
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_admin_pages_render_for_a_superuser(admin_client) -> None:
+    for model in admin.site._registry:
+        if model._meta.app_label in ("tenants", "incidents", "playbooks", "response_templates"):
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+            assert admin_client.get(url).status_code == 200, url
