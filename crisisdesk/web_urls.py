@@ -8,6 +8,8 @@ which the isolation test of the web pages relies on.
 from django.urls import include, path
 
 from incidents import views as incident_views
+from incidents import views_postmortems as postmortem_views
+from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
 from templates import views as template_views
 from tenants import views as tenant_views
@@ -20,6 +22,11 @@ incident_views.ROOM_SECTIONS[:] = [
     playbook_views.tasks_section,
     template_views.responses_section,
     incident_views.mentions_section,
+    postmortem_views.room_section,
+]
+incident_views.DASHBOARD_SECTIONS[:] = [
+    postmortem_views.dashboard_section,
+    playbook_dashboard.overdue_tasks_section,
 ]
 tenant_views.BRAND_SECTIONS[:] = [incident_views.rules_section]
 
@@ -52,11 +59,29 @@ incident_urls = [
     path("responses/", include(response_urls)),
 ]
 
+postmortem_urls = [
+    path("", postmortem_views.postmortem_page, name="postmortem"),
+    path("submit/", postmortem_views.postmortem_submit, name="postmortem-submit"),
+    path(
+        "request-changes/",
+        postmortem_views.postmortem_request_changes,
+        name="postmortem-request-changes",
+    ),
+    path("approve/", postmortem_views.postmortem_approve, name="postmortem-approve"),
+    path("export/", postmortem_views.postmortem_export, name="postmortem-export"),
+    path("items/new/", postmortem_views.action_item_new, name="postmortem-item-new"),
+    path("items/edit/", postmortem_views.action_item_edit, name="postmortem-item-edit"),
+    path("items/done/", postmortem_views.action_item_done, name="postmortem-item-done"),
+    path("items/delete/", postmortem_views.action_item_delete, name="postmortem-item-delete"),
+]
+
 org_urls = [
     path("", incident_views.dashboard, name="dashboard"),
     path("incidents/", incident_views.board, name="board"),
     path("incidents/new/", incident_views.incident_new, name="incident-new"),
     path("incidents/<int:incident_pk>/", include(incident_urls)),
+    path("postmortems/", postmortem_views.postmortem_list, name="postmortems"),
+    path("postmortems/<int:postmortem_pk>/", include(postmortem_urls)),
     path("brands/", tenant_views.brands, name="brands"),
     path("brands/<int:brand_pk>/", tenant_views.brand, name="brand"),
     path(

@@ -34,6 +34,7 @@ from incidents.forms import (
 )
 from incidents.models import OPEN_STATUSES, Incident, MonitoringRule, Status
 from incidents.presentation import clock_views, event_views, next_clock
+from incidents.selectors import dashboard as dashboard_selectors
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Brand, Role, Severity
@@ -505,6 +506,46 @@ def _trend(request: HttpRequest, severity: str, now: datetime) -> list[dict[str,
     return charts
 
 
+OVERDUE_ITEMS_SHOWN = 20
+
+
+def _my_overdue_items(request: HttpRequest) -> list[Any]:
+    return list(
+        dashboard_selectors.my_overdue_action_items(membership=request.membership)[
+            :OVERDUE_ITEMS_SHOWN
+        ]
+    )
+
+
+def _action_item_overdue(request: HttpRequest, item: Any) -> dict[str, str]:
+    incident = item.postmortem.incident
+    return {
+        "url": reverse("web:postmortem", args=[request.organisation.slug, item.postmortem_id])
+        + f"#item-{item.id}",
+        "title": f"{item.title} (#{incident.id} {incident.title})",
+        "text": _("action item due %(when)s")
+        % {"when": formats.date_format(item.due_date, "SHORT_DATE_FORMAT")},
+    }
+
+
+def _volume_charts(request: HttpRequest, now: datetime) -> list[dict[str, Any]]:
+    """Mention volume and negative share per brand over the last 7 days, a chart each."""
+    charts = []
+    for row in dashboard_selectors.mention_volume_by_brand(membership=request.membership, now=now):
+        points = row["points"]
+        charts.append(
+            {
+                **row,
+                "chart": stacked_bars(
+                    [formats.date_format(p["day"], "D j") for p in points],
+                    [p["total"] for p in points],
+                    [p["negative"] for p in points],
+                ),
+            }
+        )
+    return charts
+
+
 @org_page(write_role=Role.RESPONDER)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -540,6 +581,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     severity = request.GET.get("severity", Severity.SEV1)
     if severity not in Severity.values:
         severity = Severity.SEV1
+    # A section returns a card to show ({"template": …}) and/or entries of "my overdue items".
+    sections = [s for provider in DASHBOARD_SECTIONS if (s := provider(request)) is not None]
+    overdue_extra = [_action_item_overdue(request, item) for item in _my_overdue_items(request)]
+    for section in sections:
+        overdue_extra.extend(section.get("overdue", []))
     return render(
         request,
         "incidents/dashboard.html",
@@ -550,11 +596,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "trend": _trend(request, severity, now),
             "trend_severity": severity,
             "severities": Severity.choices,
-            "sections": [
-                section
-                for provider in DASHBOARD_SECTIONS
-                if (section := provider(request)) is not None
-            ],
+            "sections": [s for s in sections if "template" in s],
+            "overdue_extra": overdue_extra,
+            "volume": _volume_charts(request, now),
             "open_statuses": OPEN_STATUSES,
         },
     )

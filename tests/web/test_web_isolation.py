@@ -134,6 +134,13 @@ def world(agency, outsider) -> dict:
         template_services.response_create(
             incident=incident, membership=owner, actor=owner.user, template=template, variables={}
         )
+    # A resolved incident per brand: each has its post-mortem (and one action item).
+    for brand in (agency.brand, agency.other_brand):
+        resolved = services.incident_create(
+            brand=brand, title="Resolved", severity="sev3", actor=None, teams=[agency.team]
+        )
+        services.incident_acknowledge(incident=resolved, actor=owner.user, membership=owner)
+        services.incident_transition(incident=resolved, status="resolved", actor=owner.user)
     limited = MembershipFactory(
         organisation=agency.org, role=Role.MANAGER, user__username="client-staff"
     )
@@ -182,7 +189,7 @@ def _objects(route: Route, world: dict, **kw: bool) -> dict[str, Model] | None:
 def test_anonymous_visitors_are_sent_to_sign_in(world, route: Route) -> None:
     objects = _objects(route, world)
     if objects is None:
-        pytest.skip(f"no object for {route.name} yet")
+        pytest.fail(f"no object for {route.name}: add one to world")
     url = _url(route, "alpha", objects)
     for method in ("get", "post"):
         response = getattr(Client(), method)(url)
@@ -194,7 +201,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(world, route: Route) -> None:
 def test_another_agency_gets_the_not_found_page(world, route: Route) -> None:
     objects = _objects(route, world)
     if objects is None:
-        pytest.skip(f"no object for {route.name} yet")
+        pytest.fail(f"no object for {route.name}: add one to world")
     client = signed_in(world["outsider"].member("owner").user)
     titles_before = sorted(world["agency"].org.incidents.values_list("status", "severity"))
     for url in (_url(route, "alpha", objects), _url(route, "omega", objects)):
@@ -222,7 +229,7 @@ def test_a_brand_limited_member_gets_404_for_other_brands(world, route: Route) -
         return  # shared by every brand (teams, members, playbooks, templates)
     objects = _objects(route, world, other_brand=True)
     if objects is None:
-        pytest.skip(f"no object of another brand for {route.name} yet")
+        pytest.fail(f"no object of another brand for {route.name}: add one to world")
     client = signed_in(world["limited"].user)
     response = client.get(_url(route, "alpha", objects))
     assert response.status_code in (404, 405), route.name
