@@ -1,5 +1,6 @@
 """The live incident feed of one organisation."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -40,10 +41,30 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined = [org_group(membership.organisation_id)]
         else:
             self.groups_joined = [team_group(membership.organisation_id, t) for t in team_ids]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            await self._join_groups()
+        except Exception:
+            # The channel layer is unreachable (Redis down): refuse cleanly; the client
+            # reconnects with backoff and replays what it missed.
+            logger.warning("WebSocket refused: channel layer unavailable", exc_info=True)
+            self.groups_joined = []
+            await self.close(code=1011)
+            return
         await self.accept()
         await self.send_json({"type": "hello", "organisation": org_slug, "role": membership.role})
+
+    async def _join_groups(self) -> None:
+        # One retry: the first command after a Redis restart may meet a pooled connection
+        # that died with the old server.
+        for attempt in range(2):
+            try:
+                for group in self.groups_joined:
+                    await self.channel_layer.group_add(group, self.channel_name)
+                return
+            except Exception:
+                if attempt:
+                    raise
+                await asyncio.sleep(0.2)
 
     @database_sync_to_async
     def _load(

@@ -98,6 +98,19 @@ def redis_and_server(transactional_db: None) -> Iterator[tuple[PrivateRedis, int
         redis.stop()
 
 
+async def reconnect(api: httpx.Client, port: int, origin: str, attempts: int = 10):
+    """What a client does after a drop: reconnect with backoff, a new ticket each time."""
+    for attempt in range(attempts):
+        ticket = api.post("/ws-ticket/").json()["ticket"]
+        try:
+            return await websockets.connect(
+                f"ws://127.0.0.1:{port}/ws/v1/orgs/alpha/?ticket={ticket}", origin=origin
+            )
+        except websockets.exceptions.InvalidStatus:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    raise AssertionError("could not reconnect after Redis came back")
+
+
 async def next_message(ws, timeout: float = 5) -> dict:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout=timeout))
 
@@ -154,11 +167,8 @@ def test_writes_survive_a_redis_outage_and_replay_fills_the_gap(redis_and_server
         assert stored == ["before", "during 0", "during 1", "during 2"]
 
         redis.start()
-        await asyncio.sleep(0.5)
-        ticket = api.post("/ws-ticket/").json()["ticket"]
-        async with websockets.connect(
-            f"ws://127.0.0.1:{port}/ws/v1/orgs/alpha/?ticket={ticket}", origin=origin
-        ) as ws:
+        ws = await reconnect(api, port, origin)
+        async with ws:
             assert (await next_message(ws))["type"] == "hello"
             await ws.send(json.dumps({"action": "replay", "since": last_seen}))
             missed = []
