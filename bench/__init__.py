@@ -1,0 +1,1 @@
+"""CrisisDesk benchmarks: `python -m bench.run` (see bench/README.md)."""
