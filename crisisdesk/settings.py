@@ -184,7 +184,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get(
-                "CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"
+                "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             "CONFIG": {
                 # redis-py 8 times reads out after 5 s by default, the very 5 s RedisChannelLayer
