@@ -296,58 +296,64 @@ def transition(request: HttpRequest, incident_pk: int) -> HttpResponse:
     return _back(request, incident)
 
 
-@org_page(write_role=Role.RESPONDER)
-@require_POST
-def severity(request: HttpRequest, incident_pk: int) -> HttpResponse:
-    incident = _incident(request, incident_pk)
-    form = SeverityForm(request.POST, auto_id="severity_%s")
+def _room_form_action(
+    request: HttpRequest, incident: Any, form: Any, form_name: str, act: Any
+) -> HttpResponse:
+    """Validate a room form and call its service; a refusal lands beside the field and the
+    room is shown again with the form as the person filled it."""
     if form.is_valid():
         try:
-            services.incident_update(
-                incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
-            )
+            act(form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc.field, exc.message)
         else:
             return _back(request, incident)
-    return _room(request, incident, status=400, severity_form=form)
+    return _room(request, incident, status=400, **{form_name: form})
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def severity(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident(request, incident_pk)
+    return _room_form_action(
+        request,
+        incident,
+        SeverityForm(request.POST, auto_id="severity_%s"),
+        "severity_form",
+        lambda data: services.incident_update(
+            incident=incident, actor=request.user, severity=data["severity"]
+        ),
+    )
 
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def assign(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
-    form = AssignForm(request.POST, membership=request.membership, auto_id="assign_%s")
-    if form.is_valid():
-        try:
-            services.incident_assign(
-                incident=incident,
-                actor=request.user,
-                teams=form.cleaned_data["teams"],
-                commander=form.cleaned_data["commander"],
-            )
-        except DomainError as exc:
-            form_error(form, exc.field, exc.message)
-        else:
-            return _back(request, incident)
-    return _room(request, incident, status=400, assign_form=form)
+    return _room_form_action(
+        request,
+        incident,
+        AssignForm(request.POST, membership=request.membership, auto_id="assign_%s"),
+        "assign_form",
+        lambda data: services.incident_assign(
+            incident=incident, actor=request.user, teams=data["teams"], commander=data["commander"]
+        ),
+    )
 
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def note(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
-    form = NoteForm(request.POST, auto_id="note_%s")
-    if form.is_valid():
-        try:
-            services.incident_add_note(
-                incident=incident, actor=request.user, text=form.cleaned_data["text"]
-            )
-        except DomainError as exc:
-            form_error(form, exc.field, exc.message)
-        else:
-            return _back(request, incident)
-    return _room(request, incident, status=400, note_form=form)
+    return _room_form_action(
+        request,
+        incident,
+        NoteForm(request.POST, auto_id="note_%s"),
+        "note_form",
+        lambda data: services.incident_add_note(
+            incident=incident, actor=request.user, text=data["text"]
+        ),
+    )
 
 
 # --- Linked mentions (a room section) ---
