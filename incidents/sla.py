@@ -1,11 +1,13 @@
 """SLA due times and breaches, from the organisation's targets for the incident's severity."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.models import OPEN_STATUSES, Incident
+from tenants.models import Organisation
 
 SLA_MILESTONES = {
     "acknowledge": "acknowledged_at",
@@ -34,12 +36,33 @@ class SlaClock:
 def sla_clocks(incident: Incident, now: datetime | None = None) -> dict[str, SlaClock]:
     """Due time, completion and breach of each SLA target. Uses incident.organisation (no query
     when it was select_related or is the request's organisation)."""
-    now = now or timezone.now()
+    return sla_clocks_of(
+        organisation=incident.organisation,
+        severity=incident.severity,
+        status=incident.status,
+        detected_at=incident.detected_at,
+        milestones={field: getattr(incident, field) for field in SLA_MILESTONES.values()},
+        now=now or timezone.now(),
+    )
+
+
+def sla_clocks_of(
+    *,
+    organisation: Organisation,
+    severity: str,
+    status: str,
+    detected_at: datetime,
+    milestones: Mapping[str, datetime | None],
+    now: datetime,
+) -> dict[str, SlaClock]:
+    """The clocks from plain values: `milestones` maps each SLA_MILESTONES field to its time
+    (a model's attributes or a `values()` row, as the incident list reads them)."""
+    is_open = status in OPEN_STATUSES
     clocks = {}
     for kind, field in SLA_MILESTONES.items():
-        minutes = incident.organisation.sla_minutes(incident.severity, kind)
-        due_at = incident.detected_at + timedelta(minutes=minutes)
-        met_at = getattr(incident, field)
-        breached = (met_at > due_at) if met_at is not None else (incident.is_open and now > due_at)
+        minutes = organisation.sla_minutes(severity, kind)
+        due_at = detected_at + timedelta(minutes=minutes)
+        met_at = milestones[field]
+        breached = (met_at > due_at) if met_at is not None else (is_open and now > due_at)
         clocks[kind] = SlaClock(kind, minutes, due_at, met_at, breached)
     return clocks

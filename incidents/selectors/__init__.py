@@ -6,6 +6,8 @@ from incidents.selectors.incidents import (
     incident_filter_assigned_to,
     incident_filter_open,
     incident_list,
+    incident_rows,
+    incident_rows_with_teams,
     response_time_metrics,
     visible_incident_filter,
 )
@@ -23,6 +25,8 @@ __all__ = [
     "incident_filter_assigned_to",
     "incident_filter_open",
     "incident_list",
+    "incident_rows",
+    "incident_rows_with_teams",
     "mention_list",
     "mention_stats",
     "monitoring_rule_list",
