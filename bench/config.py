@@ -207,6 +207,9 @@ def server_environment(config: RunConfig, **extra: str) -> dict[str, str]:
         # in a thread of its own, so a persistent connection (> 0) is never reused and stays
         # open until PostgreSQL refuses new ones (bench/FINDINGS.md).
         "DB_CONN_MAX_AGE": os.environ.get("BENCH_DB_CONN_MAX_AGE", "0"),
+        # The production set-up (docs/deploy.md): a psycopg pool per process bounds the
+        # connections (2 workers x 10) and takes the connect out of every request.
+        "DB_POOL_MAX": os.environ.get("BENCH_DB_POOL_MAX", "10"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }

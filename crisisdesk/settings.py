@@ -5,6 +5,8 @@ REDIS_URL     unset: in-memory channel layer, filesystem Celery broker, local-me
 SECRET_KEY    required when DEBUG is off
 DEBUG         "1"/"true" to enable (default on for the embedded run, off when DJANGO_PRODUCTION=1)
 ALLOWED_HOSTS comma-separated
+DB_POOL_MAX   PostgreSQL: > 0 gives each process a connection pool of that size (the ASGI
+              web servers; see docs/deploy.md); DB_POOL_MIN, DB_POOL_TIMEOUT (seconds)
 """
 
 import os
@@ -145,6 +147,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # The planner's cost of a random read: 4 (its default) is for spinning disks and makes it
+    # walk the primary key past other tenants' rows instead of the (organisation, -id) index
+    # for a tenant whose incidents are all older than others' (bench/FINDINGS.md).
+    options["options"] = f"-c random_page_cost={os.environ.get('DB_RANDOM_PAGE_COST', '1.1')}"
+    # DB_POOL_MAX > 0: a psycopg connection pool per process (the ASGI web servers). Django runs
+    # each ASGI request in a thread of its own, so without a pool every request opens a
+    # connection (CONN_MAX_AGE must stay 0: a persistent one would leak one per thread).
+    DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "0"))
+    if DB_POOL_MAX > 0:
+        if DATABASES["default"]["CONN_MAX_AGE"]:
+            raise RuntimeError("DB_POOL_MAX needs DB_CONN_MAX_AGE=0: the pool keeps connections")
+        options["pool"] = {
+            "min_size": min(int(os.environ.get("DB_POOL_MIN", "2")), DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -255,7 +275,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "crisisdesk.api.DefaultCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["crisisdesk.api.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crisisdesk.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
