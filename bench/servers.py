@@ -1,5 +1,6 @@
 """The product's ASGI server (uvicorn) as the scenarios run it, and the memory of its processes."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -97,6 +98,10 @@ def server_start(
         # Sockets still open at the end must not hold the next scenario back.
         "--timeout-graceful-shutdown",
         "3",
+        # The production flag (docs/deploy.md): events are a few hundred bytes, compression
+        # gains little and costs a deflate context per socket (bench/FINDINGS.md).
+        "--ws-per-message-deflate",
+        os.environ.get("BENCH_WS_DEFLATE", "false"),
     ]
     if workers > 1:
         command += ["--workers", str(workers)]
