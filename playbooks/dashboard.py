@@ -7,37 +7,14 @@ to the dashboard's "My overdue items" card.
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from incidents.selectors import incident_filter_open, incident_list
-from playbooks.models import IncidentTask
-from tenants.models import Membership
+from playbooks.selectors import overdue_task_list
 
 OVERDUE_SHOWN = 20
-
-
-def overdue_task_list(*, membership: Membership) -> QuerySet[IncidentTask]:
-    """Open tasks past due on open incidents the member may see, that are theirs: assigned to
-    them, or unassigned and owned by one of their teams."""
-    visible = incident_filter_open(incident_list(membership=membership), True)
-    return (
-        IncidentTask.objects.filter(
-            organisation_id=membership.organisation_id,
-            incident__in=visible.values("id"),
-            done_at__isnull=True,
-            due_at__lt=timezone.now(),
-        )
-        .filter(
-            Q(assignee=membership)
-            | Q(assignee__isnull=True, owner_team__in=membership.teams.values("id"))
-        )
-        .select_related("incident")
-        .order_by("due_at", "id")
-    )
 
 
 def overdue_tasks_section(request: HttpRequest) -> dict[str, Any] | None:

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from incidents.models import Incident
+from incidents.selectors import incident_filter_open, incident_list
 from playbooks.models import AppliedPlaybook, IncidentTask, Playbook, PlaybookStep
 from tenants.models import Membership
 
@@ -100,3 +102,23 @@ def playbook_suggestions(*, incident: Incident, limit: int = 5) -> list[Suggesti
         ranked.append(Suggestion(playbook, score, matched, language_match))
     ranked.sort(key=lambda s: (-s.score, s.playbook.crisis_type == "general", s.playbook.id))
     return ranked[:limit]
+
+
+def overdue_task_list(*, membership: Membership) -> QuerySet[IncidentTask]:
+    """Open tasks past due on open incidents the member may see, that are theirs: assigned to
+    them, or unassigned and owned by one of their teams."""
+    visible = incident_filter_open(incident_list(membership=membership), True)
+    return (
+        IncidentTask.objects.filter(
+            organisation_id=membership.organisation_id,
+            incident__in=visible.values("id"),
+            done_at__isnull=True,
+            due_at__lt=timezone.now(),
+        )
+        .filter(
+            Q(assignee=membership)
+            | Q(assignee__isnull=True, owner_team__in=membership.teams.values("id"))
+        )
+        .select_related("incident")
+        .order_by("due_at", "id")
+    )

@@ -21,7 +21,8 @@ from rest_framework.views import APIView
 from crisisdesk.api import DomainError
 from incidents import selectors, services
 from incidents.models import Mention, MonitoringRule, Platform, SentimentLabel
-from incidents.services.mentions import MAX_ITEMS_PER_REQUEST, SIGNATURE_HEADER
+from incidents.services.mentions import MAX_ITEMS_PER_REQUEST
+from incidents.services.signed_ingest import SIGNATURE_HEADER
 from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.models import Brand, Role, Severity
 from tenants.selectors import brand_list

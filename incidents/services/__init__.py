@@ -1,7 +1,8 @@
 """Writes of the incidents app, one module per use-case family.
 
 lifecycle: create, acknowledge, transition, update, assign, notes, the event recorder.
-mentions: ingest (validation, sentiment, bulk upsert, counters), signed-ingest verification.
+mentions: ingest (sentiment, bulk upsert, counters); mention_items: one item's validation;
+signed_ingest: signed-request verification.
 detection: keyword and volume rules that open or link incidents; rule CRUD.
 notifications: SLA escalation, email and signed webhooks.
 """
@@ -25,9 +26,7 @@ from incidents.services.lifecycle import (
 )
 from incidents.services.mentions import (
     IngestResult,
-    SignatureRefused,
     TooManyItems,
-    ingest_signature_verify,
     mention_ingest,
     mention_ingest_for_member,
 )
@@ -36,6 +35,7 @@ from incidents.services.notifications import (
     signature_header,
     sla_breaches_check,
 )
+from incidents.services.signed_ingest import SignatureRefused, ingest_signature_verify
 
 __all__ = [
     "IngestResult",

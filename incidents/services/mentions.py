@@ -1,43 +1,27 @@
-"""Mention ingest: validation, sentiment, the idempotent bulk upsert, detection counters, and the
-signature scheme shared by the signed ingest endpoint and the outgoing webhooks."""
+"""Mention ingest: sentiment, the idempotent bulk upsert and the detection counters (an
+item's validation is in mention_items, the signed endpoint's check in signed_ingest)."""
 
-import hmac
 import json
-import re
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crisisdesk.api import Conflict, DomainError
-from incidents.models import Mention, MentionBucket, MonitoringRule, Platform, SentimentLabel
+from crisisdesk.api import DomainError
+from incidents.models import Mention, MentionBucket, MonitoringRule, SentimentLabel
 from incidents.sentiment import analyse
 from incidents.services import detection
 from incidents.services.detection import IngestedMention
-from incidents.services.notifications import signature_compute
+from incidents.services.mention_items import REQUIRED, ItemRejected, mention_item_clean
 from tenants.models import Brand, Membership
 from tenants.selectors import limited_brand_ids
 
 MAX_ITEMS_PER_REQUEST = 1000
-MAX_TEXT_LENGTH = 10_000
 UPSERT_BATCH = 1000
-# A monitoring tool's clock may run a little ahead; a day ahead is a broken item.
-FUTURE_TOLERANCE = timedelta(days=1)
-SIGNATURE_TOLERANCE_SECONDS = 300
-# Longer than the tolerance window on both sides, so a replay is caught for as long as the
-# timestamp itself would still pass.
-REPLAY_MEMORY_SECONDS = 600
-SIGNATURE_HEADER = "X-CrisisDesk-Signature"
-
-_PLATFORMS = frozenset(Platform.values)
-_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
-_SIGNATURE_RE = re.compile(r"[0-9a-f]{64}")
 _UPDATE_FIELDS = [
     "text",
     "reach",
@@ -56,15 +40,6 @@ _UPDATE_FIELDS = [
 class TooManyItems(DomainError):
     status_code = 413
     code = "too_large"
-
-
-class SignatureRefused(DomainError):
-    status_code = 401
-    code = "invalid_signature"
-
-
-class SignatureReplayed(Conflict):
-    code = "replayed"
 
 
 @dataclass(slots=True)
@@ -94,125 +69,6 @@ class IngestResult:
             "incidents_opened": self.incidents_opened,
             "incidents_linked": self.incidents_linked,
         }
-
-
-class ItemRejected(Exception):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
-
-_REQUIRED = "This field is required."
-
-
-def _string(item: dict, name: str, *, max_length: int, required: bool) -> str:
-    value = item.get(name)
-    if value is None:
-        if required:
-            raise ItemRejected(name, _REQUIRED)
-        return ""
-    if not isinstance(value, str):
-        raise ItemRejected(name, "Must be a string.")
-    if len(value) > max_length:
-        raise ItemRejected(name, f"At most {max_length} characters.")
-    if "\x00" in value:
-        # PostgreSQL text cannot hold NUL; one such item must not fail the whole batch.
-        value = value.replace("\x00", "")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ItemRejected(name, "Contains invalid Unicode.") from None
-    return value
-
-
-def _posted_at(value: Any, now: datetime) -> datetime:
-    if value is None or value == "":
-        raise ItemRejected("posted_at", _REQUIRED)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ItemRejected("posted_at", "Must be an ISO 8601 date-time.") from None
-    elif isinstance(value, datetime):
-        parsed = value
-    else:
-        raise ItemRejected("posted_at", "Must be an ISO 8601 date-time.")
-    # No offset given: the monitoring tools we ingest from report UTC.
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    if parsed > now + FUTURE_TOLERANCE:
-        raise ItemRejected("posted_at", "Is more than a day in the future.")
-    return parsed
-
-
-def _reach(value: Any) -> int:
-    if value is None or value == "":
-        return 0
-    if isinstance(value, bool):
-        raise ItemRejected("reach", "Must be a whole number ≥ 0.")
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isdigit():
-            raise ItemRejected("reach", "Must be a whole number ≥ 0.")
-        value = int(value)
-    if not isinstance(value, int) or value < 0:
-        raise ItemRejected("reach", "Must be a whole number ≥ 0.")
-    if value > 10**15:
-        raise ItemRejected("reach", "Is implausibly large.")
-    return value
-
-
-def mention_item_clean(item: Any, *, now: datetime) -> dict[str, Any]:
-    """Validate one incoming mention; raises ItemRejected(field, reason).
-
-    Hand-written rather than a DRF serializer: this runs thousands of times a second.
-    Required: platform, external_id, text, posted_at. Optional: author, url, language, reach.
-    """
-    if not isinstance(item, dict):
-        raise ItemRejected("non_field_errors", "Must be an object.")
-    platform = item.get("platform")
-    if platform is None:
-        raise ItemRejected("platform", _REQUIRED)
-    if platform not in _PLATFORMS:
-        raise ItemRejected("platform", f"Must be one of: {', '.join(Platform.values)}.")
-    external_id = item.get("external_id")
-    if isinstance(external_id, int) and not isinstance(external_id, bool):
-        external_id = str(external_id)
-    if external_id is None:
-        raise ItemRejected("external_id", _REQUIRED)
-    if not isinstance(external_id, str):
-        raise ItemRejected("external_id", "Must be a string.")
-    external_id = external_id.strip()
-    if not external_id:
-        raise ItemRejected("external_id", "May not be blank.")
-    if len(external_id) > 200 or "\x00" in external_id:
-        raise ItemRejected("external_id", "At most 200 characters, no NUL.")
-    if not external_id.isascii():
-        try:
-            external_id.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ItemRejected("external_id", "Contains invalid Unicode.") from None
-    text = _string(item, "text", max_length=MAX_TEXT_LENGTH, required=True)
-    if not text.strip():
-        raise ItemRejected("text", "May not be blank.")
-    posted_at = _posted_at(item.get("posted_at"), now)
-    url = _string(item, "url", max_length=2000, required=False).strip()
-    if url and not url.lower().startswith(("http://", "https://")):
-        raise ItemRejected("url", "Must be an http(s) URL.")
-    language = _string(item, "language", max_length=16, required=False).strip().lower()
-    if language and not _LANGUAGE_RE.fullmatch(language):
-        raise ItemRejected("language", "Must be a language code such as ru or en.")
-    return {
-        "platform": platform,
-        "external_id": external_id,
-        "text": text,
-        "posted_at": posted_at,
-        "author": _string(item, "author", max_length=200, required=False).strip(),
-        "url": url,
-        "language": language,
-        "reach": _reach(item.get("reach")),
-    }
 
 
 def _analyser_language(language: str) -> str | None:
@@ -496,7 +352,7 @@ def mention_ingest_for_member(
                 {"index": index, "field": "non_field_errors", "reason": "Must be an object."}
             )
         elif brand_id is None:
-            result.rejected.append({"index": index, "field": "brand", "reason": _REQUIRED})
+            result.rejected.append({"index": index, "field": "brand", "reason": REQUIRED})
         elif not isinstance(brand_id, int) or isinstance(brand_id, bool) or brand_id not in brands:
             # Another organisation's brand reads exactly like a missing one.
             result.rejected.append({"index": index, "field": "brand", "reason": "Unknown brand."})
@@ -509,50 +365,3 @@ def mention_ingest_for_member(
             mention_ingest(brand=brands[brand_id], items=batch, now=now, positions=positions)
         )
     return result
-
-
-# --- Signed ingest (the scheme itself is in notifications: our webhooks use it too) ---
-
-
-def _signature_parse(header: str) -> tuple[int, list[str]]:
-    timestamp: int | None = None
-    signatures: list[str] = []
-    for part in header.split(","):
-        name, sep, value = part.strip().partition("=")
-        if not sep:
-            raise SignatureRefused("Malformed signature header.")
-        if name == "t":
-            if timestamp is not None or not value.isdigit() or len(value) > 12:
-                raise SignatureRefused("Malformed signature header.")
-            timestamp = int(value)
-        elif name == "v1":
-            if not _SIGNATURE_RE.fullmatch(value):
-                raise SignatureRefused("Malformed signature header.")
-            signatures.append(value)
-    if timestamp is None or not signatures:
-        raise SignatureRefused("Malformed signature header.")
-    return timestamp, signatures
-
-
-def ingest_signature_verify(
-    *, brand: Brand, header: str | None, body: bytes, now: float | None = None
-) -> None:
-    """Accept a signed ingest request exactly once.
-
-    Refuses (401) a missing or malformed header, a signature that does not match the brand's
-    secret (compared in constant time), and a timestamp more than 5 minutes from now either
-    way; refuses (409) a signature already accepted, so a captured request cannot be replayed.
-    """
-    if not header:
-        raise SignatureRefused(f"Missing {SIGNATURE_HEADER} header.")
-    timestamp, signatures = _signature_parse(header)
-    now = time.time() if now is None else now
-    if abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
-        raise SignatureRefused("Signature timestamp is outside the 5-minute window.")
-    expected = signature_compute(secret=brand.ingest_secret, timestamp=timestamp, body=body)
-    matched = [s for s in signatures if hmac.compare_digest(expected, s)]
-    if not matched:
-        raise SignatureRefused("Signature does not match.")
-    # cache.add is atomic (Redis SET NX); the first request with this signature wins.
-    if not cache.add(f"ingest-signature:{brand.id}:{matched[0]}", 1, REPLAY_MEMORY_SECONDS):
-        raise SignatureReplayed("This signed request was already received.")
