@@ -8,10 +8,13 @@ which the isolation test of the web pages relies on.
 from django.urls import include, path
 
 from incidents import views as incident_views
+from incidents import views_dashboard as dashboard_views
+from incidents import views_monitoring as monitoring_views
 from incidents import views_postmortems as postmortem_views
 from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
 from templates import views as template_views
+from templates import views_library as template_library_views
 from tenants import views as tenant_views
 
 app_name = "web"
@@ -21,14 +24,14 @@ app_name = "web"
 incident_views.ROOM_SECTIONS[:] = [
     playbook_views.tasks_section,
     template_views.responses_section,
-    incident_views.mentions_section,
+    monitoring_views.mentions_section,
     postmortem_views.room_section,
 ]
-incident_views.DASHBOARD_SECTIONS[:] = [
+dashboard_views.DASHBOARD_SECTIONS[:] = [
     postmortem_views.dashboard_section,
     playbook_dashboard.overdue_tasks_section,
 ]
-tenant_views.BRAND_SECTIONS[:] = [incident_views.rules_section]
+tenant_views.BRAND_SECTIONS[:] = [monitoring_views.rules_section]
 
 response_urls = [
     path("", template_views.responses, name="incident-responses"),
@@ -76,7 +79,7 @@ postmortem_urls = [
 ]
 
 org_urls = [
-    path("", incident_views.dashboard, name="dashboard"),
+    path("", dashboard_views.dashboard, name="dashboard"),
     path("incidents/", incident_views.board, name="board"),
     path("incidents/new/", incident_views.incident_new, name="incident-new"),
     path("incidents/<int:incident_pk>/", include(incident_urls)),
@@ -90,15 +93,15 @@ org_urls = [
         name="brand-rotate-secret",
     ),
     path("brands/<int:brand_pk>/delete/", tenant_views.brand_delete, name="brand-delete"),
-    path("brands/<int:brand_pk>/rules/new/", incident_views.rule_new, name="brand-rule-new"),
+    path("brands/<int:brand_pk>/rules/new/", monitoring_views.rule_new, name="brand-rule-new"),
     path(
         "brands/<int:brand_pk>/rules/<int:rule_pk>/toggle/",
-        incident_views.rule_toggle,
+        monitoring_views.rule_toggle,
         name="brand-rule-toggle",
     ),
     path(
         "brands/<int:brand_pk>/rules/<int:rule_pk>/delete/",
-        incident_views.rule_delete,
+        monitoring_views.rule_delete,
         name="brand-rule-delete",
     ),
     path("teams/", tenant_views.teams, name="teams"),
@@ -107,10 +110,10 @@ org_urls = [
     path("playbooks/", playbook_views.library, name="playbooks"),
     path("playbooks/new/", playbook_views.playbook_new, name="playbook-new"),
     path("playbooks/<int:playbook_pk>/", playbook_views.playbook, name="playbook"),
-    path("templates/", template_views.library, name="templates"),
-    path("templates/new/", template_views.template_new, name="template-new"),
-    path("templates/preview/", template_views.template_preview, name="template-preview"),
-    path("templates/<int:template_pk>/", template_views.template_page, name="template"),
+    path("templates/", template_library_views.library, name="templates"),
+    path("templates/new/", template_library_views.template_new, name="template-new"),
+    path("templates/preview/", template_library_views.template_preview, name="template-preview"),
+    path("templates/<int:template_pk>/", template_library_views.template_page, name="template"),
     path("members/", tenant_views.members, name="members"),
     path("members/<int:membership_pk>/", tenant_views.member, name="member"),
     path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),

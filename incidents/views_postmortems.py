@@ -9,7 +9,6 @@ or as a message. Which buttons show mirrors who the services let act; the servic
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crisisdesk.api import Conflict, DomainError, Forbidden
 from crisisdesk.charts import stacked_bars
 from incidents import exports
+from incidents.forms import ActionItemForm, ListFilterForm, PostMortemForm, RequestChangesForm
 from incidents.models import (
     ActionItem,
     ActionItemStatus,
@@ -33,8 +33,7 @@ from incidents.models import (
 from incidents.presentation import CLOCK_LABELS, duration_words
 from incidents.selectors import postmortems as selectors
 from incidents.services import postmortems as services
-from tenants import selectors as tenant_selectors
-from tenants.forms import PageForm, form_error
+from tenants.forms import form_error
 from tenants.models import Membership, Role, Severity
 from tenants.web import org_page, scoped_get
 
@@ -72,65 +71,6 @@ PHASE_LABELS = {
     "during": pgettext_lazy("mentions", "During"),
     "after": pgettext_lazy("mentions", "After"),
 }
-
-
-# --- Forms (parse and validate only; the services write) ---
-
-
-class PostMortemForm(PageForm):
-    summary = forms.CharField(label=gettext_lazy("Summary"), required=False, widget=forms.Textarea)
-    impact = forms.CharField(label=gettext_lazy("Impact"), required=False, widget=forms.Textarea)
-    root_cause = forms.CharField(
-        label=gettext_lazy("Root cause"), required=False, widget=forms.Textarea
-    )
-    went_well = forms.CharField(
-        label=gettext_lazy("What went well"), required=False, widget=forms.Textarea
-    )
-    went_wrong = forms.CharField(
-        label=gettext_lazy("What went wrong"), required=False, widget=forms.Textarea
-    )
-    lessons = forms.CharField(label=gettext_lazy("Lessons"), required=False, widget=forms.Textarea)
-
-
-class RequestChangesForm(PageForm):
-    comments = forms.CharField(
-        label=gettext_lazy("What should change"), max_length=5000, widget=forms.Textarea
-    )
-
-
-class ActionItemForm(PageForm):
-    title = forms.CharField(label=gettext_lazy("Action"), max_length=300)
-    owner = forms.ModelChoiceField(
-        label=gettext_lazy("Owner"), queryset=Membership.objects.none(), required=False
-    )
-    due_date = forms.DateField(
-        label=gettext_lazy("Due date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=ActionItemStatus.choices, required=False
-    )
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        owner.queryset = tenant_selectors.member_list(membership=membership).order_by(
-            "user__username"
-        )
-        owner.label_from_instance = lambda m: m.user.get_username()
-
-
-class ListFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("Any status")), *PostMortemStatus.choices],
-        required=False,
-    )
-    mine = forms.BooleanField(label=gettext_lazy("Waiting for my review"), required=False)
-    q = forms.CharField(
-        label=gettext_lazy("Search lessons and root causes"), max_length=200, required=False
-    )
 
 
 # --- Helpers ---

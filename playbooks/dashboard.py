@@ -1,8 +1,8 @@
 """The playbooks app's part of the dashboard: my overdue playbook tasks.
 
-Registered in crisisdesk.web_urls into incidents.views.DASHBOARD_SECTIONS (incidents never
-imports playbooks). A section that returns "overdue" entries instead of a template adds them
-to the dashboard's "My overdue items" card.
+Registered in crisisdesk.web_urls into incidents.views_dashboard.DASHBOARD_SECTIONS
+(incidents never imports playbooks). A section that returns "overdue" entries instead of a
+template adds them to the dashboard's "My overdue items" card.
 """
 
 from typing import Any

@@ -7,16 +7,14 @@ selector. Refusals land beside the draft form or as a message.
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.api import DomainError
@@ -24,21 +22,13 @@ from incidents.models import Incident
 from incidents.selectors import incident_list
 from incidents.views import render_room
 from templates import selectors, services
-from templates.models import Channel, Language, Response, ResponseStatus, ResponseTemplate, Tone
+from templates.models import Channel, Response, ResponseStatus, ResponseTemplate
 from templates.rendering import (
-    BUILTINS,
     VariablesRefused,
-    body_problems,
     measure,
     template_render,
-    today_text,
 )
-from templates.rendering import (
-    render as render_text,
-)
-from tenants import selectors as tenant_selectors
-from tenants.forms import PageForm, form_error
-from tenants.models import Brand, Membership, Role
+from tenants.models import Membership, Role
 from tenants.selectors import limited_brand_ids
 from tenants.web import org_page, scoped_get
 
@@ -383,186 +373,3 @@ def publish(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpRes
         ),
         _("Publication recorded."),
     )
-
-
-# --- The template library and its editor (managers write, everyone reads) ---
-
-
-class TemplateForm(PageForm):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Channel.choices)
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
-    tone = forms.ChoiceField(label=gettext_lazy("Tone"), choices=Tone.choices)
-    brand = forms.ModelChoiceField(
-        label=gettext_lazy("Brand"),
-        queryset=Brand.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("Every brand"),
-    )
-    body = forms.CharField(
-        label=gettext_lazy("Text"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy(
-            "Placeholders: {{ name }}. Built in: {{ brand }}, {{ incident_title }}, {{ today }}."
-        ),
-    )
-    variables = forms.CharField(
-        label=gettext_lazy("Variables"),
-        required=False,
-        help_text=gettext_lazy("Comma-separated names of the other placeholders (a-z, 0-9, _)."),
-    )
-    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = tenant_selectors.brand_list(membership=membership)
-
-    def clean_variables(self) -> list[str]:
-        return [v.strip() for v in self.cleaned_data["variables"].split(",") if v.strip()]
-
-
-def _template_preview(data: dict[str, Any], brand_name: str) -> dict[str, Any]:
-    """The text with sample values, its length against the channel's limit, and the problems
-    of the body (placeholders used but not declared, …) — the render service's own checks."""
-    body = data.get("body", "")
-    names = [v.strip() for v in data.get("variables", "").split(",") if v.strip()]
-    channel = data.get("channel") if data.get("channel") in Channel.values else Channel.X
-    problems = body_problems(body=body, variables=names)
-    if problems or not body:
-        return {"problems": problems, "empty": not body}
-    rendered = render_text(
-        body=body,
-        channel=channel,
-        declared=names,
-        values={name: f"[{name}]" for name in names},
-        context={
-            "brand": brand_name or "[brand]",
-            "incident_title": "[incident_title]",
-            "today": today_text(data.get("language") or "en", timezone.localdate()),
-        },
-    )
-    return {
-        "text": rendered.text,
-        "length": rendered.length,
-        "limit": rendered.limit,
-        "within_limit": rendered.within_limit,
-    }
-
-
-@org_page()
-@require_GET
-def library(request: HttpRequest) -> HttpResponse:
-    templates = selectors.template_list(membership=request.membership).order_by("language", "name")
-    return render(
-        request,
-        "response_templates/library.html",
-        {"templates": templates, "can_manage": request.membership.has_role(Role.MANAGER)},
-    )
-
-
-@org_page(read_role=Role.MANAGER)
-@require_POST
-def template_preview(request: HttpRequest) -> HttpResponse:
-    """The editor's live preview (sample values in brackets)."""
-    brand = ""
-    if request.POST.get("brand"):
-        try:
-            brand = scoped_get(
-                tenant_selectors.brand_list(membership=request.membership), request.POST["brand"]
-            ).name
-        except Http404:
-            brand = ""
-    return render(
-        request,
-        "response_templates/_template_preview.html",
-        {"preview": _template_preview(request.POST.dict(), brand), "builtins": BUILTINS},
-    )
-
-
-def _template_editor(
-    request: HttpRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
-) -> HttpResponse:
-    data = (
-        request.POST.dict()
-        if request.method == "POST"
-        else {
-            "body": form.initial.get("body", ""),
-            "variables": form.initial.get("variables", ""),
-            "channel": form.initial.get("channel", ""),
-            "language": form.initial.get("language", ""),
-        }
-    )
-    brand = template.brand.name if template is not None and template.brand else ""
-    return render(
-        request,
-        "response_templates/editor.html",
-        {
-            "template_obj": template,
-            "form": form,
-            "preview": _template_preview(data, brand),
-            "versions": (
-                selectors.template_version_list(template=template) if template is not None else []
-            ),
-            "can_manage": request.membership.has_role(Role.MANAGER),
-        },
-        status=status,
-    )
-
-
-@org_page()
-def template_new(request: HttpRequest) -> HttpResponse:
-    membership = request.membership
-    if not membership.has_role(Role.MANAGER):
-        raise PermissionDenied
-    form = TemplateForm(request.POST or None, membership=membership)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = services.template_create(
-                organisation=request.organisation,
-                actor=request.user,
-                membership=membership,
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.message)
-        else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, template.pk)
-    return _template_editor(request, None, form, 400 if form.errors else 200)
-
-
-@org_page()
-def template_page(request: HttpRequest, template_pk: int) -> HttpResponse:
-    """A template with its preview and version history; managers edit it (a new version)."""
-    membership = request.membership
-    obj = scoped_get(selectors.template_list(membership=membership), template_pk)
-    version = obj.current_version
-    initial = {
-        "name": obj.name,
-        "channel": obj.channel,
-        "language": obj.language,
-        "tone": obj.tone,
-        "brand": obj.brand,
-        "active": obj.active,
-        "body": version.body if version else "",
-        "variables": ", ".join(version.variables) if version else "",
-    }
-    form = TemplateForm(request.POST or None, membership=membership, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        body, variables = data.pop("body"), data.pop("variables")
-        changed = version is None or body != version.body or variables != version.variables
-        try:
-            services.template_update(
-                template=obj,
-                actor=request.user,
-                membership=membership,
-                **({"body": body, "variables": variables} if changed else {}),
-                **data,
-            )
-        except DomainError as exc:
-            form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.message)
-        else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, obj.pk)
-    return _template_editor(request, obj, form, 400 if form.errors else 200)
