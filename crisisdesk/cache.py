@@ -53,4 +53,18 @@ class ResilientRedisCache(RedisCache):
         return self._guard("touch", False, super().touch, key, version=version, **kwargs)
 
     def clear(self) -> None:
-        return self._guard("clear", None, super().clear)
+        """Delete this cache's own keys (its KEY_PREFIX), never the whole database: Django's
+        RedisCache.clear() is a FLUSHDB, which would also drop the Celery broker's queued tasks
+        and the channel layer's groups when they share the Redis database."""
+        return self._guard("clear", None, self._clear_prefixed)
+
+    def _clear_prefixed(self) -> None:
+        client = self._cache.get_client(None, write=True)
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
