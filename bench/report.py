@@ -5,6 +5,7 @@ scenarios' last figures and says, for each, when and on which commit it was meas
 """
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,12 @@ def report_write(config: RunConfig, modules: dict[str, Any]) -> Path:
             f"{k.removeprefix('pg.')} {v}" for k, v in machine.items() if k.startswith("pg.")
         )
         + ".",
+        "",
+        "Servers: the production set-up of `docs/deploy.md`: uvicorn[standard] with `DEBUG=0`, "
+        "the Redis channel layer and cache, a psycopg pool of at most "
+        f"{os.environ.get('BENCH_DB_POOL_MAX', '10')} connections per process (`DB_POOL_MAX`), "
+        f"WebSocket per-message deflate {os.environ.get('BENCH_WS_DEFLATE', 'false')}, "
+        "garbage collection frozen after start-up (`crisisdesk/asgi.py`).",
         "",
         "## Targets",
         "",
