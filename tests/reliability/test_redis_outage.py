@@ -21,7 +21,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from incidents.models import IncidentEvent
-from tests.incidents.test_two_servers import free_port, wait_for_port
+from tests.servers import free_port, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
