@@ -19,14 +19,14 @@ class FilterBackend(DjangoFilterBackend):
     with no filter at all (bench/FINDINGS.md). A range filter's suffixed parameters
     (`<name>_min`, `<name>_after`) count as naming it."""
 
-    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+    def get_filterset(self, request: Any, queryset: QuerySet, view: Any) -> Any:
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
-            return queryset
+            return None
         names = tuple(filterset_class.base_filters)
         if not any(param.startswith(names) for param in request.query_params):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
+            return None
+        return filterset_class(**self.get_filterset_kwargs(request, queryset, view))
 
 
 class DefaultCursorPagination(CursorPagination):
