@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean messages
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,16 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(BIN)/.installed
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+# The compiled catalogues are built, not committed (GNU gettext's msgfmt, as Django's
+# compilemessages uses); --check-format refuses a translation whose placeholders differ.
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO_FILES)
+
+install: $(BIN)/.installed $(MO_FILES)
 
 ## make run: migrate, seed the demo agency, serve http://127.0.0.1:8000 (ASGI) with the Celery worker and beat
 run: install

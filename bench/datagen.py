@@ -21,7 +21,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from incidents.models import Incident, Mention, MonitoringRule, Status
-from incidents.sentiment import analyse
+from incidents.monitoring.sentiment import analyse
 from incidents.services import monitoring_rule_create
 from tenants.models import Brand, Membership, Organisation, Role, Severity, Team
 

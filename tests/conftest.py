@@ -1,6 +1,7 @@
 """Shared fixtures: two agencies (ours and the outsider's), a member per role, API clients."""
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,23 @@ from rest_framework.test import APIClient
 
 from tenants.models import Membership, Role
 from tests.factories import BrandFactory, MembershipFactory, OrganisationFactory, TeamFactory
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile a translation catalogue that is missing or older than its .po (`make messages`
+    does the same): the .mo files are built, not committed."""
+    for po in settings.BASE_DIR.glob("locale/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this run's own (test_<name>_<pid>): two runs can share a server."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session", autouse=True)

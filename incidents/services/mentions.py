@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from crisisdesk.api import DomainError
 from incidents.models import Mention, MentionBucket, MonitoringRule, SentimentLabel
-from incidents.sentiment import analyse
+from incidents.monitoring.sentiment import analyse
 from incidents.services import detection
 from incidents.services.detection import IngestedMention
 from incidents.services.mention_items import REQUIRED, ItemRejected, mention_item_clean

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.sentiment.evaluation import evaluate, format_report
+from incidents.monitoring.sentiment.evaluation import evaluate, format_report
 
 LANGUAGES = ("ru", "en")
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from incidents.sentiment import english, russian
+from incidents.monitoring.sentiment import english, russian
 
 __all__ = ["LABELS", "LANGUAGES", "SentimentResult", "analyse", "detect_language"]
 

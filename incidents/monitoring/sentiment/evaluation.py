@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from incidents.sentiment import LABELS, LANGUAGES, analyse
+from incidents.monitoring.sentiment import LABELS, LANGUAGES, analyse
 
 __all__ = ["evaluate", "format_report", "load_rows"]
 

@@ -14,7 +14,7 @@ from typing import Final
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from incidents.sentiment.russian import EMOJI_VALENCES
+from incidents.monitoring.sentiment.russian import EMOJI_VALENCES
 
 __all__ = ["NEGATIVE_THRESHOLD", "POSITIVE_THRESHOLD", "label_for", "polarity"]
 

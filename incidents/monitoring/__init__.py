@@ -1,0 +1,1 @@
+"""Monitoring: mentions, sentiment, ingest, rules and detection (inside the incidents app)."""
