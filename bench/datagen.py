@@ -20,9 +20,10 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from incidents.models import Incident, Mention, MonitoringRule, Status
+from incidents.models import Incident, Status
+from incidents.monitoring.models import Mention, MonitoringRule
 from incidents.monitoring.sentiment import analyse
-from incidents.services import monitoring_rule_create
+from incidents.monitoring.services import monitoring_rule_create
 from tenants.models import Brand, Membership, Organisation, Role, Severity, Team
 
 User = get_user_model()

@@ -10,7 +10,7 @@ from pyinstrument import Profiler
 from bench import datagen
 from bench.context import Context
 from bench.scenarios import api_reads, ingest
-from incidents.services import mention_ingest_for_member
+from incidents.monitoring.services import mention_ingest_for_member
 
 REQUESTS = 30
 

@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crisisdesk.core.time import iso_z
 from incidents.models import OPEN_STATUSES, TRANSITIONS, Incident, Status
 from tenants.models import DEFAULT_SLA_TARGETS, Brand, Membership, Organisation, Team
 
@@ -114,8 +115,7 @@ def _membership(cursor: Any, request: HttpRequest, org_slug: str) -> tuple | Non
 def _when(value: datetime | None) -> str | None:
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return iso_z(value, timezone.get_current_timezone())
 
 
 def _row_json(row: tuple, teams: list[dict], targets: dict, now: datetime) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crisisdesk.core.exceptions import DomainError
+
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the query string names none of the view's
@@ -36,34 +38,6 @@ class DefaultCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-class DomainError(Exception):
-    """A refused use case. Services raise these; the API maps them to a status code."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.extra = extra
-
-
-class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-
-
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-
-
-class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
 
 
 def _flatten(detail: Any) -> Any:

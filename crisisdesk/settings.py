@@ -306,8 +306,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.Status",
-        "PostMortemStatusEnum": "incidents.models.PostMortemStatus",
-        "ActionItemStatusEnum": "incidents.models.ActionItemStatus",
+        "PostMortemStatusEnum": "incidents.postmortems.models.PostMortemStatus",
+        "ActionItemStatusEnum": "incidents.postmortems.models.ActionItemStatus",
         "ResponseStatusEnum": "templates.models.ResponseStatus",
     },
 }

@@ -8,9 +8,9 @@ which the isolation test of the web pages relies on.
 from django.urls import include, path
 
 from incidents import views as incident_views
-from incidents import views_dashboard as dashboard_views
-from incidents import views_monitoring as monitoring_views
-from incidents import views_postmortems as postmortem_views
+from incidents.analytics import views as dashboard_views
+from incidents.monitoring import views as monitoring_views
+from incidents.postmortems import views as postmortem_views
 from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
 from templates import views as template_views

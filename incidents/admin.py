@@ -1,18 +1,9 @@
 from django.contrib import admin
 
-from incidents.models import (
-    ActionItem,
-    DeferredTask,
-    Incident,
-    IncidentEvent,
-    Mention,
-    MentionBucket,
-    MonitoringRule,
-    NotificationReceipt,
-    PostMortem,
-    SlaBreach,
-    WebhookDelivery,
-)
+from incidents.models import Incident, IncidentEvent, SlaBreach
+from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule
+from incidents.notifications.models import DeferredTask, NotificationReceipt, WebhookDelivery
+from incidents.postmortems.models import ActionItem, PostMortem
 
 
 @admin.register(Incident)

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        # Imported once the models are loaded. The lifecycle calls the post-mortem draft
+        # through a hook (it must not import the part above it); the tasks module registers
+        # every part's Celery tasks, which services enqueue by name.
+        from incidents import tasks  # noqa: F401
+        from incidents.postmortems.services import postmortem_draft_for
+        from incidents.services.lifecycle import resolved_hook_register
+
+        resolved_hook_register(postmortem_draft_for)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -103,6 +104,12 @@ def clock_views(
 def next_clock(clocks: list[ClockView]) -> ClockView | None:
     """The clock that matters now: the first still counting down."""
     return next((c for c in clocks if c.pending), None)
+
+
+def row_context(incident: Incident, request: HttpRequest, now: datetime) -> dict[str, Any]:
+    """A board or dashboard row: the incident, its SLA clocks and the next one to run out."""
+    clocks = clock_views(incident, request.organisation, now)
+    return {"incident": incident, "clocks": clocks, "next_clock": next_clock(clocks)}
 
 
 def _status(value: Any) -> str:

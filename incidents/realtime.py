@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from crisisdesk.core.time import iso_z
 from incidents.models import IncidentEvent
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def event_data(event: IncidentEvent, actor_name: str | None = None) -> dict[str,
         "kind": event.kind,
         "actor": actor_name,
         "payload": event.payload,
-        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso_z(event.created_at),
     }
 
 

@@ -1,82 +1,14 @@
-"""Celery tasks of incidents: thin, idempotent, taking ids; the work is in the services."""
+"""Celery's autodiscovery reads `incidents.tasks`: the parts' task modules are imported here so
+that their tasks register (their names, `incidents.tasks.…`, are those beat rows store).
 
-from smtplib import SMTPException
+    incidents.monitoring.tasks      spike_detection_run
+    incidents.notifications.tasks   sla_check_run, notification_email_send, webhook_deliver,
+                                    deferred_tasks_flush_run
+    incidents.postmortems.tasks     postmortem_reminders_run
+"""
 
-from celery import shared_task
+from incidents.monitoring import tasks as monitoring_tasks
+from incidents.notifications import tasks as notification_tasks
+from incidents.postmortems import tasks as postmortem_tasks
 
-from incidents.services.detection import volume_rules_evaluate
-from incidents.services.notifications import (
-    WebhookRetryable,
-    notification_email_deliver,
-    sla_breaches_check,
-    webhook_attempt,
-)
-
-
-@shared_task(name="incidents.tasks.spike_detection_run")
-def spike_detection_run() -> dict[str, list[int]]:
-    """Every minute: volume rules over their windows (build-ups no single ingest crossed).
-
-    Running twice at once is safe: triggers lock the brand's rules and link or open once."""
-    outcome = volume_rules_evaluate()
-    return {"opened": outcome.opened, "linked": outcome.linked}
-
-
-@shared_task(name="incidents.tasks.sla_check_run")
-def sla_check_run() -> int:
-    """Every minute: each SLA breach gets one event and one notification, however many runs."""
-    return len(sla_breaches_check())
-
-
-@shared_task(
-    name="incidents.tasks.notification_email_send",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
-def notification_email_send(
-    organisation_id: int, subject: str, message: str, key: str | None = None
-) -> int:
-    return notification_email_deliver(
-        organisation_id=organisation_id, subject=subject, message=message, key=key
-    )
-
-
-@shared_task(
-    bind=True,
-    name="incidents.tasks.webhook_deliver",
-    autoretry_for=(WebhookRetryable,),
-    retry_backoff=5,  # 5 s, 10 s, 20 s, … (with jitter), at most 10 minutes apart
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def webhook_deliver(
-    self: object, organisation_id: int, delivery_id: str, event_type: str, envelope: dict
-) -> int | None:
-    """Deliver one signed webhook; each attempt is logged as a WebhookDelivery row."""
-    delivery = webhook_attempt(
-        organisation_id=organisation_id,
-        delivery_id=delivery_id,
-        event_type=event_type,
-        envelope=envelope,
-        attempt=self.request.retries + 1,
-    )
-    return delivery.status_code if delivery else None
-
-
-@shared_task(name="incidents.tasks.postmortem_reminders_run")
-def postmortem_reminders_run() -> int:
-    """Post-mortems overdue for submission and overdue action items: one reminder per day each."""
-    from incidents.services.postmortems import action_item_reminders_send, postmortem_reminders_send
-
-    return postmortem_reminders_send() + action_item_reminders_send()
-
-
-@shared_task(name="incidents.tasks.deferred_tasks_flush_run")
-def deferred_tasks_flush_run() -> int:
-    """Send the tasks that could not be enqueued while the broker was down."""
-    from incidents.services.outbox import deferred_tasks_flush
-
-    return deferred_tasks_flush()
+__all__ = ["monitoring_tasks", "notification_tasks", "postmortem_tasks"]

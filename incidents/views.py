@@ -1,5 +1,5 @@
 """Web pages of incidents: the live board and the incident room (the dashboard is in
-views_dashboard, monitoring in views_monitoring, post-mortems in views_postmortems).
+incidents.analytics.views, monitoring and post-mortems in their parts' views).
 
 Thin: the same selectors and services as the API; refusals of a service become a message
 or an error beside the field.
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from incidents import selectors, services
 from incidents.api.filters import IncidentFilter
 from incidents.forms import (
@@ -31,7 +31,7 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import Incident, Status
-from incidents.presentation import clock_views, event_views, next_clock
+from incidents.presentation import clock_views, event_views, row_context
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Role
@@ -50,7 +50,7 @@ BOARD_PARAMS = ("brand", "team", "severity", "status", "assigned_to_me")
 # Sections that the apps building on incidents add to the incident room (playbook tasks,
 # responses, mentions, …). crisisdesk.web_urls registers them: incidents never imports those
 # apps. A room section is called as section(request, incident, forms) and returns
-# {"template": …, **context} or None. The dashboard's are in views_dashboard.
+# {"template": …, **context} or None. The dashboard's are in incidents.analytics.views.
 RoomSection = Callable[[HttpRequest, Incident, dict[str, Any]], dict[str, Any] | None]
 ROOM_SECTIONS: list[RoomSection] = []
 
@@ -70,11 +70,6 @@ def _board_query(request: HttpRequest) -> QueryDict:
         if values:
             query.setlist(name, values)
     return query
-
-
-def row_context(incident: Incident, request: HttpRequest, now: datetime) -> dict[str, Any]:
-    clocks = clock_views(incident, request.organisation, now)
-    return {"incident": incident, "clocks": clocks, "next_clock": next_clock(clocks)}
 
 
 def _may_work(request: HttpRequest) -> bool:

@@ -1,6 +1,6 @@
 """The playbooks app's part of the dashboard: my overdue playbook tasks.
 
-Registered in crisisdesk.web_urls into incidents.views_dashboard.DASHBOARD_SECTIONS
+Registered in crisisdesk.web_urls into incidents.analytics.views.DASHBOARD_SECTIONS
 (incidents never imports playbooks). A section that returns "overdue" entries instead of a
 template adds them to the dashboard's "My overdue items" card.
 """

@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import formats, timezone, translation
 from django.utils.html import linebreaks
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from templates.models import CHANNEL_LIMITS, HTML_CHANNELS, ResponseTemplate
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from incidents.selectors import incident_list
 from incidents.views import render_room

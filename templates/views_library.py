@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from templates import selectors, services
 from templates.forms import TemplateForm
 from templates.models import Channel, ResponseTemplate

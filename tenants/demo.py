@@ -26,9 +26,9 @@ DEMO_TEAMS = {"Social Care": ["demo-responder", "demo-viewer"], "Media Relations
 # Apps later in the dependency chain add their demo content (incidents, playbooks, …).
 DEMO_STEPS = [
     "incidents.demo.seed",
-    "incidents.demo_monitoring.seed",
+    "incidents.monitoring.demo.seed",
     "playbooks.demo.seed",
-    "incidents.demo_postmortems.seed",
+    "incidents.postmortems.demo.seed",
 ]
 
 

@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from crisisdesk.api import Conflict
+from crisisdesk.core.exceptions import Conflict
 from tenants.models import Membership, Organisation
 from tenants.services import audit_record
 

@@ -6,7 +6,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from tenants.models import UserProfile
 
 

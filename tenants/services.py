@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
-from crisisdesk.api import Conflict, DomainError, Forbidden, NotFound
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from tenants.models import (
     AuditEntry,
     Brand,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from tenants import selectors, services
 from tenants.forms import (
     BrandForm,

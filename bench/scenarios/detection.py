@@ -16,7 +16,8 @@ from bench import datagen
 from bench.context import Context
 from bench.stats import fmt, summary_ms, table, target
 from bench.wsclients import client_open, clients_close, event_of
-from incidents.services import mention_ingest, signature_header
+from crisisdesk.core.signing import signature_header
+from incidents.monitoring.services import mention_ingest
 from tenants.models import Brand
 
 NAME = "detection"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.core.time import iso_z
 from incidents.models import TRANSITIONS, Incident, IncidentEvent, Status
 from incidents.realtime import event_data
 from incidents.sla import sla_clocks, sla_clocks_of
@@ -105,14 +106,6 @@ class IncidentSerializer(serializers.ModelSerializer):
         return [s for s in obj.allowed_next() if s != Status.CLOSED]
 
 
-def _iso(value: datetime | None, tz: tzinfo) -> str | None:
-    """As DRF's DateTimeField writes it: in the current time zone, UTC as "Z"."""
-    if value is None:
-        return None
-    text = value.astimezone(tz).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 _ALLOWED = {
     status: [str(s) for s in following if s != Status.CLOSED]
     for status, following in TRANSITIONS.items()
@@ -149,18 +142,18 @@ def incident_json(
             else None
         ),
         "teams": [{"id": team["id"], "name": team["name"]} for team in row["teams"]],
-        "detected_at": _iso(row["detected_at"], tz),
-        "acknowledged_at": _iso(row["acknowledged_at"], tz),
-        "first_response_at": _iso(row["first_response_at"], tz),
-        "resolved_at": _iso(row["resolved_at"], tz),
-        "closed_at": _iso(row["closed_at"], tz),
-        "created_at": _iso(row["created_at"], tz),
-        "updated_at": _iso(row["updated_at"], tz),
+        "detected_at": iso_z(row["detected_at"], tz),
+        "acknowledged_at": iso_z(row["acknowledged_at"], tz),
+        "first_response_at": iso_z(row["first_response_at"], tz),
+        "resolved_at": iso_z(row["resolved_at"], tz),
+        "closed_at": iso_z(row["closed_at"], tz),
+        "created_at": iso_z(row["created_at"], tz),
+        "updated_at": iso_z(row["updated_at"], tz),
         "sla": {
             kind: {
                 "target_minutes": clock.target_minutes,
-                "due_at": _iso(clock.due_at, tz),
-                "met_at": _iso(clock.met_at, tz),
+                "due_at": iso_z(clock.due_at, tz),
+                "met_at": iso_z(clock.met_at, tz),
                 "breached": clock.breached,
             }
             for kind, clock in clocks.items()

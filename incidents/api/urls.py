@@ -1,7 +1,10 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from incidents.api import mentions, postmortems, views
+from incidents.analytics import api as analytics
+from incidents.api import views
+from incidents.monitoring import api as mentions
+from incidents.postmortems import api as postmortems
 
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
@@ -24,7 +27,7 @@ org_urlpatterns = [
     ),
     path(
         "analytics/overview/",
-        postmortems.AnalyticsOverviewView.as_view(),
+        analytics.AnalyticsOverviewView.as_view(),
         name="analytics-overview",
     ),
     path(

@@ -1,18 +1,9 @@
-"""Writes of the incidents app, one module per use-case family.
+"""Writes of the incident itself: the lifecycle and the event recorder.
 
-lifecycle: create, acknowledge, transition, update, assign, notes, the event recorder.
-mentions: ingest (sentiment, bulk upsert, counters); mention_items: one item's validation;
-signed_ingest: signed-request verification.
-detection: keyword and volume rules that open or link incidents; rule CRUD.
-notifications: SLA escalation, email and signed webhooks.
+The parts write through their own services: `incidents.monitoring.services` (ingest,
+detection, rules), `incidents.postmortems.services`, `incidents.notifications.services`.
 """
 
-from incidents.services.detection import (
-    monitoring_rule_create,
-    monitoring_rule_delete,
-    monitoring_rule_update,
-    volume_rules_evaluate,
-)
 from incidents.services.lifecycle import (
     TransitionRefused,
     event_record,
@@ -24,23 +15,8 @@ from incidents.services.lifecycle import (
     incident_transition,
     incident_update,
 )
-from incidents.services.mentions import (
-    IngestResult,
-    TooManyItems,
-    mention_ingest,
-    mention_ingest_for_member,
-)
-from incidents.services.notifications import (
-    notification_send,
-    signature_header,
-    sla_breaches_check,
-)
-from incidents.services.signed_ingest import SignatureRefused, ingest_signature_verify
 
 __all__ = [
-    "IngestResult",
-    "SignatureRefused",
-    "TooManyItems",
     "TransitionRefused",
     "event_record",
     "incident_acknowledge",
@@ -50,14 +26,4 @@ __all__ = [
     "incident_record_first_response",
     "incident_transition",
     "incident_update",
-    "ingest_signature_verify",
-    "mention_ingest",
-    "mention_ingest_for_member",
-    "monitoring_rule_create",
-    "monitoring_rule_delete",
-    "monitoring_rule_update",
-    "notification_send",
-    "signature_header",
-    "sla_breaches_check",
-    "volume_rules_evaluate",
 ]

@@ -3,14 +3,14 @@ the same transaction and pushing it to the assigned teams after commit."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from crisisdesk.api import Conflict, DomainError, NotFound
-from incidents.models import Incident, IncidentEvent, Source, Status
+from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
+from incidents.models import Incident, IncidentEvent, IncidentSource, Status
 from incidents.realtime import broadcast_after_commit
 from tenants.models import Brand, Membership, Team
 
@@ -26,6 +26,22 @@ class TransitionRefused(Conflict):
             current=incident.status,
             allowed=allowed,
         )
+
+
+class ResolvedHook(Protocol):
+    def __call__(self, *, incident: Incident) -> object: ...
+
+
+# What the parts above the lifecycle do when an incident resolves, inside the resolving
+# transaction (post-mortems draft one). Registered from IncidentsConfig.ready(): the lifecycle
+# never imports the parts that build on it.
+_RESOLVED_HOOKS: list[ResolvedHook] = []
+
+
+def resolved_hook_register(hook: ResolvedHook) -> None:
+    """Run `hook(incident=…)` whenever an incident resolves; registering twice runs it once."""
+    if hook not in _RESOLVED_HOOKS:
+        _RESOLVED_HOOKS.append(hook)
 
 
 def _team_ids(incident: Incident) -> list[int]:
@@ -76,7 +92,7 @@ def incident_create(
     actor: AbstractBaseUser | None,
     summary: str = "",
     teams: Iterable[Team] | None = None,
-    source: str = Source.MANUAL,
+    source: str = IncidentSource.MANUAL,
     is_drill: bool = False,
     crisis_type: str = "",
     detected_at: datetime | None = None,
@@ -93,7 +109,7 @@ def incident_create(
             summary=summary,
             severity=severity,
             status=Status.DETECTED,
-            source=Source.DRILL if is_drill else source,
+            source=IncidentSource.DRILL if is_drill else source,
             is_drill=is_drill,
             crisis_type=crisis_type,
             created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -198,10 +214,8 @@ def incident_transition(
             payload={"from": previous, "to": status},
         )
         if status == Status.RESOLVED:
-            # Imported here: postmortems builds on this module.
-            from incidents.services.postmortems import postmortem_draft_for
-
-            postmortem_draft_for(incident=locked)
+            for hook in _RESOLVED_HOOKS:
+                hook(incident=locked)
     return locked
 
 

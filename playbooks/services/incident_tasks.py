@@ -4,7 +4,7 @@ Event payloads carry every figure a post-mortem needs (due and done times, laten
 the incidents app reads tasks only from the timeline.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,16 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from crisisdesk.api import Conflict, DomainError, NotFound
+from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
+from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record
 from playbooks.models import AppliedPlaybook, IncidentTask, Playbook
 from tenants.models import Membership
 from tenants.selectors import limited_brand_ids
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def _refuse_closed(incident: Incident) -> None:
@@ -95,10 +92,10 @@ def playbook_apply(
                 "crisis_type": playbook.crisis_type,
                 "language": playbook.language,
                 "crisis_type_set": crisis_type_set,
-                "applied_at": _iso(now),
+                "applied_at": iso_z(now),
                 "task_count": len(tasks),
                 "tasks": [
-                    {"task": t.id, "title": t.title, "due_at": _iso(t.due_at)} for t in tasks
+                    {"task": t.id, "title": t.title, "due_at": iso_z(t.due_at)} for t in tasks
                 ],
             },
         )
@@ -119,7 +116,7 @@ def _task_payload(task: IncidentTask) -> dict[str, Any]:
         "title": task.title,
         "playbook": task.playbook_id,
         "position": task.position,
-        "due_at": _iso(task.due_at),
+        "due_at": iso_z(task.due_at),
     }
 
 
@@ -131,7 +128,7 @@ def task_complete(
         locked = _locked_task(task)
         _refuse_closed(locked.incident)
         if locked.done_at is not None:
-            raise Conflict("This task is already done.", done_at=_iso(locked.done_at))
+            raise Conflict("This task is already done.", done_at=iso_z(locked.done_at))
         locked.done_at = timezone.now()
         locked.done_by = membership
         locked.save(update_fields=["done_at", "done_by"])
@@ -141,7 +138,7 @@ def task_complete(
             actor=actor,
             payload={
                 **_task_payload(locked),
-                "done_at": _iso(locked.done_at),
+                "done_at": iso_z(locked.done_at),
                 "late": locked.late,
                 "late_seconds": max(0, int((locked.done_at - locked.due_at).total_seconds())),
                 "done_by": membership.id,
@@ -170,7 +167,7 @@ def task_reopen(
             payload={
                 **_task_payload(locked),
                 "done_at": None,
-                "previous_done_at": _iso(previous),
+                "previous_done_at": iso_z(previous),
                 # Reopened past its due time: the task is late again.
                 "late": timezone.now() > locked.due_at,
                 "reopened_by": membership.id,

@@ -5,7 +5,7 @@ from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
 
-from crisisdesk.api import DomainError, Forbidden, NotFound
+from crisisdesk.core.exceptions import DomainError, Forbidden, NotFound
 from playbooks.models import Playbook, PlaybookStep
 from playbooks.starter import STARTER_PLAYBOOKS
 from templates.models import ResponseTemplate

@@ -9,12 +9,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from crisisdesk.api import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.time import iso_z
 from incidents.services import event_record
 from templates import selectors
 from templates.models import Response, ResponseStatus
 from templates.services.responses import (
-    iso_z,
     refuse_if_closed,
     response_locked,
     response_payload,

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from crisisdesk.api import Conflict, DomainError, Forbidden, NotFound
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from templates.models import ResponseTemplate, TemplateVersion
 from templates.rendering import body_problems
 from templates.starter import STARTER_TEMPLATES

@@ -12,7 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from crisisdesk.api import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record, incident_record_first_response
 from templates.models import CHANNEL_LIMITS, Response, ResponseStatus, ResponseTemplate
@@ -21,10 +22,6 @@ from tenants.models import Membership, Role
 
 # Publication may be recorded a little after the fact, never in the future beyond clock skew.
 PUBLISH_CLOCK_SKEW = timedelta(minutes=1)
-
-
-def iso_z(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def seconds_between(start: datetime | None, end: datetime) -> int | None:

@@ -8,7 +8,9 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import MentionBucket, PostMortem, PostMortemStatus, Status
+from incidents.models import Status
+from incidents.monitoring.models import MentionBucket
+from incidents.postmortems.models import PostMortem, PostMortemStatus
 from tests.browser.conftest import OUTPUT
 
 expect = pytest.importorskip("playwright.sync_api").expect

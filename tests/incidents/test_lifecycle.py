@@ -3,7 +3,7 @@ an event for each change."""
 
 import pytest
 
-from crisisdesk.api import Conflict
+from crisisdesk.core.exceptions import Conflict
 from incidents import services
 from incidents.models import TRANSITIONS, Incident, IncidentEvent, Status
 

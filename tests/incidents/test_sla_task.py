@@ -10,12 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.models import IncidentEvent, SlaBreach
-from incidents.services import (
-    incident_acknowledge,
-    incident_transition,
-    sla_breaches_check,
-)
-from incidents.tasks import sla_check_run
+from incidents.notifications.services import sla_breaches_check
+from incidents.notifications.tasks import sla_check_run
+from incidents.services import incident_acknowledge, incident_transition
 from tests.factories import IncidentFactory, MembershipFactory
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -4,9 +4,9 @@ import pytest
 from celery import current_app
 from django.core import mail
 
-from incidents.models import DeferredTask
-from incidents.services.notifications import notification_send
-from incidents.tasks import deferred_tasks_flush_run
+from incidents.notifications.models import DeferredTask
+from incidents.notifications.services import notification_send
+from incidents.notifications.tasks import deferred_tasks_flush_run
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,11 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from incidents import services
 from incidents.models import IncidentEvent, SlaBreach
+from incidents.monitoring.tasks import spike_detection_run
+from incidents.notifications.services import notification_email_deliver
+from incidents.notifications.tasks import deferred_tasks_flush_run, sla_check_run
+from incidents.postmortems.tasks import postmortem_reminders_run
 from incidents.schedules import schedules_register
-from incidents.services.notifications import notification_email_deliver
-from incidents.tasks import (
-    deferred_tasks_flush_run,
-    postmortem_reminders_run,
-    sla_check_run,
-    spike_detection_run,
-)
 from tenants.tasks import organisation_purge_run
 from tests.factories import IncidentFactory
 

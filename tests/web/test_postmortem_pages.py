@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import ActionItem, Incident, MentionBucket, PostMortem
-from incidents.services import postmortems as pm_services
+from incidents.models import Incident
+from incidents.monitoring.models import MentionBucket
+from incidents.postmortems import services as pm_services
+from incidents.postmortems.models import ActionItem, PostMortem
 from tenants.models import Role
 from tests.factories import MembershipFactory
 from tests.web.conftest import signed_in

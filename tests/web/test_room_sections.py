@@ -174,7 +174,7 @@ def test_viewers_cannot_draft_or_publish(browser_as, incident, template) -> None
 def test_the_room_lists_linked_mentions_with_their_sentiment(browser_as, agency, incident) -> None:
     from django.utils import timezone
 
-    from incidents.models import Mention
+    from incidents.monitoring.models import Mention
 
     Mention.objects.create(
         organisation=agency.org,

@@ -223,7 +223,7 @@ def test_a_brand_limited_member_sees_only_their_brands_incidents(agency) -> None
 
 
 def test_managers_add_pause_and_delete_monitoring_rules(browser_as, agency) -> None:
-    from incidents.models import MonitoringRule
+    from incidents.monitoring.models import MonitoringRule
 
     client = browser_as("manager")
     base = f"/o/alpha/brands/{agency.brand.pk}/rules/"

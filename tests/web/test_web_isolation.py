@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from crisisdesk import web_urls
 from incidents import services
+from incidents.monitoring import services as monitoring_services
 from playbooks import services as playbook_services
 from templates import services as template_services
 from tenants.models import Brand, Role
@@ -126,7 +127,7 @@ def world(agency, outsider) -> dict:
         brand=agency.other_brand,
     )
     for brand in (agency.brand, agency.other_brand):
-        services.monitoring_rule_create(
+        monitoring_services.monitoring_rule_create(
             brand=brand, actor=owner.user, name="Boycott", keywords=["boycott"]
         )
     for incident in (first, second):

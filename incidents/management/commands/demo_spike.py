@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from incidents.models import Incident
-from incidents.selectors.mentions import brand_by_slugs
-from incidents.services import mention_ingest
+from incidents.monitoring.selectors import brand_by_slugs
+from incidents.monitoring.services import mention_ingest
 
 SPIKE_POSTS = [
     "Отравился после вашего кофе, всю ночь плохо. Ужас!",

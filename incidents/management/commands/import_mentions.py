@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from incidents.selectors.mentions import brand_by_slugs
-from incidents.services import mention_ingest
+from incidents.monitoring.selectors import brand_by_slugs
+from incidents.monitoring.services import mention_ingest
 
 COLUMNS = ("platform", "external_id", "author", "text", "url", "language", "posted_at", "reach")
 REQUIRED = {"platform", "external_id", "text", "posted_at"}

@@ -1,0 +1,1 @@
+"""Project-wide building blocks that import no app: exceptions, time, signing."""

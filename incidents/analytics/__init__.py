@@ -1,0 +1,1 @@
+"""Analytics: the dashboard and analytics reads (inside the incidents app)."""

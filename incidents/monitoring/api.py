@@ -1,0 +1,387 @@
+"""Monitoring API: mentions (list, bulk ingest), brand rules, incident mention stats, and the
+signed ingest endpoint for monitoring tools."""
+
+import json
+import uuid
+from functools import cached_property
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.signing import SIGNATURE_HEADER, SignatureRefused
+from incidents.monitoring import selectors, services
+from incidents.monitoring.models import Mention, MonitoringRule, Platform, SentimentLabel
+from incidents.monitoring.services.ingest import MAX_ITEMS_PER_REQUEST
+from incidents.selectors import incident_list
+from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
+from tenants.models import Brand, Role, Severity
+from tenants.selectors import brand_list
+
+MAX_SIGNED_BODY = 1024 * 1024  # 1 MiB
+MAX_JSON_DEPTH = 20
+
+
+# --- serializers ---
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    brand = serializers.IntegerField(source="brand_id", read_only=True)
+    incident = serializers.IntegerField(source="incident_id", read_only=True, allow_null=True)
+    matched_keywords = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = [
+            "id",
+            "brand",
+            "platform",
+            "external_id",
+            "author",
+            "text",
+            "url",
+            "language",
+            "posted_at",
+            "reach",
+            "sentiment_score",
+            "sentiment_label",
+            "incident",
+            "flagged",
+            "matched_keywords",
+        ]
+        read_only_fields = fields
+
+
+class MentionItemSerializer(serializers.Serializer):
+    """The shape of one incoming mention (documentation: items are validated by the service,
+    which reports each invalid item by index instead of refusing the batch)."""
+
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    external_id = serializers.CharField(max_length=200)
+    text = serializers.CharField(max_length=10_000)
+    posted_at = serializers.DateTimeField(help_text="ISO 8601; without an offset, UTC")
+    author = serializers.CharField(max_length=200, required=False)
+    url = serializers.URLField(max_length=2000, required=False)
+    language = serializers.CharField(
+        max_length=16, required=False, help_text="ru, en, …; detected when absent"
+    )
+    reach = serializers.IntegerField(min_value=0, required=False)
+
+
+class OrgMentionItemSerializer(MentionItemSerializer):
+    brand = serializers.IntegerField(help_text="id of one of the organisation's brands")
+
+
+class RejectedItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class IngestResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    rejected = RejectedItemSerializer(many=True)
+    incidents_opened = serializers.ListField(child=serializers.IntegerField())
+    incidents_linked = serializers.ListField(child=serializers.IntegerField())
+
+
+class MonitoringRuleSerializer(serializers.ModelSerializer):
+    brand = serializers.IntegerField(source="brand_id", read_only=True)
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=50,
+        required=False,
+        help_text="Words or phrases, case-insensitive; Russian words match as stems; "
+        "a trailing * makes any word a prefix",
+    )
+    window_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+    min_negative = serializers.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="Negative mentions in the window that open an incident; null: keywords only",
+    )
+    multiplier = serializers.FloatField(min_value=1.0, max_value=1000.0, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+
+    class Meta:
+        model = MonitoringRule
+        fields = [
+            "id",
+            "brand",
+            "name",
+            "keywords",
+            "window_minutes",
+            "min_negative",
+            "multiplier",
+            "severity",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "brand", "created_at", "updated_at"]
+
+
+class MentionStatsPointSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    negative = serializers.IntegerField()
+    negative_share = serializers.FloatField(allow_null=True)
+
+
+class MentionStatsSerializer(serializers.Serializer):
+    incident = serializers.IntegerField()
+    brand = serializers.IntegerField()
+    step_minutes = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    negative = serializers.IntegerField()
+    negative_share = serializers.FloatField(allow_null=True)
+    linked_mentions = serializers.IntegerField()
+    points = MentionStatsPointSerializer(many=True)
+
+
+# --- filters ---
+
+
+class MentionFilter(django_filters.FilterSet):
+    brand = django_filters.NumberFilter(field_name="brand_id")
+    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    sentiment = django_filters.ChoiceFilter(
+        field_name="sentiment_label", choices=SentimentLabel.choices
+    )
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    unlinked = django_filters.BooleanFilter(field_name="incident", lookup_expr="isnull")
+    q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", max_length=200)
+    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    posted_before = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
+
+    class Meta:
+        model = Mention
+        fields = [
+            "brand",
+            "platform",
+            "sentiment",
+            "incident",
+            "unlinked",
+            "q",
+            "posted_after",
+            "posted_before",
+        ]
+
+
+# --- organisation endpoints ---
+
+
+class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
+    """Mentions of the organisation's brands, newest first; responders and up send them."""
+
+    scoped_model = Mention
+    serializer_class = MentionSerializer
+    filterset_class = MentionFilter
+    write_role = Role.RESPONDER
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Mention]:
+        return selectors.mention_list(membership=self.membership)
+
+    @extend_schema(
+        request=OrgMentionItemSerializer(many=True),
+        responses={
+            200: IngestResultSerializer,
+            201: IngestResultSerializer,
+            413: OpenApiResponse(description=f"More than {MAX_ITEMS_PER_REQUEST} mentions"),
+        },
+        description=f"Store up to {MAX_ITEMS_PER_REQUEST} mentions (an upsert on brand, "
+        "platform and external_id). Invalid items are reported by index with the field and "
+        "reason; the valid ones are stored. 201 when at least one mention is new.",
+    )
+    def create(self, request: Request, org_slug: str) -> Response:
+        items = request.data
+        if not isinstance(items, list):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Expected a JSON list of mentions."]}
+            )
+        result = services.mention_ingest_for_member(membership=self.membership, items=items)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(result.as_dict(), status=code)
+
+
+class MonitoringRuleViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """A brand's monitoring rules: viewers read, managers and owners write."""
+
+    scoped_model = MonitoringRule
+    serializer_class = MonitoringRuleSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @cached_property
+    def brand(self) -> Brand:
+        # The parent brand is looked up in the member's scope first: another organisation's
+        # (or, for a limited member, another client's) brand is a 404 like a missing one.
+        return scoped_get(brand_list(membership=self.membership), self.kwargs["brand_pk"])
+
+    def scoped_queryset(self) -> QuerySet[MonitoringRule]:
+        return selectors.monitoring_rule_list(membership=self.membership, brand_id=self.brand.id)
+
+    @extend_schema(request=MonitoringRuleSerializer, responses={201: MonitoringRuleSerializer})
+    def create(self, request: Request, org_slug: str, brand_pk: str) -> Response:
+        brand = self.brand
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.monitoring_rule_create(
+            brand=brand, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MonitoringRuleSerializer, responses=MonitoringRuleSerializer)
+    def partial_update(self, request: Request, org_slug: str, brand_pk: str, pk: str) -> Response:
+        rule = self.get_object()
+        serializer = self.get_serializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.monitoring_rule_update(rule=rule, **serializer.validated_data)
+        return Response(self.get_serializer(rule).data)
+
+    def perform_destroy(self, instance: MonitoringRule) -> None:
+        services.monitoring_rule_delete(rule=instance)
+
+
+class MentionStatsView(OrgScopedAPIView):
+    """Mention volume and negative share of the incident's brand over the incident's time."""
+
+    @extend_schema(responses=MentionStatsSerializer)
+    def get(self, request: Request, org_slug: str, incident_pk: str) -> Response:
+        incident = scoped_get(incident_list(membership=request.membership), incident_pk)
+        data = selectors.mention_stats(incident=incident)
+        return Response(MentionStatsSerializer(data).data)
+
+
+# --- signed ingest (no user: the brand's secret signs the body) ---
+
+
+class BodyTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
+
+
+class IngestThrottle(SimpleRateThrottle):
+    """Per brand (its ingest id), whatever address the monitoring tool calls from."""
+
+    scope = "ingest"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": str(view.kwargs["ingest_id"])}
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+    return False
+
+
+def _json_list(raw: bytes) -> list:
+    """The body as a JSON list, or 400: invalid UTF-8, malformed JSON, nesting over 20."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exceptions.ParseError("The body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        # The parser recurses per nesting level; a hostile body must not take the process down.
+        raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.") from None
+    except ValueError as exc:
+        raise exceptions.ParseError(f"Malformed JSON: {exc}") from None
+    if isinstance(data, list | dict) and _too_deep(data, MAX_JSON_DEPTH):
+        raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    if not isinstance(data, list):
+        raise exceptions.ParseError("Expected a JSON list of mentions.")
+    return data
+
+
+class SignedIngestView(APIView):
+    """Mentions from a monitoring tool, signed with the brand's ingest secret."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [IngestThrottle]
+    # The body is read raw: the signature covers its exact bytes.
+    parser_classes: list = []
+
+    @extend_schema(
+        request=MentionItemSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                SIGNATURE_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the '
+                "brand's ingest secret>; at most 5 minutes old; each signature is accepted once",
+            )
+        ],
+        responses={
+            200: IngestResultSerializer,
+            201: IngestResultSerializer,
+            400: OpenApiResponse(description="Invalid UTF-8, malformed or too deeply nested JSON"),
+            401: OpenApiResponse(description="Signature missing, malformed, wrong or stale"),
+            404: OpenApiResponse(description="Unknown ingest id"),
+            409: OpenApiResponse(description="This signed request was already received"),
+            413: OpenApiResponse(description="Body over 1 MiB or more than 1000 mentions"),
+            415: OpenApiResponse(description="Not application/json"),
+            429: OpenApiResponse(description="Throttled (per brand); see Retry-After"),
+        },
+    )
+    def post(self, request: Request, ingest_id: uuid.UUID) -> Response:
+        # Size first, from the header before anything is read, then from what actually came.
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit():
+            raise exceptions.ParseError("Invalid Content-Length.")
+        if int(declared) > MAX_SIGNED_BODY:
+            raise BodyTooLarge("The body is larger than 1 MiB.", limit=MAX_SIGNED_BODY)
+        raw = request._request.read(MAX_SIGNED_BODY + 1)
+        if len(raw) > MAX_SIGNED_BODY:
+            raise BodyTooLarge("The body is larger than 1 MiB.", limit=MAX_SIGNED_BODY)
+        media_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            raise exceptions.UnsupportedMediaType(media_type or "(none)")
+        brand = selectors.brand_for_ingest(ingest_id=ingest_id)
+        if brand is None:
+            raise Http404
+        services.ingest_signature_verify(
+            brand=brand, header=request.headers.get(SIGNATURE_HEADER), body=raw
+        )
+        items = _json_list(raw)
+        if len(items) > MAX_ITEMS_PER_REQUEST:
+            raise services.TooManyItems(
+                f"At most {MAX_ITEMS_PER_REQUEST} mentions per request.",
+                limit=MAX_ITEMS_PER_REQUEST,
+            )
+        result = services.mention_ingest(brand=brand, items=items)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(result.as_dict(), status=code)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, SignatureRefused):
+            response["WWW-Authenticate"] = 'CrisisDesk-Signature realm="ingest"'
+        return response

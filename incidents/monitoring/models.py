@@ -1,0 +1,139 @@
+"""Monitoring: mentions, the rules that watch them, and the per-minute counters detection sums."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Brand, Organisation, Severity
+
+
+class Platform(models.TextChoices):
+    VK = "vk", "VK"
+    TELEGRAM = "telegram", "Telegram"
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    YOUTUBE = "youtube", "YouTube"
+    NEWS = "news", _("News")
+    REVIEWS = "reviews", _("Reviews")
+    OTHER = "other", _("Other")
+
+
+class SentimentLabel(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+
+
+class MonitoringRule(models.Model):
+    """What makes monitoring open an incident for a brand.
+
+    A keyword (or phrase) match opens one by itself; with `min_negative` set, so does a
+    window holding at least `min_negative` negative mentions and at least `multiplier` times
+    the brand's baseline (negative mentions per window over the past 7 days).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="monitoring_rules"
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="monitoring_rules")
+    name = models.CharField(_("name"), max_length=120)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=15)
+    # None: no volume trigger (a keyword-only rule).
+    min_negative = models.PositiveIntegerField(
+        _("minimum negative mentions in the window"), null=True, blank=True
+    )
+    multiplier = models.FloatField(_("multiplier over the baseline"), default=3.0)
+    severity = models.CharField(
+        _("severity"), max_length=4, choices=Severity.choices, default=Severity.SEV2
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["organisation", "brand", "active"], name="rule_org_brand_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.brand_id})"
+
+    @property
+    def watches_volume(self) -> bool:
+        return self.min_negative is not None
+
+
+class Mention(models.Model):
+    """One post, comment or article about a brand. Ingest is an upsert on the external id."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="mentions")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    external_id = models.CharField(max_length=200)
+    author = models.CharField(max_length=200, blank=True, default="")
+    text = models.TextField()
+    url = models.URLField(max_length=2000, blank=True, default="")
+    language = models.CharField(max_length=16, blank=True, default="")
+    posted_at = models.DateTimeField()
+    reach = models.PositiveBigIntegerField(default=0)
+    sentiment_score = models.FloatField(default=0.0)
+    sentiment_label = models.CharField(
+        max_length=8, choices=SentimentLabel.choices, default=SentimentLabel.NEUTRAL
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentions",
+    )
+    flagged = models.BooleanField(default=False)  # a rule keyword matched
+    matched_keywords = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "brand", "platform", "external_id"],
+                name="mention_unique_external",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-id"], name="mention_org_id"),
+            models.Index(
+                fields=["organisation", "brand", "posted_at"], name="mention_org_brand_posted"
+            ),
+            models.Index(fields=["organisation", "incident", "-id"], name="mention_org_incident"),
+            models.Index(
+                fields=["organisation", "sentiment_label", "posted_at"],
+                name="mention_org_label_posted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+class MentionBucket(models.Model):
+    """Mentions of a brand per minute of posted_at: the counters spike detection sums, so a
+    window or a baseline never rescans mentions. Incremented once per new mention."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    bucket_start = models.DateTimeField()
+    total = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "brand", "bucket_start"], name="mention_bucket_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} @ {self.bucket_start:%Y-%m-%d %H:%M}: {self.negative}/{self.total}"

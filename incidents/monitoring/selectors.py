@@ -1,0 +1,212 @@
+"""Reads of monitoring: mentions, rules, the per-minute counters behind detection and charts."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from incidents.models import OPEN_STATUSES, Incident
+from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule
+from tenants.models import Brand, Membership
+from tenants.selectors import limited_brand_ids
+
+BASELINE_PERIOD = timedelta(days=7)
+
+
+def mention_list(*, membership: Membership) -> QuerySet[Mention]:
+    """The mentions a member may see: the organisation's, narrowed to a limited member's brands.
+
+    A list row needs no other table, so a page costs one query at any size."""
+    qs = Mention.objects.filter(organisation_id=membership.organisation_id)
+    ids = limited_brand_ids(membership)
+    if ids is not None:
+        qs = qs.filter(brand_id__in=ids)
+    return qs
+
+
+def monitoring_rule_list(*, membership: Membership, brand_id: int) -> QuerySet[MonitoringRule]:
+    qs = MonitoringRule.objects.filter(
+        organisation_id=membership.organisation_id, brand_id=brand_id
+    )
+    ids = limited_brand_ids(membership)
+    if ids is not None:
+        qs = qs.filter(brand_id__in=ids)
+    return qs.order_by("id")
+
+
+def brand_for_ingest(*, ingest_id: uuid.UUID) -> Brand | None:
+    """The brand behind a signed-ingest URL, unless its organisation was deleted."""
+    return (
+        Brand.objects.select_related("organisation")
+        .filter(ingest_id=ingest_id, organisation__deleted_at__isnull=True)
+        .first()
+    )
+
+
+def brand_by_slugs(*, org_slug: str, brand_slug: str) -> Brand | None:
+    """For management commands: a brand by its organisation's slug and its own."""
+    return (
+        Brand.objects.select_related("organisation")
+        .filter(organisation__slug=org_slug, slug=brand_slug, organisation__deleted_at__isnull=True)
+        .first()
+    )
+
+
+def minute_floor(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def volume_window(*, window_minutes: int, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the window ending with the current minute, in whole minutes."""
+    end = minute_floor(now) + timedelta(minutes=1)
+    return end - timedelta(minutes=window_minutes), end
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeReading:
+    window_start: datetime
+    window_end: datetime
+    window_negative: int
+    baseline: float  # negative mentions per window over the baseline period
+
+    def crosses(self, rule: MonitoringRule) -> bool:
+        if rule.min_negative is None:
+            return False
+        return (
+            self.window_negative >= rule.min_negative
+            and self.window_negative >= rule.multiplier * self.baseline
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "window_negative": self.window_negative,
+            "baseline": round(self.baseline, 3),
+            "window_start": self.window_start.isoformat(),
+        }
+
+
+def volume_reading(*, rule: MonitoringRule, now: datetime) -> VolumeReading:
+    """Negative mentions of the rule's brand in its window and the baseline per window over
+    the 7 days before it, from the per-minute counters in one query."""
+    start, end = volume_window(window_minutes=rule.window_minutes, now=now)
+    baseline_start = start - BASELINE_PERIOD
+    sums = MentionBucket.objects.filter(
+        organisation_id=rule.organisation_id,
+        brand_id=rule.brand_id,
+        bucket_start__gte=baseline_start,
+        bucket_start__lt=end,
+    ).aggregate(
+        window=Sum("negative", filter=Q(bucket_start__gte=start)),
+        before=Sum("negative", filter=Q(bucket_start__lt=start)),
+    )
+    windows_in_baseline = BASELINE_PERIOD / timedelta(minutes=rule.window_minutes)
+    return VolumeReading(
+        window_start=start,
+        window_end=end,
+        window_negative=sums["window"] or 0,
+        baseline=(sums["before"] or 0) / windows_in_baseline,
+    )
+
+
+def open_monitoring_incidents(*, brand: Brand) -> list[Incident]:
+    """The brand's open live incidents that monitoring opened, newest first."""
+    return list(
+        Incident.objects.filter(
+            organisation_id=brand.organisation_id,
+            brand_id=brand.id,
+            status__in=OPEN_STATUSES,
+            is_drill=False,
+            monitoring_rule__isnull=False,
+        ).order_by("-id")[:20]
+    )
+
+
+def active_volume_rules() -> QuerySet[MonitoringRule]:
+    """Every active rule with a volume trigger, of organisations that still exist."""
+    return (
+        MonitoringRule.objects.filter(
+            active=True, min_negative__isnull=False, organisation__deleted_at__isnull=True
+        )
+        .select_related("brand")
+        .order_by("id")
+    )
+
+
+MAX_CHART_POINTS = 500
+
+
+def mention_stats(*, incident: Incident, now: datetime | None = None) -> dict:
+    """Mention volume and negative share of the incident's brand around the incident.
+
+    From two hours before detection to an hour after resolution (or now), per 10 minutes when
+    that span is at most 12 hours, else per hour (or wider, to stay under 500 points). Read
+    from the per-minute counters; drills have none of their own and show the live brand.
+    """
+    now = now or timezone.now()
+    start = incident.detected_at - timedelta(hours=2)
+    finished = incident.resolved_at or incident.closed_at
+    end = min(finished + timedelta(hours=1), now) if finished else now
+    end = max(end, incident.detected_at + timedelta(minutes=10))
+    span = end - start
+    if span <= timedelta(hours=12):
+        step = timedelta(minutes=10)
+    else:
+        hours = max(1, int(span / timedelta(hours=1)) // MAX_CHART_POINTS + 1)
+        step = timedelta(hours=hours)
+    step_minutes = int(step / timedelta(minutes=1))
+    # Align to the step so that points are stable between refreshes.
+    epoch = datetime(2000, 1, 1, tzinfo=start.tzinfo)
+    start = epoch + ((start - epoch) // step) * step
+    buckets = MentionBucket.objects.filter(
+        organisation_id=incident.organisation_id,
+        brand_id=incident.brand_id,
+        bucket_start__gte=start,
+        bucket_start__lt=end,
+    )
+    if step_minutes < 60:
+        rows = buckets.values_list("bucket_start", "total", "negative")
+    else:
+        rows = (
+            buckets.annotate(hour=TruncHour("bucket_start"))
+            .values("hour")
+            .annotate(t=Sum("total"), n=Sum("negative"))
+            .values_list("hour", "t", "n")
+        )
+    totals: dict[datetime, list[int]] = {}
+    for moment, total, negative in rows:
+        slot = epoch + ((moment - epoch) // step) * step
+        counts = totals.setdefault(slot, [0, 0])
+        counts[0] += total
+        counts[1] += negative
+    points = []
+    slot = start
+    while slot < end:
+        total, negative = totals.get(slot, (0, 0))
+        points.append(
+            {
+                "start": slot,
+                "total": total,
+                "negative": negative,
+                "negative_share": round(negative / total, 4) if total else None,
+            }
+        )
+        slot += step
+    all_total = sum(p["total"] for p in points)
+    all_negative = sum(p["negative"] for p in points)
+    return {
+        "incident": incident.id,
+        "brand": incident.brand_id,
+        "step_minutes": step_minutes,
+        "start": start,
+        "end": end,
+        "total": all_total,
+        "negative": all_negative,
+        "negative_share": round(all_negative / all_total, 4) if all_total else None,
+        "linked_mentions": Mention.objects.filter(
+            organisation_id=incident.organisation_id, incident_id=incident.id
+        ).count(),
+        "points": points,
+    }

@@ -1,0 +1,120 @@
+"""Web parts of monitoring: the mentions linked to an incident (a section of the incident
+room) and a brand's monitoring rules (a section of the brand page, with its actions)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crisisdesk.charts import stacked_bars
+from crisisdesk.core.exceptions import DomainError
+from incidents.models import Incident
+from incidents.monitoring import selectors, services
+from incidents.monitoring.forms import MonitoringRuleForm
+from incidents.monitoring.models import MonitoringRule
+from tenants import selectors as tenant_selectors
+from tenants.forms import form_error
+from tenants.models import Brand, Role
+from tenants.views import render_brand
+from tenants.web import org_page, scoped_get
+
+# --- Linked mentions (a room section) ---
+
+MENTIONS_SHOWN = 50
+MAX_BARS = 24
+
+
+def mentions_section(
+    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """Mentions linked to the incident with their sentiment, and the brand's mention volume
+    and negative share around it (a bar chart drawn on the server)."""
+    stats = selectors.mention_stats(incident=incident)
+    points = stats["points"]
+    # At most MAX_BARS bars: consecutive points are summed.
+    size = max(1, -(-len(points) // MAX_BARS))
+    groups = [points[i : i + size] for i in range(0, len(points), size)]
+    labels = [formats.time_format(timezone.localtime(g[0]["start"]), "H:i") for g in groups]
+    totals = [sum(p["total"] for p in g) for g in groups]
+    negatives = [sum(p["negative"] for p in g) for g in groups]
+    mentions = list(
+        selectors.mention_list(membership=request.membership)
+        .filter(incident_id=incident.id)
+        .order_by("-posted_at")[:MENTIONS_SHOWN]
+    )
+    return {
+        "template": "incidents/_mentions.html",
+        "place": "side",
+        "incident": incident,
+        "mentions": mentions,
+        "linked": stats["linked_mentions"],
+        "total": stats["total"],
+        "negative": stats["negative"],
+        "negative_share": stats["negative_share"],
+        "chart": stacked_bars(labels, totals, negatives, label_every=max(1, len(groups) // 6)),
+    }
+
+
+# --- Monitoring rules (a section of the brand page) ---
+
+
+def _brand(request: HttpRequest, brand_pk: int) -> Brand:
+    return scoped_get(tenant_selectors.brand_list(membership=request.membership), brand_pk)
+
+
+def rules_section(request: HttpRequest, brand: Brand, forms: dict[str, Any]) -> dict[str, Any]:
+    """The brand's monitoring rules; managers add, pause and delete them."""
+    return {
+        "template": "incidents/_rules.html",
+        "brand": brand,
+        "rules": list(
+            selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id)
+        ),
+        "form": forms.get("rule_form") or MonitoringRuleForm(auto_id="rule_%s"),
+        "can_manage": request.membership.has_role(Role.MANAGER),
+    }
+
+
+@org_page()
+@require_POST
+def rule_new(request: HttpRequest, brand_pk: int) -> HttpResponse:
+    brand = _brand(request, brand_pk)
+    form = MonitoringRuleForm(request.POST, auto_id="rule_%s")
+    if form.is_valid():
+        try:
+            services.monitoring_rule_create(brand=brand, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Monitoring rule added."))
+            return redirect("web:brand", request.organisation.slug, brand.pk)
+    return render_brand(request, brand, status=400, rule_form=form)
+
+
+def _rule(request: HttpRequest, brand: Brand, rule_pk: int) -> MonitoringRule:
+    return scoped_get(
+        selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id), rule_pk
+    )
+
+
+@org_page()
+@require_POST
+def rule_toggle(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+    """Pause an active rule or resume a paused one."""
+    brand = _brand(request, brand_pk)
+    rule = _rule(request, brand, rule_pk)
+    services.monitoring_rule_update(rule=rule, active=not rule.active)
+    return redirect("web:brand", request.organisation.slug, brand.pk)
+
+
+@org_page()
+@require_POST
+def rule_delete(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+    brand = _brand(request, brand_pk)
+    services.monitoring_rule_delete(rule=_rule(request, brand, rule_pk))
+    messages.success(request, _("Monitoring rule deleted."))
+    return redirect("web:brand", request.organisation.slug, brand.pk)

@@ -1,0 +1,1 @@
+"""Notifications: email and signed webhooks, SLA escalation, the task outbox (inside the incidents app)."""

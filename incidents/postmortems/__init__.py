@@ -1,0 +1,1 @@
+"""Post-mortems: drafted when an incident resolves, reviewed, exported (inside the incidents app)."""

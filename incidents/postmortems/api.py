@@ -1,0 +1,250 @@
+"""Post-mortems, their action items and exports."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents.postmortems import exports, selectors, services
+from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
+from tenants.access import OrgScopedViewSet, scoped_get
+from tenants.api.fields import OrgPrimaryKeyRelatedField
+from tenants.models import Membership, Role
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    owner = OrgPrimaryKeyRelatedField(Membership, required=False, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "title",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "overdue",
+            "created_at",
+        ]
+        read_only_fields = ["id", "completed_at", "created_at"]
+
+    def get_overdue(self, obj: ActionItem) -> bool:
+        from django.utils import timezone
+
+        return (
+            obj.status == ActionItemStatus.OPEN
+            and obj.due_date is not None
+            and obj.due_date < timezone.now().date()
+        )
+
+
+class PostMortemSerializer(serializers.ModelSerializer):
+    incident = serializers.SerializerMethodField()
+    author = serializers.CharField(source="author.user.username", default=None, read_only=True)
+    approved_by = serializers.CharField(
+        source="approved_by.user.username", default=None, read_only=True
+    )
+    action_items = ActionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PostMortem
+        fields = [
+            "id",
+            "incident",
+            "is_drill",
+            "status",
+            "author",
+            "prefill",
+            "summary",
+            "impact",
+            "root_cause",
+            "went_well",
+            "went_wrong",
+            "lessons",
+            "review_comments",
+            "action_items",
+            "submitted_at",
+            "approved_at",
+            "approved_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            f
+            for f in fields
+            if f not in ("summary", "impact", "root_cause", "went_well", "went_wrong", "lessons")
+        ]
+
+    def get_incident(self, obj: PostMortem) -> dict[str, Any]:
+        return {
+            "id": obj.incident_id,
+            "title": obj.incident.title,
+            "brand": obj.incident.brand.name,
+            "status": obj.incident.status,
+        }
+
+
+class PostMortemListSerializer(PostMortemSerializer):
+    class Meta(PostMortemSerializer.Meta):
+        fields = [
+            f
+            for f in PostMortemSerializer.Meta.fields
+            if f not in ("prefill", "action_items", "review_comments")
+        ]
+
+
+class RequestChangesSerializer(serializers.Serializer):
+    comments = serializers.CharField(max_length=10000)
+
+
+class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Post-mortems. Responders write them; a manager or owner who is not the author reviews."""
+
+    scoped_model = PostMortem
+    serializer_class = PostMortemSerializer
+    write_role = Role.RESPONDER
+    action_roles = {"request_changes": Role.MANAGER, "approve": Role.MANAGER}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["status", "is_drill"]
+
+    def scoped_queryset(self) -> QuerySet[PostMortem]:
+        qs = selectors.postmortem_list(membership=self.membership)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("action_items")
+        return qs
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return PostMortemListSerializer if self.action == "list" else PostMortemSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[s.value for s in PostMortemStatus]),
+            OpenApiParameter("waiting_for_my_review", bool),
+            OpenApiParameter(
+                "search", str, description="Full-text search in lessons and root causes"
+            ),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        if request.query_params.get("waiting_for_my_review") in ("true", "1"):
+            qs = selectors.postmortem_waiting_for_review(qs, self.membership)
+        search = request.query_params.get("search", "").strip()[:200]
+        if search:
+            qs = selectors.postmortem_search(qs, search)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+        postmortem = self.get_object()
+        serializer = self.get_serializer(postmortem, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.postmortem_update(
+            postmortem=postmortem, membership=self.membership, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def _act(self, fn: Any, **kwargs: Any) -> Response:
+        postmortem = self.get_object()
+        fn(postmortem=postmortem, membership=self.membership, **kwargs)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=PostMortemSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, org_slug: str, pk: str) -> Response:
+        return self._act(services.postmortem_submit)
+
+    @extend_schema(request=RequestChangesSerializer, responses=PostMortemSerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request: Request, org_slug: str, pk: str) -> Response:
+        postmortem = self.get_object()  # 404 before any validation of the body
+        body = RequestChangesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.postmortem_request_changes(
+            postmortem=postmortem,
+            membership=self.membership,
+            comments=body.validated_data["comments"],
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=PostMortemSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, org_slug: str, pk: str) -> Response:
+        return self._act(services.postmortem_approve)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["md", "html"], required=True),
+            OpenApiParameter("audience", str, enum=["internal", "client"]),
+        ],
+        responses={(200, "text/markdown"): str, (200, "text/html"): str},
+    )
+    @action(detail=True, methods=["get"], filterset_fields=None)
+    def export(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+        postmortem = self.get_object()
+        fmt = request.query_params.get("format", "md")
+        audience = request.query_params.get("audience", "internal")
+        if fmt not in ("md", "html") or audience not in ("internal", "client"):
+            return Response(
+                {
+                    "detail": "format must be md or html; audience internal or client.",
+                    "code": "invalid",
+                    "errors": {
+                        "format" if fmt not in ("md", "html") else "audience": ["Invalid choice."]
+                    },
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body = exports.postmortem_export(
+            postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
+        )
+        content_type = "text/markdown" if fmt == "md" else "text/html"
+        response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'inline; filename="postmortem-{postmortem.incident_id}.{fmt}"'
+        )
+        return response
+
+
+class ActionItemViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    scoped_model = ActionItem
+    serializer_class = ActionItemSerializer
+    write_role = Role.RESPONDER
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _postmortem(self) -> PostMortem:
+        return scoped_get(
+            selectors.postmortem_list(membership=self.membership), self.kwargs["postmortem_pk"]
+        )
+
+    def scoped_queryset(self) -> QuerySet[ActionItem]:
+        return self._postmortem().action_items.select_related("owner__user")
+
+    def create(self, request: Request, org_slug: str, postmortem_pk: str) -> Response:
+        postmortem = self._postmortem()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "status"}
+        item = services.action_item_create(postmortem=postmortem, **data)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(
+        self, request: Request, org_slug: str, postmortem_pk: str, pk: str
+    ) -> Response:
+        item = self.get_object()
+        serializer = self.get_serializer(item, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        item = services.action_item_update(item=item, **serializer.validated_data)
+        return Response(self.get_serializer(item).data)
+
+    def perform_destroy(self, instance: ActionItem) -> None:
+        services.action_item_delete(item=instance)

@@ -1,0 +1,155 @@
+"""A post-mortem as Markdown or as a print-ready HTML page, for the agency or its client.
+
+The client version carries the client brand's name, and none of the internal notes, review
+comments or people's usernames.
+"""
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from incidents.models import IncidentEvent
+from incidents.postmortems.models import PostMortem
+
+SECTIONS = [
+    ("summary", "Summary"),
+    ("impact", "Impact"),
+    ("root_cause", "Root cause"),
+    ("went_well", "What went well"),
+    ("went_wrong", "What went wrong"),
+    ("lessons", "Lessons"),
+]
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds / 60:.0f} min"
+
+
+def postmortem_export_context(*, postmortem: PostMortem, audience: str) -> dict[str, Any]:
+    incident = postmortem.incident
+    client = audience == "client"
+    prefill = postmortem.prefill or {}
+    metrics = prefill.get("metrics", {})
+    notes = []
+    if not client:
+        notes = list(
+            IncidentEvent.objects.filter(
+                organisation_id=incident.organisation_id, incident_id=incident.id, kind="note"
+            )
+            .order_by("id")
+            .values_list("created_at", "actor__username", "payload__text")
+        )
+    timeline = [
+        {**entry, "actor": None if client else entry.get("actor")}
+        for entry in prefill.get("timeline", [])
+    ]
+    return {
+        "client": client,
+        "issuer": incident.brand.name if client else incident.organisation.name,
+        "incident": incident,
+        "postmortem": postmortem,
+        "sections": [(title, getattr(postmortem, name)) for name, title in SECTIONS],
+        "metrics": [
+            (
+                label,
+                _minutes(metrics.get(key, {}).get("seconds")),
+                _minutes(metrics.get(key, {}).get("target_seconds")),
+                metrics.get(key, {}).get("within_sla"),
+            )
+            for key, label in (
+                ("tta", "Time to acknowledge"),
+                ("ttfr", "Time to first public response"),
+                ("ttr", "Time to resolve"),
+            )
+        ],
+        "mentions": prefill.get("mentions", {}),
+        "tasks": prefill.get("tasks", {}),
+        "timeline": timeline,
+        "action_items": list(postmortem.action_items.select_related("owner__user")),
+        "notes": notes,
+        "review_comments": [] if client else postmortem.review_comments,
+    }
+
+
+def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
+    c = postmortem_export_context(postmortem=postmortem, audience=audience)
+    incident = c["incident"]
+    lines = [
+        f"# Post-mortem: {incident.title}",
+        "",
+        f"{c['issuer']} · {incident.brand.name} · {incident.severity.upper()}"
+        + (" · drill" if postmortem.is_drill else ""),
+        "",
+        f"Detected {incident.detected_at:%Y-%m-%d %H:%M} UTC"
+        + (f", resolved {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""),
+        "",
+    ]
+    for title, text in c["sections"]:
+        lines += [f"## {title}", "", text or "—", ""]
+    lines += [
+        "## Response times against the SLA",
+        "",
+        "| measure | actual | target | within |",
+        "|---|---|---|---|",
+    ]
+    for label, actual, target, within in c["metrics"]:
+        lines.append(
+            f"| {label} | {actual} | {target} | {'yes' if within else ('no' if within is False else '—')} |"
+        )
+    mentions = c["mentions"]
+    if mentions:
+        lines += ["", "## Mentions", "", f"Linked mentions: {mentions.get('linked_total', 0)}"]
+        if mentions.get("peak_hour"):
+            lines.append(
+                f"Peak hour: {mentions['peak_hour']['hour']} ({mentions['peak_hour']['total']} mentions)"
+            )
+    tasks = c["tasks"]
+    if tasks:
+        lines += [
+            "",
+            "## Playbook tasks",
+            "",
+            f"Done {tasks.get('done', 0)} of {tasks.get('total', 0)}, late {tasks.get('late', 0)}, skipped {tasks.get('skipped', 0)}",
+        ]
+    lines += ["", "## Timeline", ""]
+    for entry in c["timeline"]:
+        who = f" ({entry['actor']})" if entry.get("actor") else ""
+        lines.append(f"- {entry['at']} — {entry['kind']}{who}")
+    if c["action_items"]:
+        lines += ["", "## Action items", ""]
+        for item in c["action_items"]:
+            owner = "" if c["client"] or not item.owner else f" — {item.owner.user.get_username()}"
+            due = f", due {item.due_date:%Y-%m-%d}" if item.due_date else ""
+            lines.append(f"- [{'x' if item.status == 'done' else ' '}] {item.title}{owner}{due}")
+    if c["notes"]:
+        lines += ["", "## Internal notes", ""]
+        lines += [f"- {at:%Y-%m-%d %H:%M} {who or ''}: {text}" for at, who, text in c["notes"]]
+    if c["review_comments"]:
+        lines += ["", "## Review comments", ""]
+        lines += [f"- {comment['by']}: {comment['text']}" for comment in c["review_comments"]]
+    return "\n".join(lines) + "\n"
+
+
+def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:
+    return render_to_string(
+        "incidents/postmortem_export.html",
+        postmortem_export_context(postmortem=postmortem, audience=audience),
+    )
+
+
+def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, actor: Any) -> str:
+    """Render the export and record who took it (exports leave the product: they are audited)."""
+    from tenants.services import audit_record
+
+    audit_record(
+        organisation=postmortem.incident.organisation,
+        actor=actor,
+        action="postmortem.exported",
+        target=str(postmortem.id),
+        payload={"format": fmt, "audience": audience},
+    )
+    if fmt == "md":
+        return postmortem_markdown(postmortem=postmortem, audience=audience)
+    return postmortem_html(postmortem=postmortem, audience=audience)

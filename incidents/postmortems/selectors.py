@@ -1,0 +1,228 @@
+"""Reads of post-mortems: the prefill computed from the timeline, lists and search."""
+
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncHour
+
+from crisisdesk.core.time import iso_z
+from incidents.models import Incident, IncidentEvent
+from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
+from incidents.postmortems.models import PostMortem, PostMortemStatus
+from incidents.sla import sla_clocks
+from tenants.models import Membership
+from tenants.selectors import limited_brand_ids
+
+# What the key timeline keeps of an incident's events.
+KEY_EVENT_KINDS = (
+    "created",
+    "acknowledged",
+    "status_changed",
+    "severity_changed",
+    "response_published",
+    "sla_breached",
+    "playbook_applied",
+)
+# Hours of mention volume shown before detection and after resolution.
+CONTEXT_HOURS = 24
+
+
+def _timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": iso_z(e["created_at"]),
+            "kind": e["kind"],
+            "actor": e["actor__username"],
+            "payload": {k: v for k, v in e["payload"].items() if k != "text"},
+        }
+        for e in events
+        if e["kind"] in KEY_EVENT_KINDS
+    ]
+
+
+def _metrics(incident: Incident) -> dict[str, Any]:
+    clocks = sla_clocks(incident)
+    names = {"acknowledge": "tta", "first_response": "ttfr", "resolve": "ttr"}
+    result = {}
+    for kind, clock in clocks.items():
+        seconds = (clock.met_at - incident.detected_at).total_seconds() if clock.met_at else None
+        result[names[kind]] = {
+            "seconds": seconds,
+            "target_seconds": clock.target_minutes * 60,
+            "within_sla": None if seconds is None else seconds <= clock.target_minutes * 60,
+        }
+    return result
+
+
+def _floor_hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def _mentions(incident: Incident) -> dict[str, Any]:
+    start = incident.detected_at - timedelta(hours=CONTEXT_HOURS)
+    end_of_incident = incident.resolved_at or incident.detected_at
+    end = end_of_incident + timedelta(hours=CONTEXT_HOURS)
+    hours = list(
+        MentionBucket.objects.filter(
+            organisation_id=incident.organisation_id,
+            brand_id=incident.brand_id,
+            bucket_start__gte=start,
+            bucket_start__lt=end,
+        )
+        .annotate(hour=TruncHour("bucket_start"))
+        .values("hour")
+        .annotate(total=Sum("total"), negative=Sum("negative"))
+        .order_by("hour")
+    )
+    first_hour = _floor_hour(incident.detected_at)
+    last_hour = _floor_hour(end_of_incident)
+    during_hours = int((last_hour - first_hour).total_seconds() // 3600) + 1
+    spans = {"before": CONTEXT_HOURS, "during": during_hours, "after": CONTEXT_HOURS}
+    phases: dict[str, dict[str, Any]] = {}
+    for name, hours_in_phase in spans.items():
+        if name == "before":
+            rows = [h for h in hours if h["hour"] < first_hour]
+        elif name == "during":
+            rows = [h for h in hours if first_hour <= h["hour"] <= last_hour]
+        else:
+            rows = [h for h in hours if h["hour"] > last_hour]
+        total = sum(h["total"] for h in rows)
+        negative = sum(h["negative"] for h in rows)
+        phases[name] = {
+            "hours": hours_in_phase,
+            "total": total,
+            "negative": negative,
+            "negative_share": round(negative / total, 4) if total else None,
+            "per_hour": round(total / hours_in_phase, 2),
+        }
+    peak = max(hours, key=lambda h: h["total"], default=None)
+    linked = Mention.objects.filter(
+        organisation_id=incident.organisation_id, incident_id=incident.id
+    )
+    linked_counts = linked.aggregate(
+        total=Count("id"), negative=Count("id", filter=Q(sentiment_label=SentimentLabel.NEGATIVE))
+    )
+    platforms = list(
+        linked.values("platform").annotate(count=Count("id")).order_by("-count", "platform")[:3]
+    )
+    return {
+        "linked_total": linked_counts["total"],
+        "linked_negative_share": (
+            round(linked_counts["negative"] / linked_counts["total"], 4)
+            if linked_counts["total"]
+            else None
+        ),
+        "phases": phases,
+        "peak_hour": {"hour": iso_z(peak["hour"]), "total": peak["total"]} if peak else None,
+        "top_platforms": platforms,
+        "hourly": [
+            {"hour": iso_z(h["hour"]), "total": h["total"], "negative": h["negative"]}
+            for h in hours
+        ],
+    }
+
+
+def _tasks(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Done, late and skipped playbook tasks, replaying task_done / task_reopened in order."""
+    total = sum(
+        int(e["payload"].get("task_count", 0)) for e in events if e["kind"] == "playbook_applied"
+    )
+    state: dict[Any, dict[str, Any]] = {}
+    for e in events:
+        task = e["payload"].get("task")
+        if e["kind"] == "task_done":
+            state[task] = {
+                "title": e["payload"].get("title"),
+                "late": bool(e["payload"].get("late")),
+            }
+        elif e["kind"] == "task_reopened":
+            state.pop(task, None)
+    done = len(state)
+    late = [t["title"] for t in state.values() if t["late"]]
+    return {
+        "total": total,
+        "done": done,
+        "late": len(late),
+        "late_titles": late,
+        "skipped": max(0, total - done),
+    }
+
+
+def _approvals(events: list[dict[str, Any]]) -> dict[str, Any]:
+    waits = [
+        float(e["payload"]["waited_seconds"])
+        for e in events
+        if e["kind"] in ("response_approved", "response_client_approved")
+        and e["payload"].get("waited_seconds") is not None
+    ]
+    return {
+        "count": len(waits),
+        "median_wait_seconds": median(waits) if waits else None,
+        "max_wait_seconds": max(waits) if waits else None,
+    }
+
+
+def postmortem_prefill(*, incident: Incident) -> dict[str, Any]:
+    """Everything a post-mortem starts from, read from the incident, its timeline and its
+    mentions (never from playbooks or templates: what they did is in the events)."""
+    events = list(
+        IncidentEvent.objects.filter(
+            organisation_id=incident.organisation_id, incident_id=incident.id
+        )
+        .order_by("id")
+        .values("id", "kind", "payload", "created_at", "actor__username")
+    )
+    return {
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "brand": incident.brand.name,
+            "severity": incident.severity,
+            "is_drill": incident.is_drill,
+            "detected_at": iso_z(incident.detected_at),
+            "resolved_at": iso_z(incident.resolved_at),
+        },
+        "timeline": _timeline(events),
+        "metrics": _metrics(incident),
+        "mentions": _mentions(incident),
+        "tasks": _tasks(events),
+        "approvals": _approvals(events),
+        "responses_published": sum(1 for e in events if e["kind"] == "response_published"),
+        "sla_breaches": [e["payload"].get("kind") for e in events if e["kind"] == "sla_breached"],
+    }
+
+
+def postmortem_list(*, membership: Membership) -> QuerySet[PostMortem]:
+    qs = PostMortem.objects.filter(organisation_id=membership.organisation_id).select_related(
+        "incident__brand", "author__user", "approved_by__user"
+    )
+    ids = limited_brand_ids(membership)
+    if ids is not None:
+        qs = qs.filter(incident__brand_id__in=ids)
+    return qs
+
+
+def postmortem_waiting_for_review(
+    qs: QuerySet[PostMortem], membership: Membership
+) -> QuerySet[PostMortem]:
+    """In review, and the member may approve it: a manager or owner who is not its author."""
+    if not membership.has_role("manager"):
+        return qs.none()
+    return qs.filter(status=PostMortemStatus.IN_REVIEW).exclude(author=membership)
+
+
+def postmortem_search(qs: QuerySet[PostMortem], text: str) -> QuerySet[PostMortem]:
+    """Full-text search over lessons and root causes: PostgreSQL's search with the 'simple'
+    configuration (it handles Russian and English alike, without stemming); a plain
+    case-insensitive match on SQLite."""
+    if settings.IS_POSTGRES:
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("lessons", "root_cause", config="simple")
+        return qs.annotate(search=vector).filter(
+            search=SearchQuery(text, config="simple", search_type="websearch")
+        )
+    return qs.filter(Q(lessons__icontains=text) | Q(root_cause__icontains=text))

@@ -1,0 +1,294 @@
+"""The post-mortem workflow: drafted when an incident resolves, written by the team,
+submitted, reviewed by a manager who is not its author, approved (which closes the
+incident). Every step is an event on the incident's timeline."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from incidents.models import Incident, Status
+from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
+from incidents.postmortems.selectors import postmortem_prefill
+from incidents.services.lifecycle import event_record, incident_transition
+from tenants.models import Membership, Role
+
+EDITABLE = (PostMortemStatus.DRAFT, PostMortemStatus.CHANGES_REQUESTED)
+WRITTEN_SECTIONS = ("summary", "impact", "root_cause", "went_well", "went_wrong", "lessons")
+
+
+def postmortem_draft_for(*, incident: Incident) -> PostMortem:
+    """Create the incident's draft with its prefill; at most one per incident.
+
+    Runs inside the transaction that resolved the incident.
+    """
+    postmortem, created = PostMortem.objects.get_or_create(
+        incident=incident,
+        defaults={
+            "organisation_id": incident.organisation_id,
+            "is_drill": incident.is_drill,
+            "author": incident.commander,
+            "prefill": postmortem_prefill(incident=incident),
+        },
+    )
+    if created:
+        event_record(
+            incident=incident,
+            kind="postmortem_drafted",
+            actor=None,
+            payload={"postmortem": postmortem.id, "is_drill": incident.is_drill},
+        )
+    return postmortem
+
+
+def _locked(postmortem: PostMortem) -> PostMortem:
+    return (
+        PostMortem.objects.select_for_update()
+        .select_related("incident__organisation", "incident__brand")
+        .get(pk=postmortem.pk)
+    )
+
+
+def postmortem_update(
+    *, postmortem: PostMortem, membership: Membership, **sections: str
+) -> PostMortem:
+    """Write the human sections. Refuses (409) once submitted, unless changes were requested.
+    The first person to write becomes the author when the incident had no commander."""
+    unknown = set(sections) - set(WRITTEN_SECTIONS)
+    if unknown:
+        raise DomainError(
+            f"Unknown section: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+        )
+    with transaction.atomic():
+        locked = _locked(postmortem)
+        if locked.status not in EDITABLE:
+            raise Conflict(f"A post-mortem {locked.status} cannot be edited.", status=locked.status)
+        for name, value in sections.items():
+            setattr(locked, name, value)
+        if locked.author_id is None:
+            locked.author = membership
+        locked.save()
+    return locked
+
+
+def _may_submit(postmortem: PostMortem, membership: Membership) -> bool:
+    return membership.id in (postmortem.author_id, postmortem.incident.commander_id) or (
+        postmortem.author_id is None and membership.has_role(Role.RESPONDER)
+    )
+
+
+def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> PostMortem:
+    """Send for review: only its author or the incident's commander, from draft or changes
+    requested. The prefill is recomputed so that late task completions count."""
+    with transaction.atomic():
+        locked = _locked(postmortem)
+        if not _may_submit(locked, membership):
+            raise Forbidden("Only the author or the incident's commander submits the post-mortem.")
+        if locked.status not in EDITABLE:
+            raise Conflict(
+                f"A post-mortem {locked.status} cannot be submitted.", status=locked.status
+            )
+        if not (locked.summary.strip() and locked.root_cause.strip() and locked.lessons.strip()):
+            raise DomainError(
+                "Write at least the summary, the root cause and the lessons.", field="summary"
+            )
+        if locked.author_id is None:
+            locked.author = membership
+        locked.status = PostMortemStatus.IN_REVIEW
+        locked.submitted_at = timezone.now()
+        locked.prefill = postmortem_prefill(incident=locked.incident)
+        locked.save()
+        event_record(
+            incident=locked.incident,
+            kind="postmortem_submitted",
+            actor=membership.user,
+            payload={"postmortem": locked.id},
+        )
+    return locked
+
+
+def _reviewer_check(postmortem: PostMortem, membership: Membership) -> None:
+    if not membership.has_role(Role.MANAGER):
+        raise Forbidden("Only a manager or an owner reviews post-mortems.")
+    if postmortem.author_id == membership.id:
+        raise Forbidden("Nobody reviews their own post-mortem.")
+    if postmortem.status != PostMortemStatus.IN_REVIEW:
+        raise Conflict("Only a post-mortem in review can be reviewed.", status=postmortem.status)
+
+
+def postmortem_request_changes(
+    *, postmortem: PostMortem, membership: Membership, comments: str
+) -> PostMortem:
+    """Send it back with comments (a manager or owner who is not the author)."""
+    comments = comments.strip()
+    if not comments:
+        raise DomainError("Say what should change.", field="comments")
+    with transaction.atomic():
+        locked = _locked(postmortem)
+        _reviewer_check(locked, membership)
+        locked.status = PostMortemStatus.CHANGES_REQUESTED
+        locked.review_comments = [
+            *locked.review_comments,
+            {
+                "by": membership.user.get_username(),
+                "at": timezone.now().isoformat(),
+                "text": comments,
+            },
+        ]
+        locked.save()
+        event_record(
+            incident=locked.incident,
+            kind="postmortem_changes_requested",
+            actor=membership.user,
+            payload={"postmortem": locked.id, "comments": comments},
+        )
+    return locked
+
+
+def postmortem_approve(*, postmortem: PostMortem, membership: Membership) -> PostMortem:
+    """Approve (a manager or owner who is not the author); the incident is then closed."""
+    with transaction.atomic():
+        locked = _locked(postmortem)
+        _reviewer_check(locked, membership)
+        locked.status = PostMortemStatus.APPROVED
+        locked.approved_at = timezone.now()
+        locked.approved_by = membership
+        locked.save()
+        event_record(
+            incident=locked.incident,
+            kind="postmortem_approved",
+            actor=membership.user,
+            payload={"postmortem": locked.id},
+        )
+        if locked.incident.status == Status.RESOLVED:
+            incident_transition(
+                incident=locked.incident,
+                status=Status.CLOSED,
+                actor=membership.user,
+                membership=membership,
+                allow_close=True,
+            )
+    return locked
+
+
+def action_item_create(
+    *,
+    postmortem: PostMortem,
+    title: str,
+    owner: Membership | None = None,
+    due_date: date | None = None,
+) -> ActionItem:
+    if owner is not None and owner.organisation_id != postmortem.organisation_id:
+        raise DomainError("Owner not found.", field="owner")
+    return ActionItem.objects.create(
+        organisation_id=postmortem.organisation_id,
+        postmortem=postmortem,
+        title=title,
+        owner=owner,
+        due_date=due_date,
+    )
+
+
+def action_item_update(*, item: ActionItem, **fields: Any) -> ActionItem:
+    """Edit an action item; moving it to done stamps completed_at."""
+    owner = fields.get("owner")
+    if owner is not None and owner.organisation_id != item.organisation_id:
+        raise DomainError("Owner not found.", field="owner")
+    status = fields.get("status")
+    if status == ActionItemStatus.DONE and item.status != ActionItemStatus.DONE:
+        fields["completed_at"] = timezone.now()
+    elif status in (ActionItemStatus.OPEN, ActionItemStatus.DROPPED):
+        fields["completed_at"] = None
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.save()
+    return item
+
+
+def action_item_delete(*, item: ActionItem) -> None:
+    item.delete()
+
+
+def _mail_after_commit(*, subject: str, message: str, to: list[str]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    if to:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject, message, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True
+            ),
+            robust=True,
+        )
+
+
+def postmortem_reminders_send(*, now: Any = None) -> int:
+    """Remind the commander of each incident resolved longer ago than the organisation's
+    setting without a submitted post-mortem: at most once per incident per day, however
+    often or concurrently this runs (the day is claimed with a conditional UPDATE)."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    today = now.date()
+    sent = 0
+    candidates = (
+        PostMortem.objects.filter(status__in=EDITABLE, incident__resolved_at__isnull=False)
+        .exclude(last_reminded_on=today)
+        .select_related("incident__organisation", "incident__commander__user")
+    )
+    for postmortem in candidates.iterator():
+        incident = postmortem.incident
+        if incident.resolved_at > now - timedelta(
+            days=incident.organisation.postmortem_reminder_days
+        ):
+            continue
+        with transaction.atomic():
+            claimed = (
+                PostMortem.objects.filter(pk=postmortem.pk)
+                .exclude(last_reminded_on=today)
+                .update(last_reminded_on=today)
+            )
+            if not claimed:
+                continue
+            commander = incident.commander
+            email = commander.user.email if commander else ""
+            _mail_after_commit(
+                subject=f"[CrisisDesk] Post-mortem waiting: {incident.title}",
+                message=f"Incident #{incident.id} was resolved on {incident.resolved_at:%Y-%m-%d}; "
+                "its post-mortem has not been submitted yet.",
+                to=[email] if email else [],
+            )
+            sent += 1
+    return sent
+
+
+def action_item_reminders_send(*, now: Any = None) -> int:
+    """Remind owners of overdue open action items, once per item per day."""
+    now = now or timezone.now()
+    today = now.date()
+    sent = 0
+    overdue = (
+        ActionItem.objects.filter(
+            status=ActionItemStatus.OPEN, due_date__lt=today, owner__isnull=False
+        )
+        .exclude(last_reminded_on=today)
+        .select_related("owner__user")
+    )
+    for item in overdue.iterator():
+        with transaction.atomic():
+            claimed = (
+                ActionItem.objects.filter(pk=item.pk)
+                .exclude(last_reminded_on=today)
+                .update(last_reminded_on=today)
+            )
+            if not claimed:
+                continue
+            _mail_after_commit(
+                subject=f"[CrisisDesk] Action item overdue: {item.title}",
+                message=f"Due on {item.due_date:%Y-%m-%d}.",
+                to=[item.owner.user.email] if item.owner.user.email else [],
+            )
+            sent += 1
+    return sent

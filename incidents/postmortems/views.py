@@ -1,0 +1,489 @@
+"""Web pages of post-mortems: the review queue, the editor with the prefilled data, the
+review (request changes, approve), action items and the exports; plus the post-mortem card of
+the incident room and the "waiting for my review" card of the dashboard.
+
+Thin: the post-mortem services and selectors; a refusal of a service lands beside its field
+or as a message. Which buttons show mirrors who the services let act; the services decide.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from crisisdesk.charts import stacked_bars
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from incidents.models import Incident, Status
+from incidents.postmortems import exports, selectors, services
+from incidents.postmortems.forms import (
+    ActionItemForm,
+    ListFilterForm,
+    PostMortemForm,
+    RequestChangesForm,
+)
+from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
+from incidents.presentation import CLOCK_LABELS, duration_words
+from tenants.forms import form_error
+from tenants.models import Membership, Role, Severity
+from tenants.web import org_page, scoped_get
+
+# Refusals of the post-mortem services, for makemessages (they are shown through gettext).
+DOMAIN_MESSAGES = [
+    gettext_noop("Write at least the summary, the root cause and the lessons."),
+    gettext_noop("Only the author or the incident's commander submits the post-mortem."),
+    gettext_noop("Only a manager or an owner reviews post-mortems."),
+    gettext_noop("Nobody reviews their own post-mortem."),
+    gettext_noop("Only a post-mortem in review can be reviewed."),
+    gettext_noop("Say what should change."),
+    gettext_noop("Owner not found."),
+]
+
+LIST_LIMIT = 100
+MAX_BARS = 48
+
+# How the key events of the prefilled timeline read.
+KEY_EVENT_LABELS = {
+    "created": gettext_lazy("Opened"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "status_changed": gettext_lazy("Status changed"),
+    "severity_changed": gettext_lazy("Severity changed"),
+    "response_published": gettext_lazy("Response published"),
+    "sla_breached": gettext_lazy("SLA breached"),
+    "playbook_applied": gettext_lazy("Playbook applied"),
+}
+METRIC_LABELS = (
+    ("tta", "acknowledge"),
+    ("ttfr", "first_response"),
+    ("ttr", "resolve"),
+)
+PHASE_LABELS = {
+    "before": pgettext_lazy("mentions", "Before"),
+    "during": pgettext_lazy("mentions", "During"),
+    "after": pgettext_lazy("mentions", "After"),
+}
+
+
+# --- Helpers ---
+
+
+def _postmortem(request: HttpRequest, postmortem_pk: int) -> PostMortem:
+    return scoped_get(selectors.postmortem_list(membership=request.membership), postmortem_pk)
+
+
+def _may_submit(postmortem: PostMortem, membership: Membership) -> bool:
+    """Mirrors postmortem_submit's rule, to show the button only to those it accepts."""
+    if postmortem.status not in services.EDITABLE:
+        return False
+    return membership.id in (postmortem.author_id, postmortem.incident.commander_id) or (
+        postmortem.author_id is None and membership.has_role(Role.RESPONDER)
+    )
+
+
+def _may_review(postmortem: PostMortem, membership: Membership) -> bool:
+    return (
+        postmortem.status == PostMortemStatus.IN_REVIEW
+        and membership.has_role(Role.MANAGER)
+        and postmortem.author_id != membership.id
+    )
+
+
+def _message(exc: DomainError) -> str:
+    """A refusal in the user's language; the "cannot be edited/submitted in this state"
+    conflicts carry the state, so they get one sentence of their own."""
+    if isinstance(exc, Conflict) and exc.message.startswith("A post-mortem "):
+        return _("This post-mortem is %(status)s: it cannot change now.") % {
+            "status": PostMortemStatus(exc.extra["status"]).label.lower()
+        }
+    return _(exc.message)
+
+
+def _back(request: HttpRequest, postmortem: PostMortem) -> HttpResponse:
+    return redirect("web:postmortem", request.organisation.slug, postmortem.pk)
+
+
+def _when(value: str | None) -> datetime | None:
+    parsed = parse_datetime(value) if value else None
+    return timezone.localtime(parsed) if parsed else None
+
+
+def _minutes(seconds: float | None) -> str:
+    return duration_words(seconds) if seconds is not None else "—"
+
+
+def _detail(kind: str, payload: dict[str, Any]) -> str:
+    """What a key event changed, in words: the new status or severity."""
+    value = payload.get("to") if kind in ("status_changed", "severity_changed") else None
+    if kind == "created":
+        value = payload.get("severity")
+    if value in Status.values:
+        return str(Status(value).label)
+    if value in Severity.values:
+        return str(Severity(value).label)
+    return ""
+
+
+def _prefill_views(postmortem: PostMortem) -> dict[str, Any]:
+    """The prefill (plain JSON) as the editor shows it: local times, labels, a chart."""
+    prefill = postmortem.prefill or {}
+    timeline = [
+        {
+            "at": _when(e.get("at")),
+            "label": KEY_EVENT_LABELS.get(e.get("kind"), e.get("kind", "")),
+            "actor": e.get("actor"),
+            "detail": _detail(e.get("kind", ""), e.get("payload", {})),
+        }
+        for e in prefill.get("timeline", [])
+    ]
+    found = prefill.get("metrics", {})
+    metrics = [
+        {
+            "label": CLOCK_LABELS[kind],
+            "actual": _minutes(found.get(name, {}).get("seconds")),
+            "target": _minutes(found.get(name, {}).get("target_seconds")),
+            "within": found.get(name, {}).get("within_sla"),
+        }
+        for name, kind in METRIC_LABELS
+    ]
+    mentions = prefill.get("mentions", {})
+    hourly = mentions.get("hourly", [])
+    size = max(1, -(-len(hourly) // MAX_BARS))
+    groups = [hourly[i : i + size] for i in range(0, len(hourly), size)]
+    labels = []
+    for group in groups:
+        start = _when(group[0]["hour"])
+        labels.append(formats.date_format(start, "H:i") if start else "")
+    chart = stacked_bars(
+        labels,
+        [sum(h["total"] for h in g) for g in groups],
+        [sum(h["negative"] for h in g) for g in groups],
+        label_every=max(1, len(groups) // 6),
+    )
+    found_phases = mentions.get("phases", {})
+    phases = [
+        {"label": label, **found_phases[name]}
+        for name, label in PHASE_LABELS.items()
+        if name in found_phases
+    ]
+    peak = mentions.get("peak_hour")
+    approvals = prefill.get("approvals", {})
+    return {
+        "timeline": timeline,
+        "metrics": metrics,
+        "mentions": mentions,
+        "phases": phases,
+        "peak": {"at": _when(peak["hour"]), "total": peak["total"]} if peak else None,
+        "chart": chart,
+        "tasks": prefill.get("tasks", {}),
+        "approvals": {
+            "count": approvals.get("count", 0),
+            "median": _minutes(approvals.get("median_wait_seconds")),
+            "max": _minutes(approvals.get("max_wait_seconds")),
+        },
+        "responses_published": prefill.get("responses_published", 0),
+    }
+
+
+def _editor(
+    request: HttpRequest, postmortem: PostMortem, status: int = 200, **bound: Any
+) -> HttpResponse:
+    membership = request.membership
+    editable = postmortem.status in services.EDITABLE and membership.has_role(Role.RESPONDER)
+    items = list(postmortem.action_items.select_related("owner__user"))
+    edit_item = bound.get("edit_item")
+    today = timezone.localdate()
+    item_rows = [
+        {
+            "item": item,
+            "overdue": item.status == ActionItemStatus.OPEN
+            and item.due_date is not None
+            and item.due_date < today,
+            "form": bound["item_form"]
+            if edit_item is not None and edit_item == item.id
+            else ActionItemForm(
+                membership=membership,
+                initial={
+                    "title": item.title,
+                    "owner": item.owner_id,
+                    "due_date": item.due_date,
+                    "status": item.status,
+                },
+                auto_id=f"item{item.id}_%s",
+            ),
+            "editing": edit_item == item.id,
+        }
+        for item in items
+    ]
+    context = {
+        "postmortem": postmortem,
+        "incident": postmortem.incident,
+        "data": _prefill_views(postmortem),
+        "form": bound.get("form")
+        or PostMortemForm(
+            initial={name: getattr(postmortem, name) for name in services.WRITTEN_SECTIONS},
+            auto_id="pm_%s",
+        ),
+        "sections": [
+            (PostMortemForm.base_fields[name].label, getattr(postmortem, name))
+            for name in services.WRITTEN_SECTIONS
+        ],
+        "changes_form": bound.get("changes_form") or RequestChangesForm(auto_id="changes_%s"),
+        "new_item_form": bound.get("new_item_form")
+        or ActionItemForm(membership=membership, auto_id="newitem_%s"),
+        "items": item_rows,
+        "comments": [{**c, "at": _when(c.get("at"))} for c in postmortem.review_comments],
+        "editable": editable,
+        "can_submit": _may_submit(postmortem, membership),
+        "can_review": _may_review(postmortem, membership),
+        "can_manage_items": membership.has_role(Role.RESPONDER),
+        "open_item_status": ActionItemStatus.OPEN,
+    }
+    return render(request, "incidents/postmortem_editor.html", context, status=status)
+
+
+# --- Pages ---
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_GET
+def postmortem_list(request: HttpRequest) -> HttpResponse:
+    """The review queue: every post-mortem the member may see, filterable."""
+    membership = request.membership
+    filters = ListFilterForm(request.GET or None, auto_id="filter_%s")
+    qs = selectors.postmortem_list(membership=membership)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["mine"]:
+            qs = selectors.postmortem_waiting_for_review(qs, membership)
+        if data["q"].strip():
+            qs = selectors.postmortem_search(qs, data["q"].strip())
+    postmortems = list(qs.order_by("-id")[:LIST_LIMIT])
+    waiting = selectors.postmortem_waiting_for_review(
+        selectors.postmortem_list(membership=membership), membership
+    ).count()
+    return render(
+        request,
+        "incidents/postmortem_list.html",
+        {
+            "filters": filters,
+            "postmortems": postmortems,
+            "waiting": waiting,
+            "limit": LIST_LIMIT,
+        },
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+def postmortem_page(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    """GET: the editor (read-only past the draft); POST: save the written sections."""
+    postmortem = _postmortem(request, postmortem_pk)
+    if request.method != "POST":
+        return _editor(request, postmortem)
+    form = PostMortemForm(request.POST, auto_id="pm_%s")
+    if form.is_valid():
+        try:
+            services.postmortem_update(
+                postmortem=postmortem, membership=request.membership, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
+        else:
+            messages.success(request, _("Post-mortem saved."))
+            return _back(request, postmortem)
+    return _editor(request, postmortem, status=400, form=form)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def postmortem_submit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    """Save the sections sent with it (the editor's "save and submit"), then submit."""
+    postmortem = _postmortem(request, postmortem_pk)
+    form = PostMortemForm(request.POST, auto_id="pm_%s")
+    sent = {name for name in services.WRITTEN_SECTIONS if name in request.POST}
+    try:
+        if sent and form.is_valid():
+            services.postmortem_update(
+                postmortem=postmortem,
+                membership=request.membership,
+                **{name: form.cleaned_data[name] for name in sent},
+            )
+        postmortem = services.postmortem_submit(
+            postmortem=postmortem, membership=request.membership
+        )
+    except Forbidden as exc:
+        messages.error(request, _message(exc))
+        return _back(request, postmortem)
+    except DomainError as exc:
+        if not sent:
+            messages.error(request, _message(exc))
+            return _back(request, postmortem)
+        form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
+        return _editor(request, _postmortem(request, postmortem_pk), status=400, form=form)
+    messages.success(request, _("Post-mortem submitted for review."))
+    return _back(request, postmortem)
+
+
+@org_page(write_role=Role.MANAGER)
+@require_POST
+def postmortem_request_changes(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    postmortem = _postmortem(request, postmortem_pk)
+    form = RequestChangesForm(request.POST, auto_id="changes_%s")
+    if form.is_valid():
+        try:
+            services.postmortem_request_changes(
+                postmortem=postmortem,
+                membership=request.membership,
+                comments=form.cleaned_data["comments"],
+            )
+        except DomainError as exc:
+            if exc.field == "comments":
+                form_error(form, "comments", _message(exc))
+            else:
+                messages.error(request, _message(exc))
+                return _back(request, postmortem)
+        else:
+            messages.success(request, _("Changes requested."))
+            return _back(request, postmortem)
+    return _editor(request, postmortem, status=400, changes_form=form)
+
+
+@org_page(write_role=Role.MANAGER)
+@require_POST
+def postmortem_approve(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    """Approve; the service closes the incident."""
+    postmortem = _postmortem(request, postmortem_pk)
+    try:
+        services.postmortem_approve(postmortem=postmortem, membership=request.membership)
+    except DomainError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, _("Post-mortem approved; the incident is closed."))
+    return _back(request, postmortem)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_GET
+def postmortem_export(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    """?format=md|html&audience=internal|client; the export is audited by the service."""
+    postmortem = _postmortem(request, postmortem_pk)
+    fmt = request.GET.get("format", "md")
+    audience = request.GET.get("audience", "internal")
+    if fmt not in ("md", "html") or audience not in ("internal", "client"):
+        messages.error(request, _("Choose an export format and audience."))
+        return _back(request, postmortem)
+    body = exports.postmortem_export(
+        postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
+    )
+    content_type = "text/markdown" if fmt == "md" else "text/html"
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    disposition = "attachment" if fmt == "md" else "inline"
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="postmortem-{postmortem.incident_id}-{audience}.{fmt}"'
+    )
+    return response
+
+
+# --- Action items (the item's id is a form field: URL kwargs name models the isolation
+# walk knows, and the item is looked up inside the scoped post-mortem) ---
+
+
+def _item(postmortem: PostMortem, value: str) -> ActionItem:
+    return scoped_get(postmortem.action_items.all(), value)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def action_item_new(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    postmortem = _postmortem(request, postmortem_pk)
+    form = ActionItemForm(request.POST, membership=request.membership, auto_id="newitem_%s")
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "status"}
+        try:
+            services.action_item_create(postmortem=postmortem, **data)
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
+        else:
+            messages.success(request, _("Action item added."))
+            return _back(request, postmortem)
+    return _editor(request, postmortem, status=400, new_item_form=form)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def action_item_edit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    postmortem = _postmortem(request, postmortem_pk)
+    item = _item(postmortem, request.POST.get("item", ""))
+    form = ActionItemForm(request.POST, membership=request.membership, auto_id=f"item{item.id}_%s")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        if not data["status"]:
+            data.pop("status")
+        try:
+            services.action_item_update(item=item, **data)
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
+        else:
+            messages.success(request, _("Action item saved."))
+            return _back(request, postmortem)
+    return _editor(request, postmortem, status=400, item_form=form, edit_item=item.id)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def action_item_done(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    postmortem = _postmortem(request, postmortem_pk)
+    item = _item(postmortem, request.POST.get("item", ""))
+    services.action_item_update(item=item, status=ActionItemStatus.DONE)
+    messages.success(request, _("Action item done."))
+    return _back(request, postmortem)
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_POST
+def action_item_delete(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+    postmortem = _postmortem(request, postmortem_pk)
+    item = _item(postmortem, request.POST.get("item", ""))
+    services.action_item_delete(item=item)
+    messages.success(request, _("Action item deleted."))
+    return _back(request, postmortem)
+
+
+# --- Sections of other pages (registered in crisisdesk.web_urls) ---
+
+
+def room_section(
+    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The incident room's post-mortem card: its state and a link, once it is drafted."""
+    postmortem = (
+        selectors.postmortem_list(membership=request.membership)
+        .filter(incident_id=incident.id)
+        .first()
+    )
+    return {
+        "template": "incidents/postmortem_room_card.html",
+        "place": "side",
+        "incident": incident,
+        "postmortem": postmortem,
+    }
+
+
+def dashboard_section(request: HttpRequest) -> dict[str, Any] | None:
+    """The dashboard's "post-mortems waiting for my review" (managers and owners only)."""
+    membership = request.membership
+    if not membership.has_role(Role.MANAGER):
+        return None
+    waiting = list(
+        selectors.postmortem_waiting_for_review(
+            selectors.postmortem_list(membership=membership), membership
+        ).order_by("submitted_at", "id")[:10]
+    )
+    return {"template": "incidents/postmortem_review_card.html", "postmortems": waiting}

@@ -1,0 +1,238 @@
+"""Notifications: email to managers and owners, signed webhooks with retries, each attempt logged.
+
+Webhooks go to a local HTTP server on 127.0.0.1 only."""
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from crisisdesk.core.signing import signature_compute
+from incidents.monitoring.services import mention_ingest
+from incidents.notifications.models import WebhookDelivery
+from incidents.notifications.services import WebhookRetryable, notification_send, sla_breaches_check
+from incidents.notifications.tasks import webhook_deliver
+from tests.factories import IncidentFactory, MonitoringRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver(ThreadingHTTPServer):
+    """Answers with the queued status codes (then 200) and records every request."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.statuses: list[int] = []
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hooks/crisisdesk"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.requests.append((dict(self.headers.items()), body))
+        status = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def verify(headers: dict[str, str], body: bytes, secret: str) -> bool:
+    parts = dict(p.split("=", 1) for p in headers["X-CrisisDesk-Signature"].split(","))
+    fresh = abs(time.time() - int(parts["t"])) <= 300
+    return fresh and parts["v1"] == signature_compute(
+        secret=secret, timestamp=int(parts["t"]), body=body
+    )
+
+
+def notify(agency: object, django_capture_on_commit_callbacks: object) -> None:
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notification_send(
+            organisation=agency.org,
+            event_type="incident.test",
+            subject="Subject",
+            message="Message",
+            data={"hello": "мир"},
+        )
+
+
+def test_a_webhook_is_signed_delivered_and_logged(
+    agency, receiver, django_capture_on_commit_callbacks
+) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+
+    notify(agency, django_capture_on_commit_callbacks)
+
+    [(headers, body)] = receiver.requests
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-CrisisDesk-Event"] == "incident.test"
+    assert verify(headers, body, agency.org.webhook_secret)
+    envelope = json.loads(body)
+    assert envelope["type"] == "incident.test"
+    assert envelope["organisation"] == "alpha"
+    assert envelope["data"] == {"hello": "мир"}
+    assert envelope["id"] == headers["X-CrisisDesk-Delivery"]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.attempt, delivery.status_code, delivery.error) == (1, 200, "")
+    assert str(delivery.delivery_id) == envelope["id"]
+    assert delivery.url == receiver.url
+    assert len(mail.outbox) == 1
+
+
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    """Eagerly, apply() runs retries in place (a worker waits 5 s, 10 s, … between them), but
+    only while task errors are not propagated: each retry is a nested apply()."""
+    conf = webhook_deliver.app.conf
+    propagates = conf.task_eager_propagates
+    conf.task_eager_propagates = False
+    yield
+    conf.task_eager_propagates = propagates
+
+
+def test_a_failing_receiver_is_retried_and_each_attempt_logged(
+    agency, receiver, eager_retries
+) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+    receiver.statuses = [503, 500]
+    envelope = {"id": "8d7f0c3e-0000-4000-8000-000000000003", "type": "t", "data": {}}
+
+    result = webhook_deliver.apply(args=(agency.org.id, envelope["id"], "t", envelope))
+
+    assert result.get() == 200
+    attempts = list(
+        WebhookDelivery.objects.order_by("attempt").values_list("attempt", "status_code", "error")
+    )
+    assert attempts == [(1, 503, "HTTP 503"), (2, 500, "HTTP 500"), (3, 200, "")]
+    assert {h["X-CrisisDesk-Delivery"] for h, _ in receiver.requests} == {envelope["id"]}
+    assert all(verify(h, b, agency.org.webhook_secret) for h, b in receiver.requests)
+    assert len({b for _, b in receiver.requests}) == 1  # the same body each time
+
+
+def test_a_client_error_is_final(agency, receiver) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+    receiver.statuses = [404]
+
+    status = webhook_deliver.delay(agency.org.id, "8d7f0c3e-0000-4000-8000-000000000001", "t", {})
+
+    assert status.get() == 404
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_unreachable_receiver_is_retried_with_backoff_then_gives_up(
+    agency, eager_retries
+) -> None:
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    agency.org.webhook_url = f"http://127.0.0.1:{port}/"
+    agency.org.save()
+
+    result = webhook_deliver.apply(
+        args=(agency.org.id, "8d7f0c3e-0000-4000-8000-000000000002", "t", {})
+    )
+
+    assert result.state == "FAILURE"
+    assert isinstance(result.result, WebhookRetryable)
+    attempts = WebhookDelivery.objects.order_by("attempt")
+    assert [d.attempt for d in attempts] == list(range(1, webhook_deliver.max_retries + 2))
+    assert all(d.status_code is None and "ConnectError" in d.error for d in attempts)
+    assert webhook_deliver.retry_backoff and webhook_deliver.retry_backoff_max == 600
+
+
+def test_no_webhook_url_means_email_only(agency, django_capture_on_commit_callbacks) -> None:
+    notify(agency, django_capture_on_commit_callbacks)
+
+    assert not WebhookDelivery.objects.exists()
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(
+    agency, receiver, django_capture_on_commit_callbacks
+) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notification_send(
+            organisation=agency.org, event_type="x", subject="s", message="m", data={}
+        )
+        raise RuntimeError("rolled back")
+
+    assert receiver.requests == []
+    assert mail.outbox == []
+
+
+def test_an_sla_breach_posts_its_webhook(
+    agency, receiver, django_capture_on_commit_callbacks
+) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+    incident = IncidentFactory(
+        brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(minutes=20)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_breaches_check()
+
+    [(headers, body)] = receiver.requests
+    envelope = json.loads(body)
+    assert headers["X-CrisisDesk-Event"] == "incident.sla_breached"
+    assert envelope["data"]["incident"]["id"] == incident.id
+    assert envelope["data"]["sla"]["kind"] == "acknowledge"
+
+
+def test_an_incident_opened_by_monitoring_notifies_managers(
+    agency, django_capture_on_commit_callbacks
+) -> None:
+    MonitoringRuleFactory(brand=agency.brand, keywords=["отравление"], min_negative=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mention_ingest(
+            brand=agency.brand,
+            items=[
+                {
+                    "platform": "vk",
+                    "external_id": "1",
+                    "text": "Отравление после кофе",
+                    "posted_at": timezone.now().isoformat(),
+                }
+            ],
+        )
+
+    [email] = mail.outbox
+    assert "detected" in email.subject
+    assert sorted(email.to) == ["alpha-manager@example.com", "alpha-owner@example.com"]
