@@ -8,20 +8,16 @@ multi-word phrases correct that. Pure Python, no Django import.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import Final
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from incidents.monitoring.sentiment.russian import EMOJI_VALENCES
+from incidents.monitoring.sentiment.text import CueSet, strip_emoticons
 
-__all__ = ["NEGATIVE_THRESHOLD", "POSITIVE_THRESHOLD", "label_for", "polarity"]
-
-# Cut-offs on VADER's compound score. VADER's own ±0.05 turns every "free delivery" notice
-# into praise; announcements and questions are the bulk of neutral brand mentions.
-NEGATIVE_THRESHOLD: Final = -0.1
-POSITIVE_THRESHOLD: Final = 0.2
+__all__ = ["complaint_raw", "lexical_raw"]
 
 # Valences on VADER's scale (-4..4); 0 removes the word. Single words only: VADER looks up one
 # token at a time.
@@ -197,21 +193,8 @@ _REWRITE_RE: Final = re.compile(
     re.IGNORECASE,
 )
 
-# VADER turns emoji into their names ("thumbs down", "pouting face") and most of those names
-# carry no valence, so 👎 and 😡 score 0; each known emoji becomes a token with its own valence.
-# The three filler tokens in front keep a preceding "not"/"without" from flipping the emoji:
-# it comments on the whole post.
-_EMOJI_TOKENS: Final = {
-    symbol: f"emoji{ord(symbol):x}"
-    for symbol in EMOJI_VALENCES
-    if len(symbol) == 1 and ord(symbol) > 0x2000
-}
-_EMOJI_RE: Final = re.compile("[" + "".join(map(re.escape, _EMOJI_TOKENS)) + "]")
-# Presentation selectors, joiners and skin tones would hide "❤️" and "👍🏽" from the table;
-# the typographic apostrophe would hide "won’t" from VADER's negation list.
-_FOLD: Final = {0xFE0F: None, 0x200D: None, ord("’"): "'"} | {
-    cp: None for cp in range(0x1F3FB, 0x1F400)
-}
+# The typographic apostrophe would hide "won’t" from VADER's negation list.
+_FOLD: Final = {ord("’"): "'"}
 
 # VADER looks three words back for negators and boosters even across a full stop, so in
 # "it's nowhere. Absolutely useless." the "nowhere" flips "useless" to praise. Three filler
@@ -232,7 +215,6 @@ def _analyzer() -> SentimentIntensityAnalyzer:
             # capitals ("PO box") towards negative.
             analyzer.lexicon.pop(word, None)
     analyzer.lexicon.update({_PHRASE_TOKENS[p]: v for p, v in PHRASES.items()})
-    analyzer.lexicon.update({t: EMOJI_VALENCES[e] for e, t in _EMOJI_TOKENS.items()})
     analyzer.lexicon[_NEGATED_SERVICE] = NEGATED_SERVICE_VALENCE
     return analyzer
 
@@ -244,26 +226,53 @@ def _rewrite(match: re.Match[str]) -> str:
 
 
 def _prepare(text: str) -> str:
-    """Turn emoji and known phrases into single tokens and fence off sentences for VADER."""
+    """Drop emoticons (scored apart), join known phrases and fence off sentences for VADER."""
+    text = strip_emoticons(text)
     if not text.isascii():
-        text = _EMOJI_RE.sub(
-            lambda m: f"{_BARRIER}{_EMOJI_TOKENS[m.group()]} ", text.translate(_FOLD)
-        )
+        text = text.translate(_FOLD)
     text = _REWRITE_RE.sub(_rewrite, text)
     return _SENTENCE_END_RE.sub(_BARRIER, text)
 
 
-def polarity(text: str) -> float:
-    """Score English text in [-1, 1] with VADER's compound score; empty text scores 0.0."""
+def lexical_raw(text: str) -> float:
+    """VADER's sum of word valences (its compound score before normalisation); empty is 0."""
     if not text.strip():
         return 0.0
-    return float(_analyzer().polarity_scores(_prepare(text))["compound"])
+    compound = float(_analyzer().polarity_scores(_prepare(text))["compound"])
+    compound = max(-0.9999, min(0.9999, compound))
+    # compound = x / sqrt(x² + 15), inverted so that the cues below add on the same scale.
+    return compound * math.sqrt(15.0 / (1.0 - compound * compound))
 
 
-def label_for(score: float) -> str:
-    """Map a `polarity` score to "negative", "neutral" or "positive"."""
-    if score <= NEGATIVE_THRESHOLD:
-        return "negative"
-    if score >= POSITIVE_THRESHOLD:
-        return "positive"
-    return "neutral"
+_DURATION: Final = (
+    r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|many|few|\d+\+)"
+    r"\s*\+?\s*(?:more\s+|long\s+|full\s+)?(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?)\b"
+)
+_TIME_UNITS: Final = ("min", "hour", "hr", "day", "week", "month")
+# Implicit complaints: waiting, delays, cancellations, lost bags, no answer, being charged.
+# (substrings one of which must occur, pattern on lower-cased text, valence)
+_CUES: Final = CueSet(
+    (
+        (_TIME_UNITS, rf"\b(?:still|been|for|over|almost|nearly|another|waited|waiting|wait)\s+(?:an?\s+)?(?:extra\s+)?{_DURATION}", -1.5),
+        (_TIME_UNITS, rf"{_DURATION}\s+(?:late|delay|wait|on hold|on the tarmac|in line|and counting|later|now)", -1.5),
+        (("tarmac", "runway", "plane"), r"\b(?:on|sitting on|stuck on|sat on) the (?:tarmac|runway|plane)\b", -1.5),
+        (("hold", "hung up", "disconnect"), r"\bon hold\b|\bhold (?:time|music)\b|\bhung up\b|\bdisconnect(?:ed)?\b", -1.5),
+        (("delay", "cancel", "divert", "overbook", "oversold", "strand", "stuck", "misconnect", "missed"), r"\b(?:delay(?:ed|s)?|cancel+(?:ed|ation|ations|led|ing)?|diverted|overbooked|oversold|stranded|stuck|misconnect\w*|missed (?:my |our |the )?(?:connection|flight))\b", -1.5),
+        (("bag", "luggage", "suitcase", "stroller", "seat", "package", "parcel", "order"), r"\b(?:lost|losing|missing|damaged|broken|delayed|left)\s+(?:my\s+|our\s+|all\s+|the\s+)?(?:bags?|luggage|baggage|suitcases?|stroller|car ?seat|package|parcel|order)", -1.8),
+        (("still",), r"\bstill\s+(?:no|not|nothing|waiting|haven'?t|hasn'?t|don'?t|doesn'?t|can'?t|stuck|on|sitting|here|at)\b", -1.3),
+        (("no", "any", "zero"), r"\b(?:no|nobody|no one|noone|zero|any)\s+(?:one\s+)?(?:answer|response|reply|help|call ?back|update|info(?:rmation)?|communication|explanation|refund|wifi|wi-fi|power|service|signal|food|water|seats?|gate agents?|notice|apology)\b", -1.4),
+        (("n't", "cannot", "unable", "impossible"), r"\b(?:can'?t|cannot|couldn'?t|unable to|impossible to)\s+(?:even\s+)?(?:get|reach|find|call|book|check|log|connect|use|change|speak|talk|access|rebook|believe)", -1.2),
+        (("refund", "reimburs", "compensat", "voucher", "rebook"), r"\b(?:refund|reimburse\w*|compensat\w+|voucher|rebook\w*)\b", -0.8),
+        (("charg", "fee"), r"\b(?:charged|overcharged|charging|fees?)\b", -0.8),
+        (("why", "what"), r"\bwhy\s+(?:is|are|do|does|did|can'?t|won'?t|would|has|have|isn'?t|aren'?t|didn'?t|would|not|the)\b|\bwhat happened\b|\bwhat'?s going on\b", -0.8),
+        (("seriously", "really", "again"), r"\b(?:seriously|really|again)\s*[?!]", -1.2),
+        (("come on", "wtf", "smh", "ugh", "fail", "unacceptable", "ridiculous", "disgrace"), r"\b(?:come on|wtf|smh|ugh+|#?fail(?:ed|s)?|unacceptable|ridiculous|disgrace\w*)\b", -1.2),
+        (("never again", "worst"), r"\b(?:never again|worst)\b", -0.5),
+    ),
+    floor=-3.5,
+)
+
+
+def complaint_raw(text: str) -> float:
+    """The (negative or zero) valence of implicit complaint cues in an English text."""
+    return _CUES.score(text.lower().replace("’", "'"))

@@ -1,92 +1,267 @@
-"""Accuracy and negative-class precision/recall/F1 of `analyse` on a labelled CSV file.
+"""Figures of `analyse` on labelled posts: negative precision/recall/F1 and macro-F1 per language.
 
-The CSV has a header with the columns ``text`` and ``label`` (negative, neutral, positive).
-The negative class gets its own figures because missing a complaint is what hurts a crisis
-desk. Pure Python (csv module), no Django import.
+Rows come from JSONL (one object a line with ``text``, ``label`` and ``lang``; other keys are
+ignored) or from the CSV regression sets in ``tests/data/`` (columns ``text``, ``label`` and an
+optional ``lang``; a file named ``sentiment_<lang>.csv`` gives its rows that language). The
+negative class gets its own figures because a missed complaint is what hurts a crisis desk.
+
+`split_rows` cuts a file into two fixed halves (``tune`` and ``holdout``) by a seeded hash of
+each text, so the halves do not depend on the order of the file and need no stored index:
+tune the analyser on one half, report the other. Pure Python, no Django import.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import re
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Final
 
-from incidents.monitoring.sentiment import LABELS, LANGUAGES, analyse
+from incidents.monitoring.sentiment import LABELS, LANGUAGES, SentimentResult, analyse
 
-__all__ = ["evaluate", "format_report", "load_rows"]
+__all__ = [
+    "SPLITS",
+    "LanguageFigures",
+    "Row",
+    "evaluate_rows",
+    "format_report",
+    "load_rows",
+    "merge_figures",
+    "split_rows",
+]
+
+SPLITS: Final = ("tune", "holdout")
+# Changing the seed changes both halves: every figure tuned on the old tune half would then be
+# measured partly on its own tuning data.
+SPLIT_SEED: Final = "crisisdesk-sentiment-2025"
+_CSV_LANGUAGE_RE: Final = re.compile(r"_(ru|en)\.csv$")
 
 
-def load_rows(path: Path) -> list[tuple[str, str]]:
-    """Read (text, label) pairs from a labelled CSV file.
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled post; ``language`` is None when the file does not say it."""
 
-    Refuses (ValueError) a file without the ``text``/``label`` columns, a row with an unknown
-    label and an empty file, so a broken data set cannot pass as a perfect score.
-    """
+    text: str
+    label: str
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class LanguageFigures:
+    """Counts of one language's rows; the figures are properties over the confusion counts."""
+
+    language: str
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    seconds: float = 0.0  # spent in `analyse` on these rows
+
+    @property
+    def n(self) -> int:
+        return sum(self.confusion.values())
+
+    def _class_figures(self, label: str) -> tuple[float, float, float]:
+        true = self.confusion[label, label]
+        predicted = sum(c for (_, p), c in self.confusion.items() if p == label)
+        gold = sum(c for (g, _), c in self.confusion.items() if g == label)
+        return _ratio(true, predicted), _ratio(true, gold), _ratio(2 * true, predicted + gold)
+
+    @property
+    def accuracy(self) -> float:
+        return _ratio(sum(c for (g, p), c in self.confusion.items() if g == p), self.n)
+
+    @property
+    def negative_precision(self) -> float:
+        return self._class_figures("negative")[0]
+
+    @property
+    def negative_recall(self) -> float:
+        return self._class_figures("negative")[1]
+
+    @property
+    def negative_f1(self) -> float:
+        return self._class_figures("negative")[2]
+
+    @property
+    def macro_f1(self) -> float:
+        """Mean F1 of the three classes, whether or not each occurs in the rows."""
+        return sum(self._class_figures(label)[2] for label in LABELS) / len(LABELS)
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.n / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "language": self.language,
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "negative_precision": self.negative_precision,
+            "negative_recall": self.negative_recall,
+            "negative_f1": self.negative_f1,
+            "macro_f1": self.macro_f1,
+            "texts_per_second": self.texts_per_second,
+            "confusion": {
+                f"{gold}->{predicted}": self.confusion[gold, predicted]
+                for gold in LABELS
+                for predicted in LABELS
+            },
+        }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, or 0.0 when the denominator is 0."""
+    return numerator / denominator if denominator else 0.0
+
+
+def _checked(path: Path, line: int, text: object, label: object, language: object) -> Row:
+    """Build a Row, refusing (ValueError) a missing text, an unknown label or language."""
+    if not isinstance(text, str):
+        raise ValueError(f"{path}:{line}: 'text' must be a string")
+    if label not in LABELS:
+        raise ValueError(f"{path}:{line}: unknown label {label!r}")
+    if language in ("", None):
+        language = None
+    elif language not in LANGUAGES:
+        raise ValueError(f"{path}:{line}: unknown lang {language!r}")
+    return Row(text=text, label=str(label), language=language)  # type: ignore[arg-type]
+
+
+def _load_csv(path: Path) -> list[Row]:
+    default = _CSV_LANGUAGE_RE.search(path.name)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
             raise ValueError(f"{path}: expected the columns 'text' and 'label'")
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            label = (row["label"] or "").strip()
-            if label not in LABELS:
-                raise ValueError(f"{path}:{line}: unknown label {label!r}")
-            rows.append((row["text"] or "", label))
+        return [
+            _checked(
+                path,
+                line,
+                row["text"] or "",
+                (row["label"] or "").strip(),
+                (row.get("lang") or "").strip() or (default.group(1) if default else None),
+            )
+            for line, row in enumerate(reader, start=2)
+        ]
+
+
+def _load_jsonl(path: Path) -> list[Row]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from exc
+            if not isinstance(item, dict):
+                raise ValueError(f"{path}:{line}: expected a JSON object")
+            rows.append(
+                _checked(path, line, item.get("text"), item.get("label"), item.get("lang"))
+            )
+    return rows
+
+
+def load_rows(path: Path) -> list[Row]:
+    """Read the labelled rows of a ``.jsonl`` or ``.csv`` file.
+
+    Refuses (ValueError) another extension, a CSV without the ``text``/``label`` columns, a
+    line that is not a JSON object, a row with an unknown label or language, and a file with
+    no rows, so a broken data set cannot pass as a perfect score.
+    """
+    path = Path(path)
+    if path.suffix == ".csv":
+        rows = _load_csv(path)
+    elif path.suffix in (".jsonl", ".ndjson"):
+        rows = _load_jsonl(path)
+    else:
+        raise ValueError(f"{path}: expected a .jsonl or .csv file")
     if not rows:
         raise ValueError(f"{path}: no rows")
     return rows
 
 
-def _ratio(numerator: int, denominator: int) -> float:
-    """numerator / denominator, or 0.0 when the denominator is 0."""
-    return numerator / denominator if denominator else 0.0
+def _half(text: str) -> str:
+    digest = hashlib.blake2b(f"{SPLIT_SEED}\x00{text}".encode(), digest_size=8).digest()
+    return SPLITS[digest[0] & 1]
 
 
-def evaluate(path: Path, language: str) -> dict[str, Any]:
-    """Run `analyse` over a labelled CSV in the given language and return its figures.
+def split_rows(rows: Iterable[Row], split: str | None) -> list[Row]:
+    """The rows of one seeded half (``tune`` or ``holdout``), or all of them for None.
 
-    The result holds ``n``, ``accuracy``, ``negative_precision``, ``negative_recall``,
-    ``negative_f1`` (all in [0, 1]), the ``confusion`` counts keyed "gold->predicted" and
-    ``language``. The language is passed to `analyse`, so this measures the analyser, not the
-    language detection. Refuses an unknown language code (ValueError).
+    Refuses (ValueError) another split name.
     """
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
-    rows = load_rows(Path(path))
-    confusion: Counter[tuple[str, str]] = Counter()
-    for text, gold in rows:
-        confusion[gold, analyse(text, language).label] += 1
-    correct = sum(count for (gold, predicted), count in confusion.items() if gold == predicted)
-    true_neg = confusion["negative", "negative"]
-    predicted_neg = sum(c for (_, predicted), c in confusion.items() if predicted == "negative")
-    gold_neg = sum(c for (gold, _), c in confusion.items() if gold == "negative")
-    precision = _ratio(true_neg, predicted_neg)
-    recall = _ratio(true_neg, gold_neg)
-    return {
-        "language": language,
-        "n": len(rows),
-        "accuracy": _ratio(correct, len(rows)),
-        "negative_precision": precision,
-        "negative_recall": recall,
-        "negative_f1": _ratio(2 * true_neg, predicted_neg + gold_neg),
-        "confusion": {
-            f"{gold}->{predicted}": confusion[gold, predicted]
-            for gold in LABELS
-            for predicted in LABELS
-        },
-    }
+    if split is None:
+        return list(rows)
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS} or None, not {split!r}")
+    return [row for row in rows if _half(row.text) == split]
 
 
-def format_report(results: Mapping[str, Mapping[str, Any]]) -> str:
-    """Render `evaluate` results, keyed by language, as a plain-text table."""
-    header = f"{'language':<9}{'n':>6}{'accuracy':>10}{'neg P':>8}{'neg R':>8}{'neg F1':>8}"
-    lines = [header, "-" * len(header)]
-    for language, result in results.items():
-        lines.append(
-            f"{language:<9}{result['n']:>6}{result['accuracy']:>10.3f}"
-            f"{result['negative_precision']:>8.3f}{result['negative_recall']:>8.3f}"
-            f"{result['negative_f1']:>8.3f}"
-        )
+Analyser = Callable[[str, str | None], SentimentResult]
+
+
+def evaluate_rows(
+    rows: Sequence[Row], *, trust_lang: bool = False, analyser: Analyser = analyse
+) -> dict[str, LanguageFigures]:
+    """Score the rows and group the counts by language, in order of first appearance.
+
+    Without ``trust_lang`` the analyser detects each text's language and the row is counted
+    under the detected one: that is what the bulk API does with mentions that name none. With
+    it, each row's own language is passed to the analyser (rows without one are still detected).
+    """
+    figures: dict[str, LanguageFigures] = {}
+    clock = time.perf_counter
+    for row in rows:
+        given = row.language if trust_lang else None
+        started = clock()
+        verdict = analyser(row.text, given)
+        elapsed = clock() - started
+        language = verdict.language
+        entry = figures.get(language)
+        if entry is None:
+            entry = figures[language] = LanguageFigures(language=language)
+        entry.confusion[row.label, verdict.label] += 1
+        entry.seconds += elapsed
+    return figures
+
+
+def merge_figures(figures: Mapping[str, LanguageFigures]) -> LanguageFigures:
+    """All languages' counts added up, as one ``all`` entry."""
+    total = LanguageFigures(language="all")
+    for entry in figures.values():
+        total.confusion.update(entry.confusion)
+        total.seconds += entry.seconds
+    return total
+
+
+HEADER: Final = (
+    f"{'file':<24}{'split':<9}{'lang':<7}{'n':>7}{'neg P':>8}{'neg R':>8}{'neg F1':>8}"
+    f"{'macro F1':>10}{'acc':>7}{'texts/s':>9}"
+)
+
+
+def format_report(results: Sequence[tuple[str, str, Mapping[str, LanguageFigures]]]) -> str:
+    """Render (file name, split, figures by language) triples as a plain-text table.
+
+    A file whose rows fall into several languages also gets an ``all`` line.
+    """
+    lines = [HEADER, "-" * len(HEADER)]
+    for name, split, figures in results:
+        entries = list(figures.values())
+        if len(entries) > 1:
+            entries.append(merge_figures(figures))
+        for entry in entries:
+            lines.append(
+                f"{name[:23]:<24}{split:<9}{entry.language:<7}{entry.n:>7}"
+                f"{entry.negative_precision:>8.3f}{entry.negative_recall:>8.3f}"
+                f"{entry.negative_f1:>8.3f}{entry.macro_f1:>10.3f}{entry.accuracy:>7.3f}"
+                f"{entry.texts_per_second:>9.0f}"
+            )
     return "\n".join(lines)
+

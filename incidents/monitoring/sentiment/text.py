@@ -1,0 +1,171 @@
+"""Language-independent reading of a post: what is not words, and what is emphasis.
+
+URLs, @handles and e-mail addresses carry no sentiment and, being Latin, made Russian posts look
+English; emoticons and emoji are scored apart from the words so that a lone smiley cannot make
+an announcement praise; elongated letters ("фаааак", "sooo") are folded back to the word;
+advert and shouting cues are measured here for both languages. Pure Python, no Django import.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = [
+    "EMOJI_VALENCES",
+    "advert_strength",
+    "emoticon_raw",
+    "fold_elongation",
+    "shouting",
+    "strip_emoticons",
+    "strip_noise",
+]
+
+# Links, handles and mail addresses; "RT" is the retweet marker.
+_NOISE_RE: Final = re.compile(
+    r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|(?<!\w)@\w+|\bRT\b|\[(?:id|club|public)\d+\|[^\]]*\]",
+    re.IGNORECASE,
+)
+
+# Valences on the VADER scale; "))" and "((" are the Russian bracket smileys.
+EMOJI_VALENCES: Final[dict[str, float]] = {
+    "👍": 1.8, "👎": -1.8, "😡": -2.5, "😠": -2.2, "🤬": -3.0, "😤": -1.8, "😞": -1.8,
+    "😢": -1.8, "😭": -2.0, "😩": -1.8, "😫": -1.8, "😒": -1.5, "🙄": -1.2, "😑": -1.0,
+    "🤮": -2.5, "🤢": -2.2, "💩": -2.2, "😱": -1.5, "😰": -1.5, "😨": -1.5, "😖": -1.8,
+    "😣": -1.5, "😔": -1.5, "😕": -1.0, "🙁": -1.2, "☹": -1.5, "👿": -2.0, "💔": -2.0,
+    "🤦": -1.5, "🤡": -1.5, "🖕": -2.5, "❌": -1.0, "⛔": -1.0, "🚫": -1.0, "😬": -0.8,
+    "😪": -1.2, "😓": -1.2, "😟": -1.3, "😿": -1.5, "🥺": -0.8, "😥": -1.3, "😦": -1.0,
+    "😧": -1.2, "😾": -1.5, "🤯": -1.0, "😷": -0.8, "🤒": -1.2, "🤕": -1.2, "☠": -1.5,
+    "💀": -0.5, "😐": -0.5,
+    "❤": 2.2, "♥": 2.0, "💖": 2.2, "💕": 2.0, "💗": 2.0, "💙": 2.0, "💚": 2.0, "💛": 2.0,
+    "💜": 2.0, "🧡": 2.0, "😍": 2.5, "🥰": 2.5, "😘": 2.0, "😊": 2.0, "☺": 1.8, "🙂": 1.2,
+    "😀": 1.8, "😃": 1.8, "😄": 2.0, "😁": 2.0, "😆": 1.8, "😂": 0.8, "🤣": 0.8, "😉": 1.2,
+    "😎": 1.5, "🤩": 2.5, "🥳": 2.2, "🎉": 1.8, "🎊": 1.5, "👏": 2.0, "🙌": 2.0, "🙏": 1.5,
+    "👌": 1.8, "💪": 1.5, "🔥": 1.5, "✨": 1.0, "⭐": 1.2, "🌟": 1.5, "💯": 1.8, "✅": 1.0,
+    "🤗": 2.0, "😇": 1.5, "😋": 2.0, "😻": 2.2, "😹": 1.0, "😸": 1.5, "😺": 1.5, "💋": 1.5,
+    "🌹": 1.5, "🌸": 1.2, "💐": 1.5, "🎁": 1.2, "😜": 1.2, "😝": 1.2, "😛": 1.0, "🤘": 1.2,
+    "✌": 1.0, "☀": 0.8, "😌": 1.0, "💓": 2.0, "💞": 2.0, "💘": 2.0, "💝": 2.0, "😚": 1.8,
+    "😙": 1.5, "🤝": 1.0,
+}
+_EMOJI_RE: Final = re.compile("|".join(map(re.escape, EMOJI_VALENCES)))
+# ":)", ":-)))", ";)", "=)", ":D", "xD", "^_^" and the bare Russian ")))" / "(((" (but not a
+# bracket that closes "(…)"); ":(", ":-(", ";(", "=(" and "((".
+_SMILE_RE: Final = re.compile(
+    r"[:;=]-?\)+|[:;=]-?[dD]+\b|\b[xXхХ][dDдД]+\b|\^[_\-.]?\^|<3|(?<!\d)\)+"
+)
+_FROWN_RE: Final = re.compile(r"[:;=]['’]?-?\(+|\({2,}|\((?=\s|$|[!?.,])")
+_BALANCED_RE: Final = re.compile(r"\([^()\n]{0,200}\)")
+_SMILE_VALENCE: Final = 1.2
+_FROWN_VALENCE: Final = -1.6
+_MAX_EMOTICONS: Final = 4  # the sixth "😂" says no more than the fourth
+
+_FOLD: Final = {0xFE0F: None, 0x200D: None} | {cp: None for cp in range(0x1F3FB, 0x1F400)}
+
+# Three or more of one letter, a stretched word; folded to one letter, or two ("класссс").
+_ELONGATED_RE: Final = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def strip_noise(text: str) -> str:
+    """The text without links, @handles, e-mail addresses, VK mention markup and "RT"."""
+    return _NOISE_RE.sub(" ", text)
+
+
+def fold_elongation(word: str, keep: int = 1) -> str:
+    """Fold runs of three or more equal letters to ``keep`` letters ("фаааак" -> "фак")."""
+    return _ELONGATED_RE.sub(lambda m: m.group(1) * keep, word)
+
+
+def emoticon_raw(text: str) -> float:
+    """Sum of the emoticon and emoji valences of a text, at most four of them counted.
+
+    A bracket that closes a parenthesis ("(см. выше)") is not a smiley; a run of brackets is
+    one smiley, a little stronger than a single one.
+    """
+    if not text:
+        return 0.0
+    folded = text.translate(_FOLD)
+    values: list[float] = []
+    if not folded.isascii():
+        values.extend(EMOJI_VALENCES[m] for m in _EMOJI_RE.findall(folded))
+    if "(" in folded or ")" in folded or "^" in folded or "<3" in folded or ":" in folded:
+        unbracketed = _BALANCED_RE.sub(" ", folded) if "(" in folded else folded
+        for match in _SMILE_RE.findall(unbracketed):
+            values.append(_SMILE_VALENCE * (1.3 if len(match) > 2 else 1.0))
+        for _match in _FROWN_RE.findall(unbracketed):
+            values.append(_FROWN_VALENCE)
+    elif "xd" in folded.lower() or "хд" in folded.lower():
+        values.extend(_SMILE_VALENCE for _ in _SMILE_RE.findall(folded))
+    if len(values) > _MAX_EMOTICONS:
+        # Keep the strongest ones of each sign in proportion: a long row of hearts is praise,
+        # but not unbounded praise.
+        values.sort(key=abs, reverse=True)
+        values = values[:_MAX_EMOTICONS]
+    return sum(values)
+
+
+_ADVERT_RE: Final = re.compile(
+    r"скидк|распродаж|\bакци[яиюй]|\bкупи(?:те|ть)\b|\bзакаж(?:и|ите)\b|заказать|\bзвоните\b"
+    r"|доставк[аи] по|бесплатн\w* доставк|подпис(?:ывайтесь|ывайся|аться)|переходи(?:те)? по"
+    r"|по ссылке|жми(?:те)?\b|розыгрыш|разыгрыва|конкурс|в наличии|предлагаем|приглашаем"
+    r"|успей(?:те)?\b|спешите|только до \d|выгодн\w+ предлож|промокод|\d+\s*(?:руб|р\.|₽)"
+    r"|\b(?:sale|discount|promo(?:tion)?|giveaway|coupon|voucher)s?\b|\d+\s*% off|shop now"
+    r"|buy now|order now|link in (?:bio|profile)|limited time|use code|free shipping"
+    r"|sign up|enter to win|check out our|subscribe"
+)
+
+
+def strip_emoticons(text: str) -> str:
+    """The text without emoji and emoticons, for an analyser that would count them again."""
+    if not text.isascii():
+        text = _EMOJI_RE.sub(" ", text.translate(_FOLD))
+    if "(" in text or ")" in text or ":" in text or "^" in text or "<3" in text:
+        text = _FROWN_RE.sub(" ", _SMILE_RE.sub(" ", text))
+    return text
+
+
+def advert_strength(text: str, has_link: bool) -> float:
+    """How much a text reads as an advert, in [0, 1]: two cues, or one beside a link, is 1."""
+    cues = len(_ADVERT_RE.findall(text.lower()))
+    if has_link:
+        cues += 1
+    return min(1.0, cues / 2)
+
+
+_CAPS_RUN_RE: Final = re.compile(r"[A-ZА-ЯЁ]{4}")
+_LETTER_RE: Final = re.compile(r"[^\W\d_]")
+
+
+def shouting(text: str) -> bool:
+    """True when most letters of a text of some length are capitals (emphasis, often anger)."""
+    if not _CAPS_RUN_RE.search(text):
+        return False
+    letters = _LETTER_RE.findall(text)
+    if len(letters) < 8:
+        return False
+    return sum(1 for c in letters if c.isupper()) / len(letters) >= 0.6
+
+
+class CueSet:
+    """Regex cues with a valence each, matched against lower-cased text; each counts once.
+
+    Every cue names substrings one of which must occur for it to match at all ("hour",
+    "day" for a waiting time): a substring test costs ~0.1 µs, a regex scan with many
+    alternatives ~20 µs, so most texts never run most patterns.
+    """
+
+    def __init__(self, cues: tuple[tuple[tuple[str, ...], str, float], ...], floor: float) -> None:
+        self._cues = tuple(
+            (anchors, re.compile(pattern), valence) for anchors, pattern, valence in cues
+        )
+        self._floor = floor
+
+    def score(self, lowered: str) -> float:
+        """The sum of the valences of the cues found, bounded below by the floor."""
+        total = 0.0
+        for anchors, pattern, valence in self._cues:
+            for anchor in anchors:
+                if anchor in lowered:
+                    if pattern.search(lowered):
+                        total += valence
+                    break
+        return max(total, self._floor)
