@@ -38,9 +38,12 @@ THRESHOLDS: Final[dict[str, tuple[float, float]]] = {
 
 # VADER's normalisation: x / sqrt(x² + alpha) maps a raw valence sum into (-1, 1).
 _ALPHA: Final = 15.0
-# A positive emoticon on text without sentiment words is mostly politeness ("ок)", "ждём вас
-# 🙂"): it counts this much. A negative one keeps its full weight: "((" is a complaint.
+# A weak positive emoticon on text without sentiment words is mostly politeness ("ок)", "ждём
+# вас 🙂"): it counts this much. A strong one ("👍", "❤️", ")))") keeps its weight, and so does
+# a negative one: "((" is a complaint.
 _LONE_SMILE_WEIGHT: Final = 0.4
+_WEAK_SMILE: Final = 1.5
+_WEAK_WORDS: Final = 1.0  # "ок", "ладно": words this weak leave a text "otherwise neutral"
 # Praise in a text that also complains ("спасибо, жду уже третий час", "great, another
 # delay") is politeness or sarcasm: it keeps this share.
 _PRAISE_BESIDE_COMPLAINT: Final = 0.3
@@ -50,6 +53,9 @@ _SHOUT_BOOST: Final = 1.25
 
 _LATIN_RE: Final = re.compile(r"[A-Za-z]+")
 _CYRILLIC_LEAD_BYTES: Final = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
+# The Russian analyser reads a post with Latin brand names in it well (they score nothing);
+# the English one cannot read Russian words at all, so a mixed post leans Russian.
+_CYRILLIC_WEIGHT: Final = 3
 _LINK_RE: Final = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -69,7 +75,7 @@ class SentimentResult:
 def detect_language(text: str) -> str:
     """Return "ru" or "en" by the letters of the text once links and @handles are removed.
 
-    Cyrillic letters count double, so a Russian post naming a Latin brand ("у Beeline опять
+    Cyrillic letters count three times, so a Russian post naming a Latin brand ("у Beeline опять
     нет сети") stays Russian; no letters at all is "other", as is another script. This is a
     script count, not language identification: Ukrainian counts as "ru" and French as "en",
     which is what the two analysers handle best anyway. Refuses (TypeError) a non-str.
@@ -87,7 +93,7 @@ def _detect(clean: str) -> str:
     encoded = clean.encode("utf-8", "surrogatepass")
     cyrillic = sum(encoded.count(lead) for lead in _CYRILLIC_LEAD_BYTES)
     latin = sum(map(len, _LATIN_RE.findall(clean)))
-    if cyrillic and cyrillic * 2 >= latin:
+    if cyrillic and cyrillic * _CYRILLIC_WEIGHT >= latin:
         return "ru"
     if latin:
         return "en"
@@ -138,7 +144,7 @@ def analyse(text: str, language: str | None = None) -> SentimentResult:
     if words > 0 and advert:
         words *= 1.0 - (1.0 - _ADVERT_PRAISE) * advert
     faces = emoticon
-    if faces > 0 and not lexical and not complaint:
+    if 0 < faces < _WEAK_SMILE and abs(lexical) < _WEAK_WORDS and not complaint:
         faces *= _LONE_SMILE_WEIGHT
     raw = words + complaint + faces
     if raw and shouting(clean):

@@ -161,9 +161,7 @@ def _load_jsonl(path: Path) -> list[Row]:
                 raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from exc
             if not isinstance(item, dict):
                 raise ValueError(f"{path}:{line}: expected a JSON object")
-            rows.append(
-                _checked(path, line, item.get("text"), item.get("label"), item.get("lang"))
-            )
+            rows.append(_checked(path, line, item.get("text"), item.get("label"), item.get("lang")))
     return rows
 
 
@@ -264,4 +262,3 @@ def format_report(results: Sequence[tuple[str, str, Mapping[str, LanguageFigures
                 f"{entry.texts_per_second:>9.0f}"
             )
     return "\n".join(lines)
-

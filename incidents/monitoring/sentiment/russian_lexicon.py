@@ -127,7 +127,7 @@ def lemma(token: str) -> str:
 # Obscene roots. Praise built on them ("охуенно", "заебись", "пиздато") is listed in the
 # lemma lexicon and found before these.
 _OBSCENE_RE: Final = re.compile(
-    r"ху[йеяюи]|пизд|пезд|бля|муда[кч]|мудил|мудо[зх]|пид[оа]р|педик|гандон|гондон|залуп"
+    r"ху[йеяюи]|пизд|пезд|^бля|^бл[еэ]ать|^бл[еи]ть|муда[кч]|мудил|мудо[зх]|пид[оа]р|педик|гандон|гондон|залуп"
     r"|долбо|уеб|уёб|^(?:за|вы|до|на|по|от|съ|разъ|подъ|при|об|недо|пере|про|у)?[её]б(?:а|у|ы|и|л|н|т|ш)"
     r"|^сук[аиоу]|^сучк|^шлюх|^мраз|^твар[ьи]"
 )
@@ -163,8 +163,14 @@ def lookup(token: str) -> Entry | None:
     its lemma, the stems, the word with stretched letters folded, an obscene root, and
     finally a "не"-prefixed word read as the negation of the positive word behind it.
     """
-    if "*" in token:
-        return (MASKED_VALENCE, MASKED_VALENCE * 0.5)
+    star = token.find("*")
+    if star != -1:
+        # "бля*", "п**дец", "х*й": a few letters, then the mask. "люблю*" is a footnote mark.
+        return (
+            (MASKED_VALENCE, MASKED_VALENCE * 0.5)
+            if 0 <= star <= 4
+            else lookup(token.replace("*", ""))
+        )
     entry = _lookup_word(token)
     if entry is not None:
         return entry

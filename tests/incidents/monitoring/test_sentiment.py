@@ -1,39 +1,15 @@
-"""Tests of the sentiment analyser (incidents.monitoring.sentiment): rules, language detection, the
-evaluation helpers and the accuracy floors on the labelled regression sets.
+"""Tests of the sentiment analyser (incidents.monitoring.sentiment): rules and language detection.
 
 No database and no Django settings are needed: the analyser is pure Python.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from collections import Counter
-from io import StringIO
-from pathlib import Path
 
 import pytest
 
 from incidents.monitoring.sentiment import SentimentResult, analyse, detect_language
-from incidents.monitoring.sentiment.evaluation import evaluate, format_report, load_rows
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-
-# Figures measured on tests/data/sentiment_{ru,en}.csv when the analyser was written; the
-# floors are these minus 0.01, so a change that loses more than that fails here. Raise them
-# when the analyser improves. The sets were written alongside the lexicon, so these are
-# regression figures, not an estimate of accuracy on unseen posts.
-RU_ACCURACY = 0.970
-RU_NEGATIVE_F1 = 0.964
-EN_ACCURACY = 0.943
-EN_NEGATIVE_F1 = 0.946
-MARGIN = 0.01
-RU_ACCURACY_FLOOR = RU_ACCURACY - MARGIN
-RU_NEGATIVE_F1_FLOOR = RU_NEGATIVE_F1 - MARGIN
-EN_ACCURACY_FLOOR = EN_ACCURACY - MARGIN
-EN_NEGATIVE_F1_FLOOR = EN_NEGATIVE_F1 - MARGIN
-# The product requirement: complaints must be caught in both languages.
-REQUIRED_NEGATIVE_F1 = 0.75
 
 
 def label(text: str, language: str | None = None) -> str:
@@ -204,9 +180,9 @@ def test_analyse_reports_the_language_it_used() -> None:
 
 
 def test_other_language_uses_the_english_analyser() -> None:
-    assert analyse("Great service", language="other") == SentimentResult(
-        score=analyse("Great service", language="en").score, label="positive", language="other"
-    )
+    other = analyse("Great service", language="other")
+    english = analyse("Great service", language="en")
+    assert (other.score, other.label, other.language) == (english.score, "positive", "other")
 
 
 def test_analyse_refuses_bad_input() -> None:
@@ -255,105 +231,3 @@ def test_result_is_immutable() -> None:
     result = analyse("Отлично")
     with pytest.raises(AttributeError):
         result.score = 0.0  # type: ignore[misc]
-
-
-# --------------------------------------------------------------------------- data sets
-
-
-@pytest.mark.parametrize("language", ["ru", "en"])
-def test_labelled_set_is_large_and_balanced(language: str) -> None:
-    rows = load_rows(DATA_DIR / f"sentiment_{language}.csv")
-    assert len(rows) >= 300
-    assert len({text for text, _ in rows}) == len(rows), "duplicate texts"
-    counts = Counter(gold for _, gold in rows)
-    assert set(counts) == {"negative", "neutral", "positive"}
-    for count in counts.values():
-        assert abs(count / len(rows) - 1 / 3) <= 0.05
-
-
-@pytest.mark.parametrize("language", ["ru", "en"])
-def test_labelled_set_is_in_its_language(language: str) -> None:
-    rows = load_rows(DATA_DIR / f"sentiment_{language}.csv")
-    assert all(detect_language(text) == language for text, _ in rows)
-
-
-# --------------------------------------------------------------------------- evaluation floors
-
-
-@pytest.mark.parametrize(
-    ("language", "accuracy_floor", "negative_f1_floor"),
-    [
-        ("ru", RU_ACCURACY_FLOOR, RU_NEGATIVE_F1_FLOOR),
-        ("en", EN_ACCURACY_FLOOR, EN_NEGATIVE_F1_FLOOR),
-    ],
-)
-def test_evaluation_floors(language: str, accuracy_floor: float, negative_f1_floor: float) -> None:
-    result = evaluate(DATA_DIR / f"sentiment_{language}.csv", language)
-    assert result["n"] >= 300
-    assert result["accuracy"] >= accuracy_floor
-    assert result["negative_f1"] >= negative_f1_floor
-    assert result["negative_f1"] >= REQUIRED_NEGATIVE_F1
-
-
-# --------------------------------------------------------------------------- evaluation helpers
-
-
-def _write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
-    """Write a text,label CSV with a header and return its path."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        writer.writerows(rows)
-    return path
-
-
-def test_evaluate_counts_by_hand(tmp_path: Path) -> None:
-    path = _write_csv(
-        tmp_path / "tiny.csv",
-        [
-            ("Ужасный сервис, обманули", "negative"),  # caught
-            ("Отличный сервис", "negative"),  # missed complaint (label is deliberately wrong)
-            ("Где ближайший пункт выдачи?", "neutral"),
-            ("Отвратительно", "positive"),  # false alarm (label is deliberately wrong)
-        ],
-    )
-    result = evaluate(path, "ru")
-    assert result["n"] == 4
-    assert result["accuracy"] == pytest.approx(2 / 4)
-    assert result["negative_precision"] == pytest.approx(1 / 2)
-    assert result["negative_recall"] == pytest.approx(1 / 2)
-    assert result["negative_f1"] == pytest.approx(1 / 2)
-    assert result["confusion"]["negative->negative"] == 1
-    assert sum(result["confusion"].values()) == 4
-
-
-def test_load_rows_refuses_a_broken_file(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown label"):
-        load_rows(_write_csv(tmp_path / "bad.csv", [("text", "angry")]))
-    with pytest.raises(ValueError, match="no rows"):
-        load_rows(_write_csv(tmp_path / "empty.csv", []))
-    wrong = tmp_path / "columns.csv"
-    wrong.write_text("body,sentiment\nhi,neutral\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="columns"):
-        load_rows(wrong)
-    with pytest.raises(ValueError):
-        evaluate(DATA_DIR / "sentiment_ru.csv", "de")
-
-
-def test_format_report_lists_each_language() -> None:
-    results = {"ru": evaluate(DATA_DIR / "sentiment_ru.csv", "ru")}
-    report = format_report(results)
-    assert "accuracy" in report
-    assert "neg F1" in report
-    assert report.splitlines()[-1].startswith("ru")
-
-
-def test_management_command_prints_the_report() -> None:
-    from incidents.management.commands.sentiment_eval import Command
-
-    out = StringIO()
-    command = Command(stdout=out)
-    command.handle(data_dir=DATA_DIR, language=None)
-    lines = out.getvalue().splitlines()
-    assert lines[0].split()[:3] == ["language", "n", "accuracy"]
-    assert [line.split()[0] for line in lines[2:]] == ["ru", "en"]
