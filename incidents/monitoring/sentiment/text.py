@@ -147,7 +147,9 @@ EMOJI_VALENCES: Final[dict[str, float]] = {
     "😙": 1.5,
     "🤝": 1.0,
 }
-_EMOJI_RE: Final = re.compile("|".join(map(re.escape, EMOJI_VALENCES)))
+# Every listed emoji is one code point once presentation selectors are folded away, so one
+# character class finds them (an alternation of 150 strings is ~10x slower).
+_EMOJI_RE: Final = re.compile("[" + "".join(map(re.escape, EMOJI_VALENCES)) + "]")
 # ":)", ":-)))", ";)", "=)", ":D", "xD", "^_^" and the bare Russian ")))" / "(((" (but not a
 # bracket that closes "(…)"); ":(", ":-(", ";(", "=(" and "((".
 _SMILE_RE: Final = re.compile(
@@ -214,6 +216,56 @@ _ADVERT_RE: Final = re.compile(
 )
 
 
+# Substrings one of which every advert cue holds: a test of each costs less than one scan of
+# the cue regex, which then runs only on the few texts that may be adverts.
+_ADVERT_ANCHORS: Final = (
+    "скид",
+    "распрод",
+    "акци",
+    "куп",
+    "заказ",
+    "закаж",
+    "звони",
+    "доставк",
+    "подпис",
+    "переход",
+    "ссылк",
+    "жми",
+    "розыгр",
+    "разыгр",
+    "конкурс",
+    "налич",
+    "предлага",
+    "приглаша",
+    "успе",
+    "спеши",
+    "только до",
+    "выгодн",
+    "промокод",
+    "руб",
+    "р.",
+    "₽",
+    "sale",
+    "discount",
+    "promo",
+    "giveaway",
+    "coupon",
+    "voucher",
+    "% off",
+    "shop now",
+    "buy now",
+    "order now",
+    "link in",
+    "limited time",
+    "use code",
+    "free shipping",
+    "sign up",
+    "to win",
+    "check out",
+    "subscribe",
+)
+
+
 def strip_emoticons(text: str) -> str:
     """The text without emoji and emoticons, for an analyser that would count them again."""
     if not text.isascii():
@@ -225,7 +277,8 @@ def strip_emoticons(text: str) -> str:
 
 def advert_strength(text: str, has_link: bool) -> float:
     """How much a text reads as an advert, in [0, 1]: two cues, or one beside a link, is 1."""
-    cues = len(_ADVERT_RE.findall(text.lower()))
+    lowered = text.lower()
+    cues = len(_ADVERT_RE.findall(lowered)) if any(a in lowered for a in _ADVERT_ANCHORS) else 0
     if has_link:
         cues += 1
     return min(1.0, cues / 2)
