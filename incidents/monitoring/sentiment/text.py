@@ -8,6 +8,7 @@ advert and shouting cues are measured here for both languages. Pure Python, no D
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Final
 
@@ -167,8 +168,16 @@ _FOLD: Final = {0xFE0F: None, 0x200D: None} | {cp: None for cp in range(0x1F3FB,
 _ELONGATED_RE: Final = re.compile(r"([^\W\d_])\1{2,}")
 
 
+# Feeds deliver text still escaped: "&amp;lt;", "&quot;", or JSON's "\\u2019" left literal.
+_LITERAL_ESCAPE_RE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
 def strip_noise(text: str) -> str:
-    """The text without links, @handles, e-mail addresses, VK mention markup and "RT"."""
+    """The text unescaped, without links, @handles, e-mail addresses, VK markup and "RT"."""
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if "\\u" in text:
+        text = _LITERAL_ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
     return _NOISE_RE.sub(" ", text)
 
 
