@@ -200,7 +200,7 @@ _CUES: Final = CueSet(
         ),
         (
             ("n't", "cannot", "unable", "impossible"),
-            r"\b(?:can'?t|cannot|couldn'?t|unable to|impossible to)\s+(?:even\s+)?(?:get|reach|find|call|book|check|log|connect|use|change|speak|talk|access|rebook|believe)",
+            r"\b(?:can'?t|cannot|couldn'?t|unable to|impossible to)\s+(?:even\s+)?(?:get|reach|find|call|book|check|log|connect|use|change|speak|talk|access|rebook|believe)(?!\w|\s+(?:much\s+)?(?:better|enough))",
             -1.2,
         ),
         (

@@ -233,6 +233,14 @@ DOMAIN_LEXICON: Final[dict[str, float]] = {
 # and its negation rules work word by word ("work" has no valence, so "doesn't work" is 0).
 PHRASES: Final[dict[str, float]] = {
     "never again": -2.5,
+    "can't wait": 2.0,
+    "cannot wait": 2.0,
+    "can't complain": 1.5,
+    "no complaints": 1.8,
+    "couldn't be happier": 3.0,
+    "couldn't be better": 2.5,
+    "couldn't get much better": 2.5,
+    "can't get enough": 2.2,
     "fuck you": -3.5,
     "fuck yourself": -3.5,
     "fuck off": -3.5,

@@ -240,3 +240,16 @@ def test_speed_floor(texts: list[str]) -> None:
         analyse(text)
     rate = len(batch) / (time.perf_counter() - started)
     assert rate >= SPEED_FLOOR, f"{rate:.0f} texts/s"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Can't wait for the new season!", "Today couldn't get much better", "No complaints at all"],
+)
+def test_english_negated_phrases_of_praise_are_positive(text: str) -> None:
+    assert label(text) == "positive"
+
+
+def test_escaped_feed_text_is_read_unescaped() -> None:
+    assert analyse("It doesn\\u2019t work &amp;amp; nobody answers").label == "negative"
+    assert analyse("Tom &amp; Jerry&#39;s caf\\u00e9 opens at 9").label == "neutral"
