@@ -356,3 +356,12 @@ ORGANISATION_SETUP_HOOKS: list[str] = [
     "templates.services.starter_templates_install",
     "playbooks.services.starter_library_install",
 ]
+
+# Mention collectors (incidents/monitoring/collectors): base URLs of the fixed services, read at
+# call time so tests point them at local servers. Mastodon and RSS take theirs from the source.
+VK_API_URL = os.environ.get("VK_API_URL", "https://api.vk.com/method/")
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+YOUTUBE_API_URL = os.environ.get("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3/")
+BLUESKY_API_URL = os.environ.get("BLUESKY_API_URL", "https://public.api.bsky.app/xrpc/")
+# Signed-in Bluesky search (a handle and an app password) goes through the account's PDS.
+BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social/xrpc/")

@@ -1,0 +1,1 @@
+"""Local servers that speak external services' documented wire formats over real HTTP."""
