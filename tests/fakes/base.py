@@ -62,6 +62,8 @@ class FakeService:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.fail_next: list[Response] = []
+        # Called with each request before it is answered (a test adds posts "while paging").
+        self.hooks: list[Callable[[Request], None]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -75,6 +77,8 @@ class FakeService:
     def _dispatch(self, request: Request) -> Response:
         with self._lock:
             self.requests.append(request)
+            for hook in list(self.hooks):
+                hook(request)
             if self.fail_next:
                 return self.fail_next.pop(0)
             return self.route(request)

@@ -7,8 +7,15 @@ here (``CollectedItem``, ``CollectResult``, ``CollectorError``, ``FieldSpec``, `
 
 from .base import CollectedItem, Collector, CollectorError, CollectResult, FieldSpec
 from .rss import RssCollector
+from .vk import VkCollector
 
-COLLECTORS: dict[str, Collector] = {collector.kind: collector for collector in (RssCollector(),)}
+COLLECTORS: dict[str, Collector] = {
+    collector.kind: collector
+    for collector in (
+        RssCollector(),
+        VkCollector(),
+    )
+}
 KINDS = tuple(COLLECTORS)
 
 
