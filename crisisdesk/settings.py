@@ -365,3 +365,7 @@ YOUTUBE_API_URL = os.environ.get("YOUTUBE_API_URL", "https://www.googleapis.com/
 BLUESKY_API_URL = os.environ.get("BLUESKY_API_URL", "https://public.api.bsky.app/xrpc/")
 # Signed-in Bluesky search (a handle and an app password) goes through the account's PDS.
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social/xrpc/")
+# httpx logs every request URL at INFO; a Telegram bot token is part of the URL path (and API
+# keys sit in query strings), so its request log stays off.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}

@@ -7,6 +7,7 @@ here (``CollectedItem``, ``CollectResult``, ``CollectorError``, ``FieldSpec``, `
 
 from .base import CollectedItem, Collector, CollectorError, CollectResult, FieldSpec
 from .rss import RssCollector
+from .telegram import TelegramCollector
 from .vk import VkCollector
 
 COLLECTORS: dict[str, Collector] = {
@@ -14,6 +15,7 @@ COLLECTORS: dict[str, Collector] = {
     for collector in (
         RssCollector(),
         VkCollector(),
+        TelegramCollector(),
     )
 }
 KINDS = tuple(COLLECTORS)
