@@ -9,6 +9,7 @@ from .base import CollectedItem, Collector, CollectorError, CollectResult, Field
 from .rss import RssCollector
 from .telegram import TelegramCollector
 from .vk import VkCollector
+from .youtube import YoutubeCollector
 
 COLLECTORS: dict[str, Collector] = {
     collector.kind: collector
@@ -16,6 +17,7 @@ COLLECTORS: dict[str, Collector] = {
         RssCollector(),
         VkCollector(),
         TelegramCollector(),
+        YoutubeCollector(),
     )
 }
 KINDS = tuple(COLLECTORS)
