@@ -6,6 +6,7 @@ here (``CollectedItem``, ``CollectResult``, ``CollectorError``, ``FieldSpec``, `
 """
 
 from .base import CollectedItem, Collector, CollectorError, CollectResult, FieldSpec
+from .mastodon import MastodonCollector
 from .rss import RssCollector
 from .telegram import TelegramCollector
 from .vk import VkCollector
@@ -18,6 +19,7 @@ COLLECTORS: dict[str, Collector] = {
         VkCollector(),
         TelegramCollector(),
         YoutubeCollector(),
+        MastodonCollector(),
     )
 }
 KINDS = tuple(COLLECTORS)
