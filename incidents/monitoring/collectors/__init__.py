@@ -6,6 +6,7 @@ here (``CollectedItem``, ``CollectResult``, ``CollectorError``, ``FieldSpec``, `
 """
 
 from .base import CollectedItem, Collector, CollectorError, CollectResult, FieldSpec
+from .bluesky import BlueskyCollector
 from .mastodon import MastodonCollector
 from .rss import RssCollector
 from .telegram import TelegramCollector
@@ -20,6 +21,7 @@ COLLECTORS: dict[str, Collector] = {
         TelegramCollector(),
         YoutubeCollector(),
         MastodonCollector(),
+        BlueskyCollector(),
     )
 }
 KINDS = tuple(COLLECTORS)
