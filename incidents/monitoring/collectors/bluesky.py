@@ -101,7 +101,9 @@ class BlueskyCollector:
         identifier, password = credentials.get("identifier"), credentials.get("app_password")
         if not identifier or not password:
             return None
-        key = "bluesky-session:" + hashlib.sha256(f"{identifier}\0{password}".encode()).hexdigest()
+        # A session belongs to one account on one PDS; the key never holds the password itself.
+        material = f"{settings.BLUESKY_PDS_URL}\0{identifier}\0{password}"
+        key = "bluesky-session:" + hashlib.sha256(material.encode()).hexdigest()
         token = None if fresh else cache.get(key)
         if token:
             return token
