@@ -144,6 +144,14 @@ class RssCollector:
         status = response.status_code
         if status == 304:
             return None, response.headers
+        if status in (301, 302, 303, 307, 308):
+            # The outbound policy follows no redirect (each hop would need its own address
+            # check): the user updates the address once instead.
+            raise CollectorError(
+                "config",
+                _("The feed has moved to %(location)s; update the source's address."),
+                params={"location": (response.headers.get("Location") or "?")[:500]},
+            )
         if status in (401, 403):
             raise CollectorError(
                 "auth", _("The feed refused access (HTTP %(status)s)."), params={"status": status}

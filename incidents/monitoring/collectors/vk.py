@@ -323,7 +323,7 @@ class VkCollector:
             if count > seen_count:
                 last_comment = self._comments(owner, post["id"], last_comment, credentials, batch)
             tracked[str(post["id"])] = [max(count, seen_count), last_comment]
-        return {"last": top or last or 0, "posts": tracked}
+        return {"last": top or last, "posts": tracked}
 
     def _comments(
         self, owner: int, post_id: int, last_comment: int, credentials: dict, batch: Batch

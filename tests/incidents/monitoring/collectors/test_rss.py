@@ -122,6 +122,13 @@ def test_failures_are_collector_errors(feed: FeedServer, answer: Response, kind:
     assert str(caught[0])
 
 
+def test_a_moved_feed_asks_for_the_new_address(feed: FeedServer) -> None:
+    feed.fail_next.append(Response(301, b"", {"Location": "https://news.example/feed"}))
+    with raises_kind("config") as caught:
+        rss.collect({"url": feed.url + "/rss.xml"}, {}, {})
+    assert "https://news.example/feed" in str(caught[0])
+
+
 def test_unreachable_feed_is_unavailable() -> None:
     with raises_kind("unavailable"):
         rss.collect({"url": "http://127.0.0.1:9/rss.xml"}, {}, {})
