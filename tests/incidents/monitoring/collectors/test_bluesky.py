@@ -1,5 +1,6 @@
 """Bluesky collector against a local XRPC server."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,6 +98,8 @@ def test_signed_in_search_uses_the_cursor_and_one_session(sky: BlueskyServer) ->
     assert [c.headers.get("authorization") for c in calls] == ["Bearer jwt-1"] * 2
     collector.collect({"query": "бренд"}, SIGNED_IN, first.cursor)
     assert len(sky.calls("com.atproto.server.createSession")) == 1  # cached
+    stored = json.dumps(first.cursor)  # JSON-able, and no session or password in it
+    assert "jwt-" not in stored and PASSWORD not in stored
 
 
 def test_an_expired_session_signs_in_again(sky: BlueskyServer) -> None:

@@ -1,5 +1,6 @@
 """Telegram collector against a local Bot API server."""
 
+import json
 import time
 
 import pytest
@@ -51,6 +52,7 @@ def test_first_poll_reads_channel_posts_and_chat_messages(tg: TelegramServer) ->
     assert message.url == "https://t.me/c/9876543210/1"
     assert (message.author, message.reach, message.text) == ("Ivan Petrov", 900, "Это грабёж")
     assert result.cursor["offset"] == tg.updates[-1]["update_id"] + 1
+    assert TOKEN not in json.dumps(result.cursor)
     (call,) = tg.calls("/getUpdates")
     assert call.path == f"/bot{TOKEN}/getUpdates"
     assert call.json()["allowed_updates"] == [
