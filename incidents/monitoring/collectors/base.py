@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.core import outbound
+from crisisdesk.core.time import iso_z
 
 MAX_TEXT = 10_000
 MAX_EXTERNAL_ID = 200
@@ -276,7 +277,7 @@ def unavailable_status(service: str, status: int) -> CollectorError:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso_z(moment, UTC)
 
 
 def parse_iso(value: Any) -> datetime | None:

@@ -10,7 +10,7 @@ from django.utils import translation
 from incidents.monitoring.collectors import KINDS, CollectedItem, CollectorError, collector_for
 from incidents.monitoring.collectors.base import html_text, item, redact, retry_after
 from incidents.monitoring.collectors.window import TimeWindow
-from incidents.services.mention_items import mention_item_clean
+from incidents.monitoring.services.items import mention_item_clean
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
