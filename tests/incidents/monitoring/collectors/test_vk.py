@@ -28,6 +28,13 @@ collector = collector_for("vk")
 NOW = int(time.time())
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    # Dates relative to the test's own start: a whole suite imports this module long before.
+    global NOW
+    NOW = int(time.time())
+
+
 def ids(result) -> list[str]:
     return [i.external_id for i in result.items]
 
