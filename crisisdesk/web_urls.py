@@ -1,6 +1,6 @@
 """Every page of the web application (namespace "web").
 
-Organisation pages live under /o/<org_slug>/ and are wrapped in tenants.web.org_page. URL
+Organisation pages live under /o/<org_slug>/ and are wrapped in tenants.tenancy.org_page. URL
 kwargs name their model: <model>_pk (incident_pk, brand_pk, team_pk, membership_pk, …),
 which the isolation test of the web pages relies on.
 """

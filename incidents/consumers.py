@@ -10,7 +10,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from incidents.realtime import event_data, org_group, team_group
 from incidents.selectors import event_replay
 from tenants.models import Membership
-from tenants.selectors import limited_brand_ids, membership_for, team_ids_of
+from tenants.scoping import tenant_guard
+from tenants.tenancy import SocketScope, socket_scope
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +32,16 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         org_slug = self.scope["url_route"]["kwargs"]["org_slug"]
-        membership, team_ids, brand_ids = await self._load(user, org_slug)
-        if membership is None:
+        scope = await self._load(user, org_slug)
+        if scope is None:
             await self.close(code=4404)
             return
-        self.membership = membership
-        self.brand_ids = set(brand_ids) if brand_ids is not None else None
+        membership = self.membership = scope.membership
+        self.brand_ids = set(scope.brand_ids) if scope.brand_ids is not None else None
         if membership.sees_whole_organisation:
             self.groups_joined = [org_group(membership.organisation_id)]
         else:
-            self.groups_joined = [team_group(membership.organisation_id, t) for t in team_ids]
+            self.groups_joined = [team_group(membership.organisation_id, t) for t in scope.team_ids]
         try:
             await self._join_groups()
         except Exception:
@@ -67,13 +68,8 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
                 await asyncio.sleep(0.2)
 
     @database_sync_to_async
-    def _load(
-        self, user: Any, org_slug: str
-    ) -> tuple[Membership | None, list[int], list[int] | None]:
-        membership = membership_for(user=user, org_slug=org_slug)
-        if membership is None:
-            return None, [], None
-        return membership, team_ids_of(membership=membership), limited_brand_ids(membership)
+    def _load(self, user: Any, org_slug: str) -> SocketScope | None:
+        return socket_scope(user=user, org_slug=org_slug)
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
@@ -105,7 +101,8 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _replay(self, since: int) -> list[dict[str, Any]]:
-        events = event_replay(membership=self.membership, since=since, limit=REPLAY_BATCH)
+        with tenant_guard():
+            events = event_replay(membership=self.membership, since=since, limit=REPLAY_BATCH)
         return [
             {"type": "incident.event", "incident": e.incident_id, "event": event_data(e)}
             for e in events

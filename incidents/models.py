@@ -14,6 +14,7 @@ from incidents.monitoring import models as monitoring_models  # noqa: F401
 from incidents.notifications import models as notification_models  # noqa: F401
 from incidents.postmortems import models as postmortem_models  # noqa: F401
 from tenants.models import Brand, Membership, Organisation, Severity, Team
+from tenants.scoping import TenantQuerySet
 
 
 class Status(models.TextChoices):
@@ -44,6 +45,19 @@ class IncidentSource(models.TextChoices):
     MANUAL = "manual", _("Manual")
     MONITORING = "monitoring", _("Monitoring")
     DRILL = "drill", _("Drill")
+
+
+class IncidentQuerySet(TenantQuerySet["Incident"]):
+    brand_field = "brand_id"
+
+    def pushed_to(self, membership: Membership | None) -> "IncidentQuerySet":
+        """The incidents whose events reach this member live (and on replay): every one they
+        may see for managers and owners, otherwise those assigned to one of their teams."""
+        qs = self.visible_to(membership)
+        assert membership is not None  # visible_to refused None
+        if not membership.sees_whole_organisation:
+            qs = qs.filter(teams__members=membership)
+        return qs
 
 
 class Incident(models.Model):
@@ -89,6 +103,8 @@ class Incident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = IncidentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -110,6 +126,19 @@ class Incident(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class IncidentEventQuerySet(TenantQuerySet["IncidentEvent"]):
+    brand_field = "incident__brand_id"
+
+    def pushed_to(self, membership: Membership | None) -> "IncidentEventQuerySet":
+        """Events of the incidents `Incident.objects.pushed_to(membership)` answers."""
+        if membership is None:
+            return self.visible_to(None)
+        incidents = Incident.objects.pushed_to(membership).values("id")
+        return self.filter(
+            organisation_id=membership.organisation_id, incident_id__in=incidents
+        )._scoped()
+
+
 class IncidentEvent(models.Model):
     """The timeline and audit log. Rows are only ever inserted (see the PostgreSQL trigger)."""
 
@@ -122,6 +151,8 @@ class IncidentEvent(models.Model):
     )
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

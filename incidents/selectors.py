@@ -10,21 +10,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from incidents.models import OPEN_STATUSES, Incident, IncidentEvent
 from incidents.sla import SLA_MILESTONES
 from tenants.models import Membership, Team
-from tenants.selectors import limited_brand_ids
 
 
 def incident_list(*, membership: Membership) -> QuerySet[Incident]:
     """Every incident the member may see, with what a list row needs in a constant number of
     queries (brand, commander, teams; the organisation comes from the request)."""
-    qs = (
-        Incident.objects.filter(organisation_id=membership.organisation_id)
+    return (
+        Incident.objects.visible_to(membership)
         .select_related("brand", "commander__user")
         .prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
     )
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(brand_id__in=ids)
-    return qs
 
 
 # What a list row reads, as `values()` names it: the list builds its JSON from these plain
@@ -95,25 +90,11 @@ def event_list(*, incident: Incident, since: int | None = None) -> QuerySet[Inci
     return qs.order_by("id")
 
 
-def visible_incident_filter(membership: Membership) -> Q:
-    """Which incidents' events a member receives live: all for managers and owners,
-    otherwise those assigned to one of their teams; brand limits always apply."""
-    condition = Q(organisation_id=membership.organisation_id)
-    if not membership.sees_whole_organisation:
-        condition &= Q(teams__members=membership)
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        condition &= Q(brand_id__in=ids)
-    return condition
-
-
 def event_replay(*, membership: Membership, since: int, limit: int = 1000) -> list[IncidentEvent]:
-    """Events after `since` of incidents the member may see, oldest first."""
-    incident_ids = Incident.objects.filter(visible_incident_filter(membership)).values("id")
+    """Events after `since` of incidents whose events reach the member live, oldest first."""
     return list(
-        IncidentEvent.objects.filter(
-            organisation_id=membership.organisation_id, id__gt=since, incident_id__in=incident_ids
-        )
+        IncidentEvent.objects.pushed_to(membership)
+        .filter(id__gt=since)
         .select_related("actor")
         .order_by("id")[:limit]
     )
@@ -154,10 +135,7 @@ def response_time_metrics(
 
     Drills are excluded. Reads four timestamps and the severity per incident, nothing more.
     """
-    qs = Incident.objects.filter(organisation_id=membership.organisation_id, is_drill=False)
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(brand_id__in=ids)
+    qs = Incident.objects.visible_to(membership).filter(is_drill=False)
     if date_from:
         qs = qs.filter(detected_at__gte=date_from)
     if date_to:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Max, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,7 @@ from incidents.presentation import clock_views, event_views, row_context
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Role
-from tenants.web import org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 DOMAIN_MESSAGES = [
     gettext_noop("A rule needs keywords, a minimum negative volume, or both."),
@@ -51,11 +51,11 @@ BOARD_PARAMS = ("brand", "team", "severity", "status", "assigned_to_me")
 # responses, mentions, …). crisisdesk.web_urls registers them: incidents never imports those
 # apps. A room section is called as section(request, incident, forms) and returns
 # {"template": …, **context} or None. The dashboard's are in incidents.analytics.views.
-RoomSection = Callable[[HttpRequest, Incident, dict[str, Any]], dict[str, Any] | None]
+RoomSection = Callable[[OrgRequest, Incident, dict[str, Any]], dict[str, Any] | None]
 ROOM_SECTIONS: list[RoomSection] = []
 
 
-def _board_queryset(request: HttpRequest, params: QueryDict) -> QuerySet[Incident]:
+def _board_queryset(request: OrgRequest, params: QueryDict) -> QuerySet[Incident]:
     """Open incidents the member may see, filtered exactly as the API filters them."""
     scoped = selectors.incident_filter_open(
         selectors.incident_list(membership=request.membership), True
@@ -63,7 +63,7 @@ def _board_queryset(request: HttpRequest, params: QueryDict) -> QuerySet[Inciden
     return IncidentFilter(data=params, queryset=scoped, request=request).qs
 
 
-def _board_query(request: HttpRequest) -> QueryDict:
+def _board_query(request: OrgRequest) -> QueryDict:
     query = QueryDict(mutable=True)
     for name in BOARD_PARAMS:
         values = [v for v in request.GET.getlist(name) if v]
@@ -72,7 +72,7 @@ def _board_query(request: HttpRequest) -> QueryDict:
     return query
 
 
-def _may_work(request: HttpRequest) -> bool:
+def _may_work(request: OrgRequest) -> bool:
     return request.membership.has_role(Role.RESPONDER)
 
 
@@ -80,7 +80,7 @@ def _may_work(request: HttpRequest) -> bool:
 
 
 @org_page(write_role=Role.RESPONDER)
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: OrgRequest) -> HttpResponse:
     """Open incidents, newest first; live.js keeps the rows current."""
     query = _board_query(request)
     filters = BoardFilterForm(query or None, membership=request.membership, auto_id="filter_%s")
@@ -93,7 +93,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _board_page(
-    request: HttpRequest,
+    request: OrgRequest,
     incidents: list[Incident],
     query: QueryDict,
     filters: BoardFilterForm,
@@ -120,7 +120,7 @@ def _board_page(
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def board_row(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def board_row(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """One board row, for live updates; empty when the incident no longer matches the board's
     filters (closed, resolved, filtered out), which removes the row."""
     _incident(request, incident_pk)  # 404 unless the member may see it at all
@@ -139,7 +139,7 @@ def board_row(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def incident_new(request: HttpRequest) -> HttpResponse:
+def incident_new(request: OrgRequest) -> HttpResponse:
     form = IncidentCreateForm(request.POST, membership=request.membership, auto_id="new_%s")
     if form.is_valid():
         try:
@@ -160,11 +160,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 # --- The incident room ---
 
 
-def _incident(request: HttpRequest, incident_pk: int) -> Incident:
+def _incident(request: OrgRequest, incident_pk: int) -> Incident:
     return scoped_get(selectors.incident_list(membership=request.membership), incident_pk)
 
 
-def _header_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+def _header_context(request: OrgRequest, incident: Incident) -> dict[str, Any]:
     allowed = [s for s in incident.allowed_next() if s not in (Status.ACKNOWLEDGED, Status.CLOSED)]
     return {
         "incident": incident,
@@ -175,15 +175,13 @@ def _header_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
 
 
 def render_room(
-    request: HttpRequest, incident: Incident, status: int = 200, **forms: Any
+    request: OrgRequest, incident: Incident, status: int = 200, **forms: Any
 ) -> HttpResponse:
     """The incident room; `forms` carries bound forms with errors back to their section."""
     return _room(request, incident, status, **forms)
 
 
-def _room(
-    request: HttpRequest, incident: Incident, status: int = 200, **forms: Any
-) -> HttpResponse:
+def _room(request: OrgRequest, incident: Incident, status: int = 200, **forms: Any) -> HttpResponse:
     membership = request.membership
     events = list(selectors.event_list(incident=incident))
     teams = {t.id: t.name for t in tenant_selectors.team_list(membership=membership)}
@@ -213,20 +211,20 @@ def _room(
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def room(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def room(request: OrgRequest, incident_pk: int) -> HttpResponse:
     return _room(request, _incident(request, incident_pk))
 
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def room_header(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def room_header(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     return render(request, "incidents/_room_header.html", _header_context(request, incident))
 
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def timeline(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def timeline(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """Timeline entries after ?since=<event id>, for live.js to append."""
     incident = _incident(request, incident_pk)
     since = request.GET.get("since", "")
@@ -237,11 +235,11 @@ def timeline(request: HttpRequest, incident_pk: int) -> HttpResponse:
     return render(request, "incidents/_timeline.html", {"events": event_views(events, teams)})
 
 
-def _back(request: HttpRequest, incident: Incident) -> HttpResponse:
+def _back(request: OrgRequest, incident: Incident) -> HttpResponse:
     return redirect("web:incident", request.organisation.slug, incident.pk)
 
 
-def _refused(request: HttpRequest, exc: DomainError) -> None:
+def _refused(request: OrgRequest, exc: DomainError) -> None:
     if exc.field == "status" and "allowed" in exc.extra:
         messages.error(
             request,
@@ -254,7 +252,7 @@ def _refused(request: HttpRequest, exc: DomainError) -> None:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def acknowledge(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def acknowledge(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     try:
         services.incident_acknowledge(
@@ -267,7 +265,7 @@ def acknowledge(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def transition(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def transition(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -286,7 +284,7 @@ def transition(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 
 def _room_form_action(
-    request: HttpRequest, incident: Any, form: Any, form_name: str, act: Any
+    request: OrgRequest, incident: Any, form: Any, form_name: str, act: Any
 ) -> HttpResponse:
     """Validate a room form and call its service; a refusal lands beside the field and the
     room is shown again with the form as the person filled it."""
@@ -302,7 +300,7 @@ def _room_form_action(
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def severity(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def severity(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     return _room_form_action(
         request,
@@ -317,7 +315,7 @@ def severity(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def assign(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def assign(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     return _room_form_action(
         request,
@@ -332,7 +330,7 @@ def assign(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def note(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def note(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     return _room_form_action(
         request,

@@ -7,17 +7,17 @@ template adds them to the dashboard's "My overdue items" card.
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from playbooks.selectors import overdue_task_list
+from tenants.tenancy import OrgRequest
 
 OVERDUE_SHOWN = 20
 
 
-def overdue_tasks_section(request: HttpRequest) -> dict[str, Any] | None:
+def overdue_tasks_section(request: OrgRequest) -> dict[str, Any] | None:
     slug = request.organisation.slug
     tasks = list(overdue_task_list(membership=request.membership)[:OVERDUE_SHOWN])
     return {

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
 from tenants.models import Membership, Organisation, Role, Severity, Team
+from tenants.scoping import TenantQuerySet
 
 
 class Language(models.TextChoices):
@@ -35,6 +36,9 @@ class Playbook(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The agency's own: a brand limit does not narrow them.
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -20,7 +20,7 @@ LANGUAGE_BONUS = 0.5
 
 def playbook_list(*, membership: Membership) -> QuerySet[Playbook]:
     """Playbooks are shared by the whole organisation (brand-limited members read them too)."""
-    return Playbook.objects.filter(organisation_id=membership.organisation_id).prefetch_related(
+    return Playbook.objects.visible_to(membership).prefetch_related(
         Prefetch("steps", queryset=PlaybookStep.objects.order_by("position", "id"))
     )
 
@@ -110,7 +110,7 @@ def overdue_task_list(*, membership: Membership) -> QuerySet[IncidentTask]:
     visible = incident_filter_open(incident_list(membership=membership), True)
     return (
         IncidentTask.objects.filter(
-            organisation_id=membership.organisation_id,
+            organisation_id=membership.organisation_id,  # the incidents below are visible_to-scoped
             incident__in=visible.values("id"),
             done_at__isnull=True,
             due_at__lt=timezone.now(),

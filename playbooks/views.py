@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from playbooks.models import STEP_OWNER_ROLES, Language, Playbook
 from tenants import selectors as tenant_selectors
 from tenants.forms import PageForm, form_error
 from tenants.models import Membership, Role, Severity, Team
-from tenants.web import org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 DOMAIN_MESSAGES = [
     gettext_noop("A playbook with this name already exists in this language."),
@@ -35,13 +35,11 @@ DOMAIN_MESSAGES = [
 ]
 
 
-def _incident(request: HttpRequest, incident_pk: int) -> Incident:
+def _incident(request: OrgRequest, incident_pk: int) -> Incident:
     return scoped_get(incident_list(membership=request.membership), incident_pk)
 
 
-def tasks_section(
-    request: HttpRequest, incident: Incident, forms: dict[str, Any]
-) -> dict[str, Any]:
+def tasks_section(request: OrgRequest, incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
     """The room's checklist: tasks with their due times, and the playbooks to apply."""
     now = timezone.now()
     tasks = list(selectors.task_list(incident=incident))
@@ -75,7 +73,7 @@ def tasks_section(
 
 
 def _section_or_back(
-    request: HttpRequest, incident: Incident, error: str | None = None
+    request: OrgRequest, incident: Incident, error: str | None = None
 ) -> HttpResponse:
     """htmx: the refreshed checklist, a refusal inside it; a plain form post: back to the
     room, a refusal as a message."""
@@ -90,7 +88,7 @@ def _section_or_back(
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def tasks(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def tasks(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """The checklist alone, for live refreshes."""
     incident = _incident(request, incident_pk)
     return render(
@@ -100,7 +98,7 @@ def tasks(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def apply(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def apply(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     playbook_id = request.POST.get("playbook", "")
     try:
@@ -116,7 +114,7 @@ def apply(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def task_toggle(request: HttpRequest, incident_pk: int, task_pk: int) -> HttpResponse:
+def task_toggle(request: OrgRequest, incident_pk: int, task_pk: int) -> HttpResponse:
     """Tick (done=true) or untick a task: the checkbox posts its new state."""
     incident = _incident(request, incident_pk)
     task = scoped_get(selectors.task_list(incident=incident), task_pk)
@@ -206,7 +204,7 @@ def _steps(formset: Any) -> list[dict[str, Any]]:
 
 @org_page()
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: OrgRequest) -> HttpResponse:
     playbooks = selectors.playbook_list(membership=request.membership).order_by("language", "name")
     return render(
         request,
@@ -216,7 +214,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 def _editor(
-    request: HttpRequest, playbook: Playbook | None, form: Any, formset: Any, status: int = 200
+    request: OrgRequest, playbook: Playbook | None, form: Any, formset: Any, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -232,7 +230,7 @@ def _editor(
 
 
 @org_page()
-def playbook_new(request: HttpRequest) -> HttpResponse:
+def playbook_new(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     if not membership.has_role(Role.MANAGER):
         raise PermissionDenied
@@ -255,7 +253,7 @@ def playbook_new(request: HttpRequest) -> HttpResponse:
 
 
 @org_page()
-def playbook(request: HttpRequest, playbook_pk: int) -> HttpResponse:
+def playbook(request: OrgRequest, playbook_pk: int) -> HttpResponse:
     """A playbook and its steps; managers edit both on this page."""
     membership = request.membership
     obj = scoped_get(selectors.playbook_list(membership=membership), playbook_pk)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
 from tenants.models import Brand, Membership, Organisation
+from tenants.scoping import TenantQuerySet
 
 
 class Channel(models.TextChoices):
@@ -48,6 +49,20 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
+class ResponseTemplateQuerySet(TenantQuerySet["ResponseTemplate"]):
+    def visible_to(self, membership: Membership | None) -> "ResponseTemplateQuerySet":
+        """Every-brand templates plus those of the member's brands."""
+        qs = super().visible_to(membership)
+        ids = membership.brand_limits() if membership is not None else None
+        if ids is not None:
+            qs = qs.filter(models.Q(brand__isnull=True) | models.Q(brand_id__in=ids))
+        return qs
+
+
+class ResponseQuerySet(TenantQuerySet["Response"]):
+    brand_field = "incident__brand_id"
+
+
 class ResponseTemplate(models.Model):
     """Approved wording for one channel, language and tone. Body and variables live in versions:
     an edit adds a version, and a response keeps the version it was drafted from."""
@@ -69,6 +84,8 @@ class ResponseTemplate(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResponseTemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -177,6 +194,8 @@ class Response(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -7,18 +7,13 @@ from incidents.models import Incident
 from templates.models import Response, ResponseStatus, ResponseTemplate, TemplateVersion
 from templates.starter import STARTER_TEMPLATES
 from tenants.models import Membership, Role
-from tenants.selectors import limited_brand_ids
 
 
 def template_list(*, membership: Membership) -> QuerySet[ResponseTemplate]:
     """Templates the member may use: every-brand ones plus those of the member's brands."""
-    qs = ResponseTemplate.objects.filter(organisation_id=membership.organisation_id).select_related(
+    return ResponseTemplate.objects.visible_to(membership).select_related(
         "current_version", "brand"
     )
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(Q(brand__isnull=True) | Q(brand_id__in=ids))
-    return qs
 
 
 def template_version_list(*, template: ResponseTemplate) -> QuerySet[TemplateVersion]:
@@ -43,11 +38,15 @@ def response_list(*, incident: Incident) -> QuerySet[Response]:
 def responses_due_for_escalation(*, organisation_id: int | None = None) -> QuerySet[Response]:
     """Pending responses not yet escalated in their current submission (the task checks each
     one's wait against its organisation's setting)."""
-    qs = Response.objects.filter(
-        status=ResponseStatus.PENDING_APPROVAL,
-        escalated_at__isnull=True,
-        submitted_at__isnull=False,
-    ).select_related("organisation", "incident")
+    qs = (
+        Response.objects.all_tenants()
+        .filter(  # the escalation task, every organisation
+            status=ResponseStatus.PENDING_APPROVAL,
+            escalated_at__isnull=True,
+            submitted_at__isnull=False,
+        )
+        .select_related("organisation", "incident")
+    )
     if organisation_id is not None:
         qs = qs.filter(organisation_id=organisation_id)
     return qs.order_by("id")

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -29,8 +29,7 @@ from templates.rendering import (
     template_render,
 )
 from tenants.models import Membership, Role
-from tenants.selectors import limited_brand_ids
-from tenants.web import org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 DOMAIN_MESSAGES = [
     gettext_noop("A template with this name already exists in this language."),
@@ -54,11 +53,11 @@ DOMAIN_MESSAGES = [
 ]
 
 
-def _incident(request: HttpRequest, incident_pk: int) -> Incident:
+def _incident(request: OrgRequest, incident_pk: int) -> Incident:
     return scoped_get(incident_list(membership=request.membership), incident_pk)
 
 
-def _templates_for(request: HttpRequest, incident: Incident) -> QuerySet[ResponseTemplate]:
+def _templates_for(request: OrgRequest, incident: Incident) -> QuerySet[ResponseTemplate]:
     """Active templates usable for the incident's brand (every-brand ones and its own)."""
     return (
         selectors.template_list(membership=request.membership)
@@ -83,11 +82,14 @@ def _message(exc: DomainError) -> str:
 
 
 def _is_client_approver(membership: Membership, incident: Incident) -> bool:
-    ids = limited_brand_ids(membership)
-    return membership.is_client_approver and ids is not None and incident.brand_id in ids
+    return (
+        membership.is_client_approver
+        and membership.is_brand_limited
+        and membership.sees_brand(incident.brand_id)
+    )
 
 
-def _draft_state(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+def _draft_state(request: OrgRequest, incident: Incident) -> dict[str, Any]:
     """What the draft form holds: a template and its values, or a channel and free text."""
     templates = _templates_for(request, incident)
     template = None
@@ -141,7 +143,7 @@ def _preview(incident: Incident, draft: dict[str, Any]) -> dict[str, Any]:
 
 
 def responses_section(
-    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+    request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any]:
     """The room's responses: the list with the actions the member may take, and the draft form
     (bound and with its refusal after a failed save)."""
@@ -188,13 +190,13 @@ def responses_section(
     }
 
 
-def _back(request: HttpRequest, incident: Incident) -> HttpResponse:
+def _back(request: OrgRequest, incident: Incident) -> HttpResponse:
     return redirect(f"/o/{request.organisation.slug}/incidents/{incident.pk}/#section-responses")
 
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def responses(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def responses(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """The responses list alone, for live refreshes."""
     incident = _incident(request, incident_pk)
     section = responses_section(request, incident, {})
@@ -203,7 +205,7 @@ def responses(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def variables(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def variables(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """The variable inputs of the chosen template (the picker swaps them in)."""
     incident = _incident(request, incident_pk)
     draft = _draft_state(request, incident)
@@ -219,7 +221,7 @@ def variables(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(read_role=Role.RESPONDER, write_role=Role.RESPONDER)
 @require_POST
-def preview(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def preview(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """The live preview: the rendered text and the channel's length counter."""
     incident = _incident(request, incident_pk)
     draft = _draft_state(request, incident)
@@ -230,7 +232,7 @@ def preview(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def draft(request: HttpRequest, incident_pk: int) -> HttpResponse:
+def draft(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     state = _draft_state(request, incident)
     template = state["template"]
@@ -263,12 +265,12 @@ def draft(request: HttpRequest, incident_pk: int) -> HttpResponse:
     return _back(request, incident)
 
 
-def _response(request: HttpRequest, incident: Incident, response_pk: int) -> Response:
+def _response(request: OrgRequest, incident: Incident, response_pk: int) -> Response:
     return scoped_get(selectors.response_list(incident=incident), response_pk)
 
 
 def _act(
-    request: HttpRequest, incident_pk: int, response_pk: int, act: Any, done: str
+    request: OrgRequest, incident_pk: int, response_pk: int, act: Any, done: str
 ) -> HttpResponse:
     incident = _incident(request, incident_pk)
     response = _response(request, incident, response_pk)
@@ -283,7 +285,7 @@ def _act(
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def submit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def submit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     return _act(
         request,
         incident_pk,
@@ -297,7 +299,7 @@ def submit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResp
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def edit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def edit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     """Rewrite the text of a draft or a rejected response (a rejected one becomes a draft)."""
     body = request.POST.get("body", "")
     return _act(
@@ -313,7 +315,7 @@ def edit(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpRespon
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def delete(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def delete(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     return _act(
         request,
         incident_pk,
@@ -328,7 +330,7 @@ def delete(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResp
 # Viewers may be a client's own approvers: the service decides who approves.
 @org_page(write_role=Role.VIEWER)
 @require_POST
-def approve(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def approve(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     return _act(
         request,
         incident_pk,
@@ -342,7 +344,7 @@ def approve(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpRes
 
 @org_page(write_role=Role.VIEWER)
 @require_POST
-def reject(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def reject(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _act(
         request,
@@ -357,7 +359,7 @@ def reject(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResp
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def publish(request: HttpRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+def publish(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     url = request.POST.get("url", "").strip()
     try:
         URLValidator(schemes=["http", "https"])(url)

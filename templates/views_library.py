@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from templates.rendering import (
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Role
-from tenants.web import org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 
 def _template_preview(data: dict[str, Any], brand_name: str) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def _template_preview(data: dict[str, Any], brand_name: str) -> dict[str, Any]:
 
 @org_page()
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: OrgRequest) -> HttpResponse:
     templates = selectors.template_list(membership=request.membership).order_by("language", "name")
     return render(
         request,
@@ -70,7 +70,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @org_page(read_role=Role.MANAGER)
 @require_POST
-def template_preview(request: HttpRequest) -> HttpResponse:
+def template_preview(request: OrgRequest) -> HttpResponse:
     """The editor's live preview (sample values in brackets)."""
     brand = ""
     if request.POST.get("brand"):
@@ -88,7 +88,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _template_editor(
-    request: HttpRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
+    request: OrgRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
 ) -> HttpResponse:
     data = (
         request.POST.dict()
@@ -118,7 +118,7 @@ def _template_editor(
 
 
 @org_page()
-def template_new(request: HttpRequest) -> HttpResponse:
+def template_new(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     if not membership.has_role(Role.MANAGER):
         raise PermissionDenied
@@ -140,7 +140,7 @@ def template_new(request: HttpRequest) -> HttpResponse:
 
 
 @org_page()
-def template_page(request: HttpRequest, template_pk: int) -> HttpResponse:
+def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
     """A template with its preview and version history; managers edit it (a new version)."""
     membership = request.membership
     obj = scoped_get(selectors.template_list(membership=membership), template_pk)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenants.scoping import TenantQuerySet
+
 
 class Severity(models.TextChoices):
     SEV1 = "sev1", _("SEV1 — critical")
@@ -67,6 +69,8 @@ class Team(models.Model):
     members = models.ManyToManyField("Membership", related_name="teams", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -75,6 +79,10 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BrandQuerySet(TenantQuerySet["Brand"]):
+    brand_field = "id"
 
 
 class Brand(models.Model):
@@ -87,6 +95,8 @@ class Brand(models.Model):
     ingest_secret = models.CharField(max_length=64, default=new_ingest_secret, editable=False)
     require_client_approval = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BrandQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -121,6 +131,11 @@ class Membership(models.Model):
     is_client_approver = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantQuerySet.as_manager()
+
+    # The brand limits, read once per instance (tenants.tenancy.resolve reads them up front).
+    _brand_limits: list[int] | None = None
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -132,6 +147,24 @@ class Membership(models.Model):
 
     def has_role(self, minimum: str) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+    def brand_limits(self) -> list[int] | None:
+        """The brands a limited member may see, or None for every brand of the organisation."""
+        if self._brand_limits is None:
+            self.brand_limits_load()
+        return self._brand_limits or None
+
+    def brand_limits_load(self) -> None:
+        self._brand_limits = list(self.brands.values_list("id", flat=True))
+
+    @property
+    def is_brand_limited(self) -> bool:
+        return self.brand_limits() is not None
+
+    def sees_brand(self, brand_id: int | None) -> bool:
+        """Whether a row of this brand is within the member's brand limits."""
+        ids = self.brand_limits()
+        return ids is None or brand_id in ids
 
     @property
     def sees_whole_organisation(self) -> bool:
@@ -156,6 +189,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -190,6 +225,8 @@ class AuditEntry(models.Model):
     target = models.CharField(max_length=200, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -1,33 +1,10 @@
-"""Read queries of tenants, scoped to one organisation and, where limited, to its brands."""
+"""Read queries of tenants, scoped through `visible_to` (the organisation and, where limited,
+its brands). Memberships are resolved by the door, `tenants.tenancy.resolve`."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Team
-
-
-def membership_for(*, user: AbstractBaseUser, org_slug: str) -> Membership | None:
-    """The user's membership of the organisation with this slug, or None (→ 404)."""
-    if not user.is_authenticated:
-        return None
-    membership = (
-        Membership.objects.select_related("organisation", "user")
-        .filter(user=user, organisation__slug=org_slug, organisation__deleted_at__isnull=True)
-        .first()
-    )
-    if membership is not None:
-        # One query now saves one per check later: scoping reads it on every request.
-        membership.limited_brand_ids = list(membership.brands.values_list("id", flat=True))
-    return membership
-
-
-def limited_brand_ids(membership: Membership) -> list[int] | None:
-    """The brands a limited member may see, or None for the whole organisation."""
-    ids = getattr(membership, "limited_brand_ids", None)
-    if ids is None:
-        ids = list(membership.brands.values_list("id", flat=True))
-        membership.limited_brand_ids = ids
-    return ids or None
 
 
 def organisation_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Organisation]:
@@ -41,24 +18,20 @@ def organisation_get(*, membership: Membership) -> QuerySet[Organisation]:
 
 
 def brand_list(*, membership: Membership) -> QuerySet[Brand]:
-    qs = Brand.objects.filter(organisation_id=membership.organisation_id).prefetch_related(
+    return Brand.objects.visible_to(membership).prefetch_related(
         Prefetch("default_teams", queryset=Team.objects.only("id", "name"))
     )
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(id__in=ids)
-    return qs
 
 
 def team_list(*, membership: Membership) -> QuerySet[Team]:
-    return Team.objects.filter(organisation_id=membership.organisation_id).prefetch_related(
+    return Team.objects.visible_to(membership).prefetch_related(
         Prefetch("members", queryset=Membership.objects.select_related("user"))
     )
 
 
 def member_list(*, membership: Membership) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(organisation_id=membership.organisation_id)
+        Membership.objects.visible_to(membership)
         .select_related("user")
         .prefetch_related(
             Prefetch("brands", queryset=Brand.objects.only("id", "slug")),
@@ -68,23 +41,20 @@ def member_list(*, membership: Membership) -> QuerySet[Membership]:
 
 
 def invitation_list(*, membership: Membership) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(organisation_id=membership.organisation_id)
+    return Invitation.objects.visible_to(membership)
 
 
 def audit_list(*, membership: Membership) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(organisation_id=membership.organisation_id).select_related(
-        "actor"
-    )
+    return AuditEntry.objects.visible_to(membership).select_related("actor")
 
 
 def user_memberships(*, user: AbstractBaseUser) -> QuerySet[Membership]:
+    """Every live organisation of the user (the switcher, the token's organisations): the
+    user's own rows, across organisations by design."""
     return (
-        Membership.objects.filter(user=user, organisation__deleted_at__isnull=True)
+        Membership.objects.all_tenants()
+        .filter(user=user, organisation__deleted_at__isnull=True)
         .select_related("organisation")
         .prefetch_related(Prefetch("brands", queryset=Brand.objects.only("id", "slug")))
         .order_by("organisation__name")
     )
-
-
-def team_ids_of(*, membership: Membership) -> list[int]:
-    return list(membership.teams.values_list("id", flat=True))

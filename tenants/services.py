@@ -326,7 +326,8 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.all_tenants()  # the token names the invitation
+            .select_for_update()
             .select_related("organisation")
             .filter(token_hash=token_hash(token))
             .first()

@@ -32,7 +32,7 @@ from tenants.forms import (
 )
 from tenants.models import Brand, Membership, Role, Team
 from tenants.profiles import user_profile_get, user_profile_update
-from tenants.web import my_memberships, org_page, scoped_get
+from tenants.tenancy import OrgRequest, my_memberships, org_page, scoped_get
 
 # Refusals of the tenant services, so that makemessages collects them for translation;
 # pages show them through gettext().
@@ -218,7 +218,7 @@ def language(request: HttpRequest) -> HttpResponse:
 
 
 @org_page()
-def brands(request: HttpRequest) -> HttpResponse:
+def brands(request: OrgRequest) -> HttpResponse:
     """The organisation's brands; managers add one and see its ingest secret this once."""
     membership = request.membership
     form = BrandForm(request.POST or None, membership=membership)
@@ -249,7 +249,7 @@ def brands(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _secret_page(request: HttpRequest, brand: Brand, secret: str, *, created: bool) -> HttpResponse:
+def _secret_page(request: OrgRequest, brand: Brand, secret: str, *, created: bool) -> HttpResponse:
     response = render(
         request,
         "tenants/brand_secret.html",
@@ -276,7 +276,7 @@ def _brand_initial(obj: Brand) -> dict[str, Any]:
 
 
 def render_brand(
-    request: HttpRequest,
+    request: OrgRequest,
     obj: Brand,
     form: BrandForm | None = None,
     status: int = 200,
@@ -302,7 +302,7 @@ def render_brand(
 
 
 @org_page()
-def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
+def brand(request: OrgRequest, brand_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
     form = BrandForm(
         request.POST or None, membership=request.membership, initial=_brand_initial(obj)
@@ -322,7 +322,7 @@ def brand(request: HttpRequest, brand_pk: int) -> HttpResponse:
 
 @org_page()
 @require_POST
-def brand_rotate_secret(request: HttpRequest, brand_pk: int) -> HttpResponse:
+def brand_rotate_secret(request: OrgRequest, brand_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
     secret = services.brand_rotate_secret(brand=obj, actor=request.user)
     return _secret_page(request, obj, secret, created=False)
@@ -330,7 +330,7 @@ def brand_rotate_secret(request: HttpRequest, brand_pk: int) -> HttpResponse:
 
 @org_page()
 @require_POST
-def brand_delete(request: HttpRequest, brand_pk: int) -> HttpResponse:
+def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
     try:
         services.brand_delete(brand=obj, actor=request.user)
@@ -345,7 +345,7 @@ def brand_delete(request: HttpRequest, brand_pk: int) -> HttpResponse:
 
 
 @org_page()
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     form = TeamForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
@@ -373,7 +373,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 
 @org_page()
-def team(request: HttpRequest, team_pk: int) -> HttpResponse:
+def team(request: OrgRequest, team_pk: int) -> HttpResponse:
     membership = request.membership
     obj: Team = scoped_get(selectors.team_list(membership=membership), team_pk)
     form = TeamForm(
@@ -401,7 +401,7 @@ def team(request: HttpRequest, team_pk: int) -> HttpResponse:
 
 @org_page()
 @require_POST
-def team_delete(request: HttpRequest, team_pk: int) -> HttpResponse:
+def team_delete(request: OrgRequest, team_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.team_list(membership=request.membership), team_pk)
     services.team_delete(team=obj)
     messages.success(request, _("Team deleted."))
@@ -412,7 +412,7 @@ def team_delete(request: HttpRequest, team_pk: int) -> HttpResponse:
 
 
 @org_page(write_role=Role.OWNER)
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: OrgRequest) -> HttpResponse:
     """Members with their roles, brands and teams; owners invite people from here."""
     membership = request.membership
     is_owner = membership.has_role(Role.OWNER)
@@ -454,7 +454,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @org_page(write_role=Role.OWNER)
-def member(request: HttpRequest, membership_pk: int) -> HttpResponse:
+def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
     membership = request.membership
     obj: Membership = scoped_get(selectors.member_list(membership=membership), membership_pk)
     form = MemberForm(
@@ -484,7 +484,7 @@ def member(request: HttpRequest, membership_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.OWNER)
 @require_POST
-def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
+def member_remove(request: OrgRequest, membership_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.member_list(membership=request.membership), membership_pk)
     try:
         services.membership_remove(membership=obj, actor=request.user)

@@ -2,11 +2,10 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.analytics.selectors import analytics_overview
-from tenants.access import OrgScopedAPIView
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView
 
 
 class AnalyticsQuerySerializer(serializers.Serializer):
@@ -32,7 +31,7 @@ class AnalyticsOverviewView(OrgScopedAPIView):
         ],
         responses={200: dict},
     )
-    def get(self, request: Request, org_slug: str) -> Response:
+    def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         query = AnalyticsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return Response(analytics_overview(membership=request.membership, **query.validated_data))

@@ -36,7 +36,7 @@ from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.postmortems.models import ActionItem, ActionItemStatus
 from incidents.selectors import _percentile_90
 from tenants.models import Membership, Severity
-from tenants.selectors import brand_list, limited_brand_ids
+from tenants.selectors import brand_list
 
 MILESTONES = {"tta": "acknowledged_at", "ttfr": "first_response_at", "ttr": "resolved_at"}
 SLA_KIND = {"tta": "acknowledge", "ttfr": "first_response", "ttr": "resolve"}
@@ -69,10 +69,7 @@ def _scoped(
     brand_id: int | None,
     drills: bool,
 ) -> QuerySet[Incident]:
-    qs = Incident.objects.filter(organisation_id=membership.organisation_id)
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(brand_id__in=ids)
+    qs = Incident.objects.visible_to(membership)
     if not drills:
         qs = qs.filter(is_drill=False)
     if date_from:
@@ -210,8 +207,8 @@ def analytics_overview(
         .order_by("-count", "brand__name")
     )
     today: date = timezone.now().date()
-    items = ActionItem.objects.filter(
-        organisation_id=membership.organisation_id, postmortem__incident__in=qs.values("id")
+    items = ActionItem.objects.visible_to(membership).filter(
+        postmortem__incident__in=qs.values("id")
     )
     action_items = items.aggregate(
         open=Count("id", filter=Q(status=ActionItemStatus.OPEN)),
@@ -219,10 +216,7 @@ def analytics_overview(
         dropped=Count("id", filter=Q(status=ActionItemStatus.DROPPED)),
         overdue=Count("id", filter=Q(status=ActionItemStatus.OPEN, due_date__lt=today)),
     )
-    mentions = Mention.objects.filter(organisation_id=membership.organisation_id)
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        mentions = mentions.filter(brand_id__in=ids)
+    mentions = Mention.objects.visible_to(membership)
     if brand_id:
         mentions = mentions.filter(brand_id=brand_id)
     if date_from:
@@ -288,8 +282,8 @@ def mention_volume_by_brand(
     start = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
     brands = list(brand_list(membership=membership).order_by("name", "id").only("id", "name"))
     rows = (
-        MentionBucket.objects.filter(
-            organisation_id=membership.organisation_id,
+        MentionBucket.objects.visible_to(membership)
+        .filter(
             brand_id__in=[b.id for b in brands],
             bucket_start__gte=start,
             bucket_start__lte=now,
@@ -332,13 +326,9 @@ def mention_volume_by_brand(
 def my_overdue_action_items(*, membership: Membership) -> QuerySet[ActionItem]:
     """Open action items owned by the member, past their due date, on post-mortems of the
     brands they may see."""
-    qs = ActionItem.objects.filter(
-        organisation_id=membership.organisation_id,
-        owner=membership,
-        status=ActionItemStatus.OPEN,
-        due_date__lt=timezone.localdate(),
-    ).select_related("postmortem__incident")
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(postmortem__incident__brand_id__in=ids)
-    return qs.order_by("due_date", "id")
+    return (
+        ActionItem.objects.visible_to(membership)
+        .filter(owner=membership, status=ActionItemStatus.OPEN, due_date__lt=timezone.localdate())
+        .select_related("postmortem__incident")
+        .order_by("due_date", "id")
+    )

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -19,12 +19,12 @@ from incidents.analytics import selectors as dashboard_selectors
 from incidents.models import OPEN_STATUSES
 from incidents.presentation import row_context
 from tenants.models import Role, Severity
-from tenants.web import org_page
+from tenants.tenancy import OrgRequest, org_page
 
 # Cards that the apps building on incidents add (post-mortems to review, my overdue playbook
 # tasks, …), registered by crisisdesk.web_urls. Called as section(request); each returns
 # {"template": …, **context} for a card and/or {"overdue": [...]} entries, or None.
-DashboardSection = Callable[[HttpRequest], dict[str, Any] | None]
+DashboardSection = Callable[[OrgRequest], dict[str, Any] | None]
 DASHBOARD_SECTIONS: list[DashboardSection] = []
 
 TREND_MONTHS = 6
@@ -43,7 +43,7 @@ def _month_starts(now: datetime, count: int) -> list[datetime]:
     return [*starts, following]
 
 
-def _trend(request: HttpRequest, severity: str, now: datetime) -> list[dict[str, Any]]:
+def _trend(request: OrgRequest, severity: str, now: datetime) -> list[dict[str, Any]]:
     """Median TTA, TTFR and TTR per month (drills excluded), each with its SLA target."""
     bounds = _month_starts(now, TREND_MONTHS)
     labels = [formats.date_format(b, "M") for b in bounds[:-1]]
@@ -86,7 +86,7 @@ def _trend(request: HttpRequest, severity: str, now: datetime) -> list[dict[str,
 OVERDUE_ITEMS_SHOWN = 20
 
 
-def _my_overdue_items(request: HttpRequest) -> list[Any]:
+def _my_overdue_items(request: OrgRequest) -> list[Any]:
     return list(
         dashboard_selectors.my_overdue_action_items(membership=request.membership)[
             :OVERDUE_ITEMS_SHOWN
@@ -94,7 +94,7 @@ def _my_overdue_items(request: HttpRequest) -> list[Any]:
     )
 
 
-def _action_item_overdue(request: HttpRequest, item: Any) -> dict[str, str]:
+def _action_item_overdue(request: OrgRequest, item: Any) -> dict[str, str]:
     incident = item.postmortem.incident
     return {
         "url": reverse("web:postmortem", args=[request.organisation.slug, item.postmortem_id])
@@ -105,7 +105,7 @@ def _action_item_overdue(request: HttpRequest, item: Any) -> dict[str, str]:
     }
 
 
-def _volume_charts(request: HttpRequest, now: datetime) -> list[dict[str, Any]]:
+def _volume_charts(request: OrgRequest, now: datetime) -> list[dict[str, Any]]:
     """Mention volume and negative share per brand over the last 7 days, a chart each."""
     charts = []
     for row in dashboard_selectors.mention_volume_by_brand(membership=request.membership, now=now):
@@ -125,7 +125,7 @@ def _volume_charts(request: HttpRequest, now: datetime) -> list[dict[str, Any]]:
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     now = timezone.now()
     open_incidents = list(

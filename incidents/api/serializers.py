@@ -11,7 +11,6 @@ from incidents.realtime import event_data
 from incidents.sla import sla_clocks, sla_clocks_of
 from tenants.api.fields import OrgPrimaryKeyRelatedField
 from tenants.models import Brand, Membership, Organisation, Severity, Team
-from tenants.selectors import limited_brand_ids
 
 
 class BrandBriefSerializer(serializers.Serializer):
@@ -172,8 +171,7 @@ class IncidentCreateSerializer(serializers.Serializer):
 
     def validate_brand(self, brand: Brand) -> Brand:
         membership = self.context["request"].membership
-        ids = limited_brand_ids(membership)
-        if ids is not None and brand.id not in ids:
+        if not membership.sees_brand(brand.id):
             raise serializers.ValidationError(f'Invalid pk "{brand.id}" - object does not exist.')
         return brand
 

@@ -3,15 +3,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentFilter
 from incidents.models import Incident
-from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.models import Role
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
 class EventPagination(CursorPagination):
@@ -35,13 +34,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     # The list and the details answer from plain `values()` rows, not model instances: the
     # same JSON in a third of the time (bench/FINDINGS.md).
-    def list(self, request: Request, org_slug: str) -> Response:
+    def list(self, request: OrgAPIRequest, org_slug: str) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(selectors.incident_rows(queryset))
         selectors.incident_rows_with_teams(rows)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
-    def retrieve(self, request: Request, org_slug: str, pk: str) -> Response:
+    def retrieve(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         # Found by id alone: the filters are the list's (DRF's filter form cost a fifth of
         # the detail request).
         return self._detail(pk)
@@ -52,7 +51,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         return Response(self.get_serializer(row).data)
 
     @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.IncidentCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
@@ -63,7 +62,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         return response
 
     @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         serializer = s.IncidentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -72,7 +71,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     @extend_schema(request=None, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, org_slug: str, pk: str) -> Response:
+    def acknowledge(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         services.incident_acknowledge(
             incident=incident, actor=request.user, membership=self.membership
@@ -81,7 +80,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     @extend_schema(request=s.TransitionSerializer, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
-    def transition(self, request: Request, org_slug: str, pk: str) -> Response:
+    def transition(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         serializer = s.TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -95,7 +94,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     @extend_schema(request=s.AssignSerializer, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, org_slug: str, pk: str) -> Response:
+    def assign(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         serializer = s.AssignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -104,7 +103,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     @extend_schema(request=s.NoteSerializer, responses={201: s.EventSerializer})
     @action(detail=True, methods=["post"])
-    def notes(self, request: Request, org_slug: str, pk: str) -> Response:
+    def notes(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         serializer = s.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -119,7 +118,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         filters=False,
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=EventPagination)
-    def events(self, request: Request, org_slug: str, pk: str) -> Response:
+    def events(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         since = request.query_params.get("since")
         if since is not None and not since.isdigit():
@@ -148,7 +147,7 @@ class ResponseTimesView(OrgScopedAPIView):
         ],
         responses=s.ResponseTimesSerializer,
     )
-    def get(self, request: Request, org_slug: str) -> Response:
+    def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         query = s.ResponseTimesQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         data = selectors.response_time_metrics(

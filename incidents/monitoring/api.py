@@ -24,9 +24,9 @@ from incidents.monitoring import selectors, services
 from incidents.monitoring.models import Mention, MonitoringRule, Platform, SentimentLabel
 from incidents.monitoring.services.ingest import MAX_ITEMS_PER_REQUEST
 from incidents.selectors import incident_list
-from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.models import Brand, Role, Severity
 from tenants.selectors import brand_list
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 MAX_SIGNED_BODY = 1024 * 1024  # 1 MiB
 MAX_JSON_DEPTH = 20
@@ -209,7 +209,7 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         "platform and external_id). Invalid items are reported by index with the field and "
         "reason; the valid ones are stored. 201 when at least one mention is new.",
     )
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         items = request.data
         if not isinstance(items, list):
             raise exceptions.ValidationError(
@@ -239,7 +239,7 @@ class MonitoringRuleViewSet(
         return selectors.monitoring_rule_list(membership=self.membership, brand_id=self.brand.id)
 
     @extend_schema(request=MonitoringRuleSerializer, responses={201: MonitoringRuleSerializer})
-    def create(self, request: Request, org_slug: str, brand_pk: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str, brand_pk: str) -> Response:
         brand = self.brand
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -249,7 +249,9 @@ class MonitoringRuleViewSet(
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MonitoringRuleSerializer, responses=MonitoringRuleSerializer)
-    def partial_update(self, request: Request, org_slug: str, brand_pk: str, pk: str) -> Response:
+    def partial_update(
+        self, request: OrgAPIRequest, org_slug: str, brand_pk: str, pk: str
+    ) -> Response:
         rule = self.get_object()
         serializer = self.get_serializer(rule, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -264,7 +266,7 @@ class MentionStatsView(OrgScopedAPIView):
     """Mention volume and negative share of the incident's brand over the incident's time."""
 
     @extend_schema(responses=MentionStatsSerializer)
-    def get(self, request: Request, org_slug: str, incident_pk: str) -> Response:
+    def get(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> Response:
         incident = scoped_get(incident_list(membership=request.membership), incident_pk)
         data = selectors.mention_stats(incident=incident)
         return Response(MentionStatsSerializer(data).data)

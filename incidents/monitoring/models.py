@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Brand, Organisation, Severity
+from tenants.scoping import TenantQuerySet
 
 
 class Platform(models.TextChoices):
@@ -22,6 +23,10 @@ class SentimentLabel(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     NEUTRAL = "neutral", _("Neutral")
     POSITIVE = "positive", _("Positive")
+
+
+class BrandOwnedQuerySet(TenantQuerySet[models.Model]):
+    brand_field = "brand_id"
 
 
 class MonitoringRule(models.Model):
@@ -50,6 +55,8 @@ class MonitoringRule(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BrandOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -94,6 +101,8 @@ class Mention(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = BrandOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -127,6 +136,8 @@ class MentionBucket(models.Model):
     bucket_start = models.DateTimeField()
     total = models.PositiveIntegerField(default=0)
     negative = models.PositiveIntegerField(default=0)
+
+    objects = BrandOwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -11,7 +11,6 @@ from django.utils import timezone
 from incidents.models import OPEN_STATUSES, Incident
 from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule
 from tenants.models import Brand, Membership
-from tenants.selectors import limited_brand_ids
 
 BASELINE_PERIOD = timedelta(days=7)
 
@@ -20,27 +19,18 @@ def mention_list(*, membership: Membership) -> QuerySet[Mention]:
     """The mentions a member may see: the organisation's, narrowed to a limited member's brands.
 
     A list row needs no other table, so a page costs one query at any size."""
-    qs = Mention.objects.filter(organisation_id=membership.organisation_id)
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(brand_id__in=ids)
-    return qs
+    return Mention.objects.visible_to(membership)
 
 
 def monitoring_rule_list(*, membership: Membership, brand_id: int) -> QuerySet[MonitoringRule]:
-    qs = MonitoringRule.objects.filter(
-        organisation_id=membership.organisation_id, brand_id=brand_id
-    )
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(brand_id__in=ids)
-    return qs.order_by("id")
+    return MonitoringRule.objects.visible_to(membership).filter(brand_id=brand_id).order_by("id")
 
 
 def brand_for_ingest(*, ingest_id: uuid.UUID) -> Brand | None:
     """The brand behind a signed-ingest URL, unless its organisation was deleted."""
     return (
-        Brand.objects.select_related("organisation")
+        Brand.objects.all_tenants()  # the ingest id names the brand, whoever's it is
+        .select_related("organisation")
         .filter(ingest_id=ingest_id, organisation__deleted_at__isnull=True)
         .first()
     )
@@ -49,7 +39,8 @@ def brand_for_ingest(*, ingest_id: uuid.UUID) -> Brand | None:
 def brand_by_slugs(*, org_slug: str, brand_slug: str) -> Brand | None:
     """For management commands: a brand by its organisation's slug and its own."""
     return (
-        Brand.objects.select_related("organisation")
+        Brand.objects.all_tenants()
+        .select_related("organisation")
         .filter(organisation__slug=org_slug, slug=brand_slug, organisation__deleted_at__isnull=True)
         .first()
     )
@@ -127,9 +118,8 @@ def open_monitoring_incidents(*, brand: Brand) -> list[Incident]:
 def active_volume_rules() -> QuerySet[MonitoringRule]:
     """Every active rule with a volume trigger, of organisations that still exist."""
     return (
-        MonitoringRule.objects.filter(
-            active=True, min_negative__isnull=False, organisation__deleted_at__isnull=True
-        )
+        MonitoringRule.objects.all_tenants()  # the periodic evaluation, every organisation
+        .filter(active=True, min_negative__isnull=False, organisation__deleted_at__isnull=True)
         .select_related("brand")
         .order_by("id")
     )

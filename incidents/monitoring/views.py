@@ -4,7 +4,7 @@ room) and a brand's monitoring rules (a section of the brand page, with its acti
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -19,8 +19,8 @@ from incidents.monitoring.models import MonitoringRule
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Brand, Role
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 from tenants.views import render_brand
-from tenants.web import org_page, scoped_get
 
 # --- Linked mentions (a room section) ---
 
@@ -29,7 +29,7 @@ MAX_BARS = 24
 
 
 def mentions_section(
-    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+    request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any]:
     """Mentions linked to the incident with their sentiment, and the brand's mention volume
     and negative share around it (a bar chart drawn on the server)."""
@@ -62,11 +62,11 @@ def mentions_section(
 # --- Monitoring rules (a section of the brand page) ---
 
 
-def _brand(request: HttpRequest, brand_pk: int) -> Brand:
+def _brand(request: OrgRequest, brand_pk: int) -> Brand:
     return scoped_get(tenant_selectors.brand_list(membership=request.membership), brand_pk)
 
 
-def rules_section(request: HttpRequest, brand: Brand, forms: dict[str, Any]) -> dict[str, Any]:
+def rules_section(request: OrgRequest, brand: Brand, forms: dict[str, Any]) -> dict[str, Any]:
     """The brand's monitoring rules; managers add, pause and delete them."""
     return {
         "template": "incidents/_rules.html",
@@ -81,7 +81,7 @@ def rules_section(request: HttpRequest, brand: Brand, forms: dict[str, Any]) -> 
 
 @org_page()
 @require_POST
-def rule_new(request: HttpRequest, brand_pk: int) -> HttpResponse:
+def rule_new(request: OrgRequest, brand_pk: int) -> HttpResponse:
     brand = _brand(request, brand_pk)
     form = MonitoringRuleForm(request.POST, auto_id="rule_%s")
     if form.is_valid():
@@ -95,7 +95,7 @@ def rule_new(request: HttpRequest, brand_pk: int) -> HttpResponse:
     return render_brand(request, brand, status=400, rule_form=form)
 
 
-def _rule(request: HttpRequest, brand: Brand, rule_pk: int) -> MonitoringRule:
+def _rule(request: OrgRequest, brand: Brand, rule_pk: int) -> MonitoringRule:
     return scoped_get(
         selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id), rule_pk
     )
@@ -103,7 +103,7 @@ def _rule(request: HttpRequest, brand: Brand, rule_pk: int) -> MonitoringRule:
 
 @org_page()
 @require_POST
-def rule_toggle(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+def rule_toggle(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
     """Pause an active rule or resume a paused one."""
     brand = _brand(request, brand_pk)
     rule = _rule(request, brand, rule_pk)
@@ -113,7 +113,7 @@ def rule_toggle(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpRespon
 
 @org_page()
 @require_POST
-def rule_delete(request: HttpRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
+def rule_delete(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
     brand = _brand(request, brand_pk)
     services.monitoring_rule_delete(rule=_rule(request, brand, rule_pk))
     messages.success(request, _("Monitoring rule deleted."))

@@ -7,14 +7,13 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.postmortems import exports, selectors, services
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
-from tenants.access import OrgScopedViewSet, scoped_get
 from tenants.api.fields import OrgPrimaryKeyRelatedField
 from tenants.models import Membership, Role
+from tenants.tenancy import OrgAPIRequest, OrgScopedViewSet, scoped_get
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
@@ -132,7 +131,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             ),
         ]
     )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: OrgAPIRequest, *args: Any, **kwargs: Any) -> Response:
         qs = self.filter_queryset(self.get_queryset())
         if request.query_params.get("waiting_for_my_review") in ("true", "1"):
             qs = selectors.postmortem_waiting_for_review(qs, self.membership)
@@ -142,7 +141,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         postmortem = self.get_object()
         serializer = self.get_serializer(postmortem, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -158,12 +157,12 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
     @extend_schema(request=None, responses=PostMortemSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, org_slug: str, pk: str) -> Response:
+    def submit(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         return self._act(services.postmortem_submit)
 
     @extend_schema(request=RequestChangesSerializer, responses=PostMortemSerializer)
     @action(detail=True, methods=["post"], url_path="request-changes")
-    def request_changes(self, request: Request, org_slug: str, pk: str) -> Response:
+    def request_changes(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         postmortem = self.get_object()  # 404 before any validation of the body
         body = RequestChangesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -176,7 +175,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
     @extend_schema(request=None, responses=PostMortemSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, org_slug: str, pk: str) -> Response:
+    def approve(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         return self._act(services.postmortem_approve)
 
     @extend_schema(
@@ -187,7 +186,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         responses={(200, "text/markdown"): str, (200, "text/html"): str},
     )
     @action(detail=True, methods=["get"], filterset_fields=None)
-    def export(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+    def export(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         postmortem = self.get_object()
         fmt = request.query_params.get("format", "md")
         audience = request.query_params.get("audience", "internal")
@@ -229,7 +228,7 @@ class ActionItemViewSet(
     def scoped_queryset(self) -> QuerySet[ActionItem]:
         return self._postmortem().action_items.select_related("owner__user")
 
-    def create(self, request: Request, org_slug: str, postmortem_pk: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str, postmortem_pk: str) -> Response:
         postmortem = self._postmortem()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -238,7 +237,7 @@ class ActionItemViewSet(
         return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
     def partial_update(
-        self, request: Request, org_slug: str, postmortem_pk: str, pk: str
+        self, request: OrgAPIRequest, org_slug: str, postmortem_pk: str, pk: str
     ) -> Response:
         item = self.get_object()
         serializer = self.get_serializer(item, data=request.data, partial=True)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Membership, Organisation
+from tenants.scoping import TenantQuerySet
 
 
 class PostMortemStatus(models.TextChoices):
@@ -11,6 +12,10 @@ class PostMortemStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
     APPROVED = "approved", _("Approved")
+
+
+class PostMortemQuerySet(TenantQuerySet["PostMortem"]):
+    brand_field = "incident__brand_id"
 
 
 class PostMortem(models.Model):
@@ -45,6 +50,8 @@ class PostMortem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PostMortemQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -59,6 +66,10 @@ class ActionItemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
     DROPPED = "dropped", _("Dropped")
+
+
+class ActionItemQuerySet(TenantQuerySet["ActionItem"]):
+    brand_field = "postmortem__incident__brand_id"
 
 
 class ActionItem(models.Model):
@@ -77,6 +88,8 @@ class ActionItem(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     last_reminded_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -14,7 +14,6 @@ from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.postmortems.models import PostMortem, PostMortemStatus
 from incidents.sla import sla_clocks
 from tenants.models import Membership
-from tenants.selectors import limited_brand_ids
 
 # What the key timeline keeps of an incident's events.
 KEY_EVENT_KINDS = (
@@ -196,13 +195,9 @@ def postmortem_prefill(*, incident: Incident) -> dict[str, Any]:
 
 
 def postmortem_list(*, membership: Membership) -> QuerySet[PostMortem]:
-    qs = PostMortem.objects.filter(organisation_id=membership.organisation_id).select_related(
+    return PostMortem.objects.visible_to(membership).select_related(
         "incident__brand", "author__user", "approved_by__user"
     )
-    ids = limited_brand_ids(membership)
-    if ids is not None:
-        qs = qs.filter(incident__brand_id__in=ids)
-    return qs
 
 
 def postmortem_waiting_for_review(

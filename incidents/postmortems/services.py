@@ -25,9 +25,9 @@ def postmortem_draft_for(*, incident: Incident) -> PostMortem:
     Runs inside the transaction that resolved the incident.
     """
     postmortem, created = PostMortem.objects.get_or_create(
+        organisation_id=incident.organisation_id,
         incident=incident,
         defaults={
-            "organisation_id": incident.organisation_id,
             "is_drill": incident.is_drill,
             "author": incident.commander,
             "prefill": postmortem_prefill(incident=incident),
@@ -47,7 +47,7 @@ def _locked(postmortem: PostMortem) -> PostMortem:
     return (
         PostMortem.objects.select_for_update()
         .select_related("incident__organisation", "incident__brand")
-        .get(pk=postmortem.pk)
+        .get(organisation_id=postmortem.organisation_id, pk=postmortem.pk)
     )
 
 

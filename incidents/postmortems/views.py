@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -32,7 +32,7 @@ from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMorte
 from incidents.presentation import CLOCK_LABELS, duration_words
 from tenants.forms import form_error
 from tenants.models import Membership, Role, Severity
-from tenants.web import org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 # Refusals of the post-mortem services, for makemessages (they are shown through gettext).
 DOMAIN_MESSAGES = [
@@ -73,7 +73,7 @@ PHASE_LABELS = {
 # --- Helpers ---
 
 
-def _postmortem(request: HttpRequest, postmortem_pk: int) -> PostMortem:
+def _postmortem(request: OrgRequest, postmortem_pk: int) -> PostMortem:
     return scoped_get(selectors.postmortem_list(membership=request.membership), postmortem_pk)
 
 
@@ -104,7 +104,7 @@ def _message(exc: DomainError) -> str:
     return _(exc.message)
 
 
-def _back(request: HttpRequest, postmortem: PostMortem) -> HttpResponse:
+def _back(request: OrgRequest, postmortem: PostMortem) -> HttpResponse:
     return redirect("web:postmortem", request.organisation.slug, postmortem.pk)
 
 
@@ -191,7 +191,7 @@ def _prefill_views(postmortem: PostMortem) -> dict[str, Any]:
 
 
 def _editor(
-    request: HttpRequest, postmortem: PostMortem, status: int = 200, **bound: Any
+    request: OrgRequest, postmortem: PostMortem, status: int = 200, **bound: Any
 ) -> HttpResponse:
     membership = request.membership
     editable = postmortem.status in services.EDITABLE and membership.has_role(Role.RESPONDER)
@@ -252,7 +252,7 @@ def _editor(
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def postmortem_list(request: HttpRequest) -> HttpResponse:
+def postmortem_list(request: OrgRequest) -> HttpResponse:
     """The review queue: every post-mortem the member may see, filterable."""
     membership = request.membership
     filters = ListFilterForm(request.GET or None, auto_id="filter_%s")
@@ -282,7 +282,7 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
 
 
 @org_page(write_role=Role.RESPONDER)
-def postmortem_page(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def postmortem_page(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """GET: the editor (read-only past the draft); POST: save the written sections."""
     postmortem = _postmortem(request, postmortem_pk)
     if request.method != "POST":
@@ -303,7 +303,7 @@ def postmortem_page(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def postmortem_submit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def postmortem_submit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """Save the sections sent with it (the editor's "save and submit"), then submit."""
     postmortem = _postmortem(request, postmortem_pk)
     form = PostMortemForm(request.POST, auto_id="pm_%s")
@@ -333,7 +333,7 @@ def postmortem_submit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.MANAGER)
 @require_POST
-def postmortem_request_changes(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def postmortem_request_changes(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     form = RequestChangesForm(request.POST, auto_id="changes_%s")
     if form.is_valid():
@@ -357,7 +357,7 @@ def postmortem_request_changes(request: HttpRequest, postmortem_pk: int) -> Http
 
 @org_page(write_role=Role.MANAGER)
 @require_POST
-def postmortem_approve(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def postmortem_approve(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """Approve; the service closes the incident."""
     postmortem = _postmortem(request, postmortem_pk)
     try:
@@ -371,7 +371,7 @@ def postmortem_approve(request: HttpRequest, postmortem_pk: int) -> HttpResponse
 
 @org_page(write_role=Role.RESPONDER)
 @require_GET
-def postmortem_export(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def postmortem_export(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """?format=md|html&audience=internal|client; the export is audited by the service."""
     postmortem = _postmortem(request, postmortem_pk)
     fmt = request.GET.get("format", "md")
@@ -401,7 +401,7 @@ def _item(postmortem: PostMortem, value: str) -> ActionItem:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def action_item_new(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def action_item_new(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     form = ActionItemForm(request.POST, membership=request.membership, auto_id="newitem_%s")
     if form.is_valid():
@@ -418,7 +418,7 @@ def action_item_new(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def action_item_edit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def action_item_edit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     item = _item(postmortem, request.POST.get("item", ""))
     form = ActionItemForm(request.POST, membership=request.membership, auto_id=f"item{item.id}_%s")
@@ -438,7 +438,7 @@ def action_item_edit(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def action_item_done(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def action_item_done(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     item = _item(postmortem, request.POST.get("item", ""))
     services.action_item_update(item=item, status=ActionItemStatus.DONE)
@@ -448,7 +448,7 @@ def action_item_done(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
 
 @org_page(write_role=Role.RESPONDER)
 @require_POST
-def action_item_delete(request: HttpRequest, postmortem_pk: int) -> HttpResponse:
+def action_item_delete(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     item = _item(postmortem, request.POST.get("item", ""))
     services.action_item_delete(item=item)
@@ -460,7 +460,7 @@ def action_item_delete(request: HttpRequest, postmortem_pk: int) -> HttpResponse
 
 
 def room_section(
-    request: HttpRequest, incident: Incident, forms: dict[str, Any]
+    request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The incident room's post-mortem card: its state and a link, once it is drafted."""
     postmortem = (
@@ -476,7 +476,7 @@ def room_section(
     }
 
 
-def dashboard_section(request: HttpRequest) -> dict[str, Any] | None:
+def dashboard_section(request: OrgRequest) -> dict[str, Any] | None:
     """The dashboard's "post-mortems waiting for my review" (managers and owners only)."""
     membership = request.membership
     if not membership.has_role(Role.MANAGER):

@@ -139,7 +139,11 @@ def incident_create(
 
 
 def _locked(incident: Incident) -> Incident:
-    locked = Incident.objects.select_for_update().select_related("organisation").get(pk=incident.pk)
+    locked = (
+        Incident.objects.select_for_update()
+        .select_related("organisation")
+        .get(organisation_id=incident.organisation_id, pk=incident.pk)
+    )
     return locked
 
 
@@ -315,9 +319,9 @@ def incident_record_first_response(*, incident: Incident, at: datetime) -> bool:
 
     Called by the responses workflow inside its own transaction.
     """
-    updated = Incident.objects.filter(pk=incident.pk, first_response_at__isnull=True).update(
-        first_response_at=at, updated_at=timezone.now()
-    )
+    updated = Incident.objects.filter(
+        organisation_id=incident.organisation_id, pk=incident.pk, first_response_at__isnull=True
+    ).update(first_response_at=at, updated_at=timezone.now())
     if updated:
         incident.first_response_at = at
     return bool(updated)

@@ -4,15 +4,14 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from playbooks import selectors, services
 from playbooks.api import serializers as s
 from playbooks.models import IncidentTask, Language, Playbook
 from templates.api.nested import INCIDENT_PK, IncidentChildMixin
-from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.models import Role
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
 class PlaybookFilter(django_filters.FilterSet):
@@ -42,7 +41,7 @@ class PlaybookViewSet(
     def _detail(self, playbook: Playbook) -> Response:
         return Response(self.get_serializer(scoped_get(self.get_queryset(), playbook.pk)).data)
 
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         playbook = services.playbook_create(
@@ -52,7 +51,7 @@ class PlaybookViewSet(
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         playbook = self.get_object()
         serializer = self.get_serializer(playbook, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -80,7 +79,7 @@ class PlaybookViewSet(
 
     @extend_schema(request=s.ReorderSerializer, responses=s.PlaybookSerializer)
     @action(detail=True, methods=["post"])
-    def reorder(self, request: Request, org_slug: str, pk: str) -> Response:
+    def reorder(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         playbook = self.get_object()
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,7 +98,7 @@ class PlaybookViewSet(
         filterset_class=None,
         pagination_class=None,
     )
-    def crisis_types(self, request: Request, org_slug: str) -> Response:
+    def crisis_types(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response(s.crisis_types())
 
 
@@ -119,7 +118,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         return Response(self.get_serializer(scoped_get(self.get_queryset(), task.pk)).data)
 
     @extend_schema(parameters=[INCIDENT_PK], responses=s.TaskListSerializer)
-    def list(self, request: Request, org_slug: str, incident_pk: str) -> Response:
+    def list(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> Response:
         now = timezone.now()
         tasks = self.get_queryset()
         context = {**self.get_serializer_context(), "now": now}
@@ -132,14 +131,16 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
 
     @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.IncidentTaskSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> Response:
+    def complete(
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
+    ) -> Response:
         task = self.get_object()
         services.task_complete(task=task, membership=self.membership, actor=request.user)
         return self._detail(task)
 
     @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.IncidentTaskSerializer)
     @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> Response:
+    def reopen(self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str) -> Response:
         task = self.get_object()
         services.task_reopen(task=task, membership=self.membership, actor=request.user)
         return self._detail(task)
@@ -150,7 +151,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         responses=s.IncidentTaskSerializer,
     )
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> Response:
+    def assign(self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str) -> Response:
         task = self.get_object()
         serializer = s.TaskAssignSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -168,7 +169,7 @@ class ApplyPlaybookView(IncidentChildMixin, OrgScopedAPIView):
     write_role = Role.RESPONDER
 
     @extend_schema(request=s.ApplyPlaybookSerializer, responses={201: s.AppliedPlaybookSerializer})
-    def post(self, request: Request, org_slug: str, incident_pk: int) -> Response:
+    def post(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> Response:
         incident = self.incident
         serializer = s.ApplyPlaybookSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -196,7 +197,7 @@ class SuggestedPlaybooksView(IncidentChildMixin, OrgScopedAPIView):
         parameters=[OpenApiParameter("limit", int, description="1–50, default 5")],
         responses=s.SuggestionSerializer(many=True),
     )
-    def get(self, request: Request, org_slug: str, incident_pk: int) -> Response:
+    def get(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> Response:
         incident = self.incident
         query = s.SuggestionQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)

@@ -18,7 +18,6 @@ from incidents.models import Incident, Status
 from incidents.services import event_record
 from playbooks.models import AppliedPlaybook, IncidentTask, Playbook
 from tenants.models import Membership
-from tenants.selectors import limited_brand_ids
 
 
 def _refuse_closed(incident: Incident) -> None:
@@ -42,7 +41,9 @@ def playbook_apply(
         raise DomainError("This playbook is inactive.", field="playbook")
     already = Conflict("This playbook has already been applied to the incident.", field="playbook")
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        locked = Incident.objects.select_for_update().get(
+            organisation_id=incident.organisation_id, pk=incident.pk
+        )
         _refuse_closed(locked)
         now = timezone.now()
         try:
@@ -76,9 +77,9 @@ def playbook_apply(
             ]
         )
         crisis_type_set = bool(
-            Incident.objects.filter(pk=locked.pk, crisis_type="").update(
-                crisis_type=playbook.crisis_type, updated_at=now
-            )
+            Incident.objects.filter(
+                organisation_id=locked.organisation_id, pk=locked.pk, crisis_type=""
+            ).update(crisis_type=playbook.crisis_type, updated_at=now)
         )
         if crisis_type_set:
             locked.crisis_type = playbook.crisis_type
@@ -193,8 +194,7 @@ def task_assign(
         if assignee is not None:
             if assignee.organisation_id != locked.organisation_id:
                 raise NotFound("Member not found.", field="assignee")
-            ids = limited_brand_ids(assignee)
-            if ids is not None and locked.incident.brand_id not in ids:
+            if not assignee.sees_brand(locked.incident.brand_id):
                 raise DomainError("This member cannot see the incident's brand.", field="assignee")
         previous = locked.assignee_id
         locked.assignee = assignee

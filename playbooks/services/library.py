@@ -11,7 +11,6 @@ from playbooks.starter import STARTER_PLAYBOOKS
 from templates.models import ResponseTemplate
 from templates.selectors import starter_template_ids
 from tenants.models import Membership, Organisation, Team
-from tenants.selectors import limited_brand_ids
 
 PLAYBOOK_FIELDS = (
     "name",
@@ -37,7 +36,7 @@ class StepData(TypedDict, total=False):
 
 def _check_whole_organisation(membership: Membership | None) -> None:
     # Playbooks serve every client of the agency; a client's own staff do not rewrite them.
-    if membership is not None and limited_brand_ids(membership) is not None:
+    if membership is not None and membership.is_brand_limited:
         raise Forbidden("Playbooks are edited only by members who see every brand.")
 
 
@@ -171,7 +170,9 @@ def playbook_update(
     try:
         with transaction.atomic():
             # The row lock serialises two editors of the same step list.
-            locked = Playbook.objects.select_for_update().get(pk=playbook.pk)
+            locked = Playbook.objects.select_for_update().get(
+                organisation_id=playbook.organisation_id, pk=playbook.pk
+            )
             for name, value in fields.items():
                 setattr(locked, name, value)
             if (
@@ -205,7 +206,9 @@ def playbook_reorder(
     playbook's steps, each once."""
     _check_whole_organisation(membership)
     with transaction.atomic():
-        locked = Playbook.objects.select_for_update().get(pk=playbook.pk)
+        locked = Playbook.objects.select_for_update().get(
+            organisation_id=playbook.organisation_id, pk=playbook.pk
+        )
         steps = {s.id: s for s in locked.steps.all()}
         if sorted(step_ids) != sorted(steps) or len(set(step_ids)) != len(step_ids):
             raise DomainError(

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from incidents.models import Incident
 from incidents.selectors import incident_list
-from tenants.access import scoped_get
+from tenants.tenancy import scoped_get
 
 INCIDENT_PK = OpenApiParameter("incident_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 

@@ -17,7 +17,6 @@ from templates.models import (
 from templates.rendering import html_of
 from tenants.api.fields import OrgPrimaryKeyRelatedField
 from tenants.models import Brand
-from tenants.selectors import limited_brand_ids
 
 VALUE_MAX_LENGTH = 10_000
 BODY_MAX_LENGTH = 100_000
@@ -26,8 +25,7 @@ BODY_MAX_LENGTH = 100_000
 def _hidden_brand(serializer: serializers.Serializer, brand_id: int | None) -> bool:
     """Whether a brand-limited member is outside this brand (answered as "does not exist")."""
     membership = getattr(serializer.context.get("request"), "membership", None)
-    ids = limited_brand_ids(membership) if membership is not None else None
-    return brand_id is not None and ids is not None and brand_id not in ids
+    return brand_id is not None and membership is not None and not membership.sees_brand(brand_id)
 
 
 def _does_not_exist(pk: int) -> serializers.ValidationError:

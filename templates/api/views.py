@@ -2,7 +2,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response as HttpResponse
 
 from templates import selectors, services
@@ -11,8 +10,8 @@ from templates.api.filters import TemplateFilter
 from templates.api.nested import INCIDENT_PK, IncidentChildMixin
 from templates.models import Response, ResponseTemplate
 from templates.rendering import template_render
-from tenants.access import OrgScopedViewSet, scoped_get
 from tenants.models import Role
+from tenants.tenancy import OrgAPIRequest, OrgScopedViewSet, scoped_get
 
 
 class TemplateViewSet(
@@ -34,7 +33,7 @@ class TemplateViewSet(
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), template.pk)).data)
 
     @extend_schema(request=s.TemplateWriteSerializer, responses={201: s.TemplateSerializer})
-    def create(self, request: Request, org_slug: str) -> HttpResponse:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> HttpResponse:
         serializer = s.TemplateWriteSerializer(
             data=request.data, context=self.get_serializer_context()
         )
@@ -50,7 +49,7 @@ class TemplateViewSet(
         return response
 
     @extend_schema(request=s.TemplateWriteSerializer, responses=s.TemplateSerializer)
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         template = self.get_object()
         serializer = s.TemplateWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
@@ -69,7 +68,7 @@ class TemplateViewSet(
 
     @extend_schema(responses=s.TemplateVersionSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filterset_class=None)
-    def versions(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+    def versions(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         template = self.get_object()
         versions = selectors.template_version_list(template=template)
         page = self.paginate_queryset(versions)
@@ -79,7 +78,7 @@ class TemplateViewSet(
         request=s.RenderRequestSerializer, responses=s.RenderResultSerializer, filters=False
     )
     @action(detail=True, methods=["post"], filterset_class=None)
-    def render(self, request: Request, org_slug: str, pk: str) -> HttpResponse:
+    def render(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         """Preview: 200 even over the channel's limit (within_limit false, with a warning), so
         that the editor can show the counter; drafting a response refuses that text."""
         template = self.get_object()
@@ -128,7 +127,7 @@ class ResponseViewSet(
         request=s.ResponseWriteSerializer,
         responses={201: s.ResponseSerializer},
     )
-    def create(self, request: Request, org_slug: str, incident_pk: str) -> HttpResponse:
+    def create(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> HttpResponse:
         incident = self.incident
         serializer = s.ResponseWriteSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -150,7 +149,7 @@ class ResponseViewSet(
         responses=s.ResponseSerializer,
     )
     def partial_update(
-        self, request: Request, org_slug: str, incident_pk: str, pk: str
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
         response = self.get_object()
         serializer = s.ResponseWriteSerializer(
@@ -172,14 +171,18 @@ class ResponseViewSet(
 
     @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+    def submit(
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
+    ) -> HttpResponse:
         response = self.get_object()
         services.response_submit(response=response, membership=self.membership, actor=request.user)
         return self._detail(response)
 
     @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+    def approve(
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
+    ) -> HttpResponse:
         response = self.get_object()
         services.response_approve(response=response, membership=self.membership, actor=request.user)
         return self._detail(response)
@@ -188,7 +191,9 @@ class ResponseViewSet(
         parameters=[INCIDENT_PK], request=s.RejectSerializer, responses=s.ResponseSerializer
     )
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+    def reject(
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
+    ) -> HttpResponse:
         response = self.get_object()
         serializer = s.RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -204,7 +209,9 @@ class ResponseViewSet(
         parameters=[INCIDENT_PK], request=s.PublishSerializer, responses=s.ResponseSerializer
     )
     @action(detail=True, methods=["post"])
-    def publish(self, request: Request, org_slug: str, incident_pk: str, pk: str) -> HttpResponse:
+    def publish(
+        self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
+    ) -> HttpResponse:
         response = self.get_object()
         serializer = s.PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -21,14 +21,16 @@ from templates.services.responses import (
     seconds_between,
 )
 from tenants.models import Membership, Role
-from tenants.selectors import limited_brand_ids
 from tenants.services import audit_record
 
 
 def _is_client_approver(membership: Membership, brand_id: int) -> bool:
     """A client's own approver: flagged, and limited to brands that include this one."""
-    ids = limited_brand_ids(membership)
-    return membership.is_client_approver and ids is not None and brand_id in ids
+    return (
+        membership.is_client_approver
+        and membership.is_brand_limited
+        and membership.sees_brand(brand_id)
+    )
 
 
 def response_approve(
@@ -162,7 +164,11 @@ def response_reject(
 
 
 def _send_escalation_email(response_id: int) -> None:
-    response = Response.objects.select_related("incident", "organisation").get(pk=response_id)
+    response = (
+        Response.objects.all_tenants()  # a task, by id
+        .select_related("incident", "organisation")
+        .get(pk=response_id)
+    )
     recipients = selectors.escalation_recipients(response=response)
     if not recipients:
         return
@@ -197,6 +203,7 @@ def approval_escalation_run(
             continue
         with transaction.atomic():
             claimed = Response.objects.filter(
+                organisation_id=response.organisation_id,
                 pk=response.pk,
                 status=ResponseStatus.PENDING_APPROVAL,
                 escalated_at__isnull=True,

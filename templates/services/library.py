@@ -11,7 +11,6 @@ from templates.models import ResponseTemplate, TemplateVersion
 from templates.rendering import body_problems
 from templates.starter import STARTER_TEMPLATES
 from tenants.models import Brand, Membership, Organisation
-from tenants.selectors import limited_brand_ids
 
 TEMPLATE_FIELDS = ("name", "channel", "language", "tone", "brand", "active")
 
@@ -27,15 +26,14 @@ def _check_brand_scope(membership: Membership | None, brand: Brand | None) -> No
     # other client of the agency sends.
     if membership is None:
         return
-    ids = limited_brand_ids(membership)
-    if ids is None:
+    if not membership.is_brand_limited:
         return
     if brand is None:
         raise Forbidden(
             "Templates shared by every brand are edited only by members who see every brand.",
             field="brand",
         )
-    if brand.id not in ids:
+    if not membership.sees_brand(brand.id):
         raise NotFound("Brand not found.", field="brand")
 
 
@@ -133,7 +131,7 @@ def template_update(
             locked = (
                 ResponseTemplate.objects.select_for_update(of=("self",))
                 .select_related("current_version")
-                .get(pk=template.pk)
+                .get(organisation_id=template.organisation_id, pk=template.pk)
             )
             for name, value in fields.items():
                 setattr(locked, name, value)
@@ -212,4 +210,6 @@ def starter_templates_install(*, organisation: Organisation) -> None:
         )
         for template, version in zip(templates, versions, strict=True):
             template.current_version = version
-        ResponseTemplate.objects.bulk_update(templates, ["current_version"])
+        ResponseTemplate.objects.filter(organisation=organisation).bulk_update(
+            templates, ["current_version"]
+        )

@@ -133,7 +133,7 @@ def response_locked(response: Response) -> Response:
     return (
         Response.objects.select_for_update(of=("self",))
         .select_related("incident__brand", "author__user", "template_version")
-        .get(pk=response.pk)
+        .get(organisation_id=response.organisation_id, pk=response.pk)
     )
 
 

@@ -15,9 +15,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from tenants import ownership, selectors, services
-from tenants.access import OrgScopedAPIView, OrgScopedViewSet, scoped_get
 from tenants.api import serializers as s
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
 class RegisterView(APIView):
@@ -90,9 +90,9 @@ class OrganisationListView(generics.ListCreateAPIView):
         context = super().get_serializer_context()
         if self.request.user.is_authenticated:
             context["roles"] = dict(
-                Membership.objects.filter(user=self.request.user).values_list(
-                    "organisation_id", "role"
-                )
+                Membership.objects.all_tenants()  # the user's own, across organisations
+                .filter(user=self.request.user)
+                .values_list("organisation_id", "role")
             )
         return context
 
@@ -112,7 +112,7 @@ class OrganisationDetailView(OrgScopedAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     @extend_schema(request=None, responses={202: s.OrganisationDeletedSerializer})
-    def delete(self, request: Request, org_slug: str) -> Response:
+    def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
         """Delete the organisation: access is locked at once, rows are purged after the grace period."""
         organisation = ownership.organisation_soft_delete(
             organisation=request.organisation, actor=request.user
@@ -124,13 +124,13 @@ class OrganisationDetailView(OrgScopedAPIView):
         )
 
     @extend_schema(responses=s.OrganisationSerializer)
-    def get(self, request: Request, org_slug: str) -> Response:
+    def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response(
             s.OrganisationSerializer(request.organisation, context={"request": request}).data
         )
 
     @extend_schema(request=s.OrganisationUpdateSerializer, responses=s.OrganisationSerializer)
-    def patch(self, request: Request, org_slug: str) -> Response:
+    def patch(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.OrganisationUpdateSerializer(
             request.organisation, data=request.data, partial=True, context={"request": request}
         )
@@ -147,7 +147,7 @@ class OrganisationExportView(OrgScopedAPIView):
     read_role = Role.OWNER
 
     @extend_schema(responses={(200, "application/json"): dict})
-    def get(self, request: Request, org_slug: str) -> StreamingHttpResponse:
+    def get(self, request: OrgAPIRequest, org_slug: str) -> StreamingHttpResponse:
         stream = ownership.organisation_export_stream(
             organisation=request.organisation, actor=request.user
         )
@@ -169,7 +169,7 @@ class BrandViewSet(
         return selectors.brand_list(membership=self.membership)
 
     @extend_schema(responses={201: s.BrandWithSecretSerializer})
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         brand, secret = services.brand_create(
@@ -181,7 +181,7 @@ class BrandViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         brand = self.get_object()
         serializer = self.get_serializer(brand, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -196,7 +196,7 @@ class BrandViewSet(
 
     @extend_schema(request=None, responses=s.BrandSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
-    def rotate_secret(self, request: Request, org_slug: str, pk: str) -> Response:
+    def rotate_secret(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         brand = self.get_object()
         secret = services.brand_rotate_secret(brand=brand, actor=request.user)
         return Response({"ingest_id": brand.ingest_id, "ingest_secret": secret})
@@ -212,13 +212,13 @@ class TeamViewSet(
     def scoped_queryset(self) -> QuerySet[Team]:
         return selectors.team_list(membership=self.membership)
 
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         team = services.team_create(organisation=self.organisation, **serializer.validated_data)
         return Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         team = self.get_object()
         serializer = self.get_serializer(team, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -230,7 +230,7 @@ class TeamViewSet(
 
     @extend_schema(request=s.TeamMemberSerializer, responses=s.TeamSerializer)
     @action(detail=True, methods=["post"], url_path="members")
-    def add_member(self, request: Request, org_slug: str, pk: str) -> Response:
+    def add_member(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         team = self.get_object()
         serializer = s.TeamMemberSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -247,7 +247,7 @@ class TeamViewSet(
         url_name="remove-member",
     )
     def remove_member(
-        self, request: Request, org_slug: str, pk: str, membership_id: str
+        self, request: OrgAPIRequest, org_slug: str, pk: str, membership_id: str
     ) -> Response:
         team = self.get_object()
         membership = scoped_get(selectors.member_list(membership=self.membership), membership_id)
@@ -268,7 +268,7 @@ class MemberViewSet(
     def scoped_queryset(self) -> QuerySet[Membership]:
         return selectors.member_list(membership=self.membership)
 
-    def partial_update(self, request: Request, org_slug: str, pk: str) -> Response:
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         membership = self.get_object()
         serializer = self.get_serializer(membership, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -293,7 +293,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
     @extend_schema(
         request=s.InvitationCreateSerializer, responses={201: s.InvitationCreatedSerializer}
     )
-    def create(self, request: Request, org_slug: str) -> Response:
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation, token = services.invitation_create(

@@ -2,7 +2,7 @@
 under /o/<org_slug>/ is found by walking crisisdesk.web_urls (pages added later are covered by
 themselves). For each route, GET and POST:
 
-- every organisation route goes through the one door, tenants.web.org_page;
+- every organisation route goes through the one door, tenants.tenancy.org_page;
 - anonymous → redirected to the sign-in page, with ?next=;
 - an owner of another agency, with our slug → the not-found page (404);
 - the same outsider, with their own slug and our object ids → 404;

@@ -280,7 +280,9 @@ class _Trigger:
                 source=IncidentSource.MONITORING,
                 detected_at=self.now,
             )
-            Incident.objects.filter(pk=incident.pk).update(monitoring_rule=rule)
+            Incident.objects.filter(
+                organisation_id=incident.organisation_id, pk=incident.pk
+            ).update(monitoring_rule=rule)
             incident.monitoring_rule = rule
             self.outcome.opened.append(incident.id)
             incident_detected_notify(incident=incident, rule=rule, reason=reason)

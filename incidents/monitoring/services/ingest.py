@@ -18,7 +18,6 @@ from incidents.monitoring.services import detection
 from incidents.monitoring.services.detection import IngestedMention
 from incidents.monitoring.services.items import REQUIRED, ItemRejected, mention_item_clean
 from tenants.models import Brand, Membership
-from tenants.selectors import limited_brand_ids
 
 MAX_ITEMS_PER_REQUEST = 1000
 UPSERT_BATCH = 1000
@@ -337,11 +336,9 @@ def mention_ingest_for_member(
         # Only what can be a primary key reaches the query (a 70-bit integer overflows it).
         if isinstance(brand, int) and not isinstance(brand, bool) and 0 < brand < 2**63:
             brand_ids.add(brand)
-    brands_qs = Brand.objects.filter(organisation_id=membership.organisation_id, id__in=brand_ids)
-    allowed = limited_brand_ids(membership)
-    if allowed is not None:
-        brands_qs = brands_qs.filter(id__in=allowed)
-    brands = {brand.id: brand for brand in brands_qs}
+    brands = {
+        brand.id: brand for brand in Brand.objects.visible_to(membership).filter(id__in=brand_ids)
+    }
 
     result = IngestResult()
     grouped: dict[int, tuple[list[Any], list[int]]] = {}
