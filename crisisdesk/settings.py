@@ -315,6 +315,12 @@ SPECTACULAR_SETTINGS = {
 WS_TICKET_TTL = timedelta(seconds=30)
 INVITATION_TTL = timedelta(days=7)
 
+# Outbound HTTP (crisisdesk/core/outbound.py): hosts the server may reach although they resolve
+# to private addresses (an on-premises receiver, a test server), as `host` or `host:port`.
+OUTBOUND_ALLOW_HOSTS = env_list("OUTBOUND_ALLOW_HOSTS", "")
+# A CA bundle (PEM file) to verify outbound TLS with instead of certifi's (an internal CA).
+OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CrisisDesk <alerts@crisisdesk.local>")
 

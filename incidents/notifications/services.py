@@ -10,12 +10,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crisisdesk.core.outbound import OutboundError, OutboundRefused, request
 from crisisdesk.core.signing import signature_header
 from crisisdesk.core.time import iso_z
 from incidents.models import OPEN_STATUSES, Incident, SlaBreach
@@ -28,6 +28,8 @@ from tenants.models import Membership, Organisation, Role
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TIMEOUT_SECONDS = 10
+# A receiver's answer is not read by anyone: a small limit is enough.
+WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
 # Worth another attempt: the receiver is down, overloaded or asks us to slow down.
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 # The tasks (incidents/notifications/tasks.py) are enqueued by name: the tasks module imports
@@ -112,19 +114,17 @@ class WebhookRetryable(Exception):
     """The delivery failed in a way another attempt may fix (network, 5xx, 429)."""
 
 
-def _http_client() -> httpx.Client:
-    # Redirects are not followed: a signed body must reach the configured URL or fail.
-    return httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False)
-
-
 def webhook_attempt(
     *, organisation_id: int, delivery_id: str, event_type: str, envelope: dict, attempt: int
 ) -> WebhookDelivery | None:
     """POST one signed webhook and log the attempt (status code or error, duration).
 
     Raises WebhookRetryable after logging when a retry may help; a 4xx other than 408/425/429
-    is final. Signed at each attempt (receivers refuse signatures older than 5 minutes);
-    receivers deduplicate retries by the X-CrisisDesk-Delivery header.
+    is final, and so is an address the outbound policy refuses (loopback, private, …: the URL
+    was checked when saved, but its host may resolve elsewhere now). Redirects are not
+    followed: a signed body must reach the configured URL or fail. Signed at each attempt
+    (receivers refuse signatures older than 5 minutes); receivers deduplicate retries by the
+    X-CrisisDesk-Delivery header.
     """
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None or not organisation.webhook_url:
@@ -148,14 +148,24 @@ def webhook_attempt(
     status_code: int | None = None
     error = ""
     started = time.monotonic()
+    refused = False
     try:
-        with _http_client() as client:
-            response = client.post(organisation.webhook_url, content=body, headers=headers)
+        response = request(
+            "POST",
+            organisation.webhook_url,
+            content=body,
+            headers=headers,
+            timeout=WEBHOOK_TIMEOUT_SECONDS,
+            max_bytes=WEBHOOK_MAX_RESPONSE_BYTES,
+        )
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+    except OutboundRefused as exc:
+        refused = True
+        error = f"refused: {exc.reason} {exc.address}".strip()
+    except OutboundError as exc:
+        error = f"{exc.reason}: {exc.detail}"[:2000]
     delivery = WebhookDelivery.objects.create(
         organisation_id=organisation_id,
         delivery_id=delivery_id,
@@ -166,7 +176,7 @@ def webhook_attempt(
         error=error,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
-    if error and (status_code is None or status_code in RETRYABLE_STATUS):
+    if error and not refused and (status_code is None or status_code in RETRYABLE_STATUS):
         raise WebhookRetryable(error)
     return delivery
 

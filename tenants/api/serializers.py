@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.core.outbound import OutboundRefused, check_url
 from tenants.api.fields import OrgPrimaryKeyRelatedField
 from tenants.models import SLA_KINDS, Brand, Membership, Organisation, Role, Severity, Team
 
@@ -111,6 +112,16 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "role",
         ]
         read_only_fields = ["id", "created_at", "role"]
+
+    def validate_webhook_url(self, value: str) -> str:
+        """The outbound policy at save time (and again at each delivery): no loopback,
+        private, link-local … address, whatever the host name."""
+        if value:
+            try:
+                check_url(value)
+            except OutboundRefused as exc:
+                raise serializers.ValidationError(str(exc), code=exc.reason) from exc
+        return value
 
     def get_role(self, obj: Organisation) -> str | None:
         membership = getattr(self.context.get("request"), "membership", None)
