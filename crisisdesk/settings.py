@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client's address for the audit (crisisdesk/core/client_ip.py: TRUSTED_PROXY_COUNT).
+    "crisisdesk.core.client_ip.ClientIpMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,6 +99,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "tenants.security.lockout_response"
+# Proxies in front of the ASGI server whose X-Forwarded-For entries are believed: 0 = none,
+# the socket address is the client. One function reads it, for axes, the throttles, the audit.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "crisisdesk.core.client_ip.client_ip"
 
 # Content-Security-Policy: no inline scripts anywhere; pages load their JS from /static/.
 CONTENT_SECURITY_POLICY = {
@@ -281,12 +287,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["crisisdesk.core.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "ingest": os.environ.get("INGEST_RATE", "600/min"),
         "user": os.environ.get("API_RATE", "3000/min"),
         "anon": "60/min",
         "auth": "20/min",
+        # Account creation per client address, API and sign-up page together.
+        "signup": os.environ.get("SIGNUP_RATE", "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` belongs to the endpoints that take it (post-mortem exports), not to DRF.

@@ -224,6 +224,9 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=200, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
+    # The client address of the request that made the change (crisisdesk/core/client_ip.py);
+    # empty for tasks and commands.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from crisisdesk.core.client_ip import current_client_ip
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from tenants.models import (
     AuditEntry,
@@ -40,9 +41,15 @@ def audit_record(
     target: str = "",
     payload: dict | None = None,
 ) -> AuditEntry:
-    """Append one audit entry; callers run it inside their own transaction."""
+    """Append one audit entry; callers run it inside their own transaction. The client
+    address is the current request's, if a request is being served."""
     return AuditEntry.objects.create(
-        organisation=organisation, actor=actor, action=action, target=target, payload=payload or {}
+        organisation=organisation,
+        actor=actor,
+        action=action,
+        target=target,
+        payload=payload or {},
+        ip_address=current_client_ip(),
     )
 
 

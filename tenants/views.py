@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.throttling import SignupThrottle
 from tenants import selectors, services
 from tenants.forms import (
     BrandForm,
@@ -103,6 +104,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request, reverse("web:home")))
+    if request.method == "POST":
+        throttle = SignupThrottle()
+        if not throttle.allow_request(request, None):
+            return _too_many(request, throttle.wait())
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,6 +128,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": _safe_next(request, "")},
         status=400 if form.errors else 200,
     )
+
+
+def _too_many(request: HttpRequest, wait: float | None) -> HttpResponse:
+    response = render(request, "registration/too_many.html", status=429)
+    if wait:
+        response["Retry-After"] = str(int(wait) + 1)
+    return response
 
 
 @login_required

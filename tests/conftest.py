@@ -39,6 +39,16 @@ def _isolated_channel_layer() -> Iterator[None]:
     if "CONFIG" in layer:
         layer["CONFIG"]["prefix"] = f"crisisdesk-test-{os.getpid()}"
     channel_layers.backends = {}
+    # And its own cache prefix: another run's cache.clear() must not reset this run's
+    # throttle counters (the Redis cache is shared by every run on the machine).
+    cache_settings = settings.CACHES["default"]
+    if "KEY_PREFIX" in cache_settings:
+        cache_settings["KEY_PREFIX"] = f"crisisdesk-test-{os.getpid()}"
+        from asgiref.local import Local
+        from django.core.cache import caches
+
+        caches.close_all()
+        caches._connections = Local(caches.thread_critical)  # rebuilt with the new prefix
     # Hashing is not what these tests are about; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run inline in tests: what a worker would do happens within the test.

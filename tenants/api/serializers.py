@@ -240,6 +240,7 @@ class AuditEntrySerializer(serializers.Serializer):
     action = serializers.CharField()
     target = serializers.CharField()
     payload = serializers.JSONField()
+    ip_address = serializers.IPAddressField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 

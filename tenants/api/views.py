@@ -11,9 +11,9 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from crisisdesk.core.throttling import ScopedRateThrottle, SignupThrottle
 from tenants import ownership, selectors, services
 from tenants.api import serializers as s
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
@@ -23,8 +23,7 @@ from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, s
 class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [SignupThrottle]
 
     @extend_schema(request=s.RegisterSerializer, responses={201: s.UserSerializer})
     def post(self, request: Request) -> Response:
