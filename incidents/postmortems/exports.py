@@ -1,13 +1,16 @@
 """A post-mortem as Markdown or as a print-ready HTML page, for the agency or its client.
 
 The client version carries the client brand's name, and none of the internal notes, review
-comments or people's usernames.
+comments or people's usernames. Every user-typed value goes into the Markdown through
+md_inline/md_block (HTML escaped, non-http(s) links neutralised); the HTML export is escaped
+by the template engine.
 """
 
 from typing import Any
 
 from django.template.loader import render_to_string
 
+from crisisdesk.core.markdown import md_block, md_inline
 from incidents.models import IncidentEvent
 from incidents.postmortems.models import PostMortem
 
@@ -77,9 +80,9 @@ def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
     c = postmortem_export_context(postmortem=postmortem, audience=audience)
     incident = c["incident"]
     lines = [
-        f"# Post-mortem: {incident.title}",
+        f"# Post-mortem: {md_inline(incident.title)}",
         "",
-        f"{c['issuer']} · {incident.brand.name} · {incident.severity.upper()}"
+        f"{md_inline(c['issuer'])} · {md_inline(incident.brand.name)} · {incident.severity.upper()}"
         + (" · drill" if postmortem.is_drill else ""),
         "",
         f"Detected {incident.detected_at:%Y-%m-%d %H:%M} UTC"
@@ -87,7 +90,7 @@ def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
         "",
     ]
     for title, text in c["sections"]:
-        lines += [f"## {title}", "", text or "—", ""]
+        lines += [f"## {title}", "", md_block(text) or "—", ""]
     lines += [
         "## Response times against the SLA",
         "",
@@ -115,20 +118,31 @@ def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
         ]
     lines += ["", "## Timeline", ""]
     for entry in c["timeline"]:
-        who = f" ({entry['actor']})" if entry.get("actor") else ""
-        lines.append(f"- {entry['at']} — {entry['kind']}{who}")
+        who = f" ({md_inline(entry['actor'])})" if entry.get("actor") else ""
+        lines.append(f"- {md_inline(entry['at'])} — {md_inline(entry['kind'])}{who}")
     if c["action_items"]:
         lines += ["", "## Action items", ""]
         for item in c["action_items"]:
-            owner = "" if c["client"] or not item.owner else f" — {item.owner.user.get_username()}"
+            owner = (
+                ""
+                if c["client"] or not item.owner
+                else f" — {md_inline(item.owner.user.get_username())}"
+            )
             due = f", due {item.due_date:%Y-%m-%d}" if item.due_date else ""
-            lines.append(f"- [{'x' if item.status == 'done' else ' '}] {item.title}{owner}{due}")
+            done = "x" if item.status == "done" else " "
+            lines.append(f"- [{done}] {md_inline(item.title)}{owner}{due}")
     if c["notes"]:
         lines += ["", "## Internal notes", ""]
-        lines += [f"- {at:%Y-%m-%d %H:%M} {who or ''}: {text}" for at, who, text in c["notes"]]
+        lines += [
+            f"- {at:%Y-%m-%d %H:%M} {md_inline(who)}: {md_inline(text)}"
+            for at, who, text in c["notes"]
+        ]
     if c["review_comments"]:
         lines += ["", "## Review comments", ""]
-        lines += [f"- {comment['by']}: {comment['text']}" for comment in c["review_comments"]]
+        lines += [
+            f"- {md_inline(comment['by'])}: {md_inline(comment['text'])}"
+            for comment in c["review_comments"]
+        ]
     return "\n".join(lines) + "\n"
 
 
