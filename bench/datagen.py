@@ -18,13 +18,15 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import get_digest_token
+from knox.settings import CONSTANTS
 
 from incidents.models import Incident, Status
 from incidents.monitoring.models import Mention, MonitoringRule
 from incidents.monitoring.sentiment import analyse
 from incidents.monitoring.services import monitoring_rule_create
-from tenants.models import Brand, Membership, Organisation, Role, Severity, Team
+from tenants.models import ApiToken, Brand, Membership, Organisation, Role, Severity, Team
+from tenants.tokens import api_token_issue
 
 User = get_user_model()
 # One hash for every generated user: PBKDF2 per user would take minutes; nobody logs in.
@@ -89,15 +91,25 @@ def tenant_create(
             batch_size=2000,
         )
     if tokens:
-        rows = Token.objects.bulk_create(
-            [Token(key=Token.generate_key(), user=u) for u in users], batch_size=2000
+        issued = [(u, *get_digest_token()) for u in users]
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(
+                    user=u,
+                    digest=digest,
+                    token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH],
+                    expiry=timezone.now() + timedelta(days=1),
+                )
+                for u, digest, token in issued
+            ],
+            batch_size=2000,
         )
-        tenant.tokens = [t.key for t in rows]
+        tenant.tokens = [token for _, _, token in issued]
     return tenant
 
 
 def token_for(user: Any) -> str:
-    return Token.objects.create(key=Token.generate_key(), user=user).key
+    return api_token_issue(user=user)[1]
 
 
 def sessions_create(users: Sequence[Any]) -> list[str]:
@@ -223,7 +235,7 @@ def analyze_tables() -> None:
         Mention,
         Membership,
         Team.members.through,
-        Token,
+        ApiToken,
         Session,
     )
     with connection.cursor() as cursor:

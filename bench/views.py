@@ -15,6 +15,7 @@ Mounted under /bench/ only when CRISISDESK_BENCH=1 (see the end of crisisdesk/ur
 import json
 from base64 import b64decode, b64encode
 from datetime import datetime, timedelta
+from hmac import compare_digest
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -23,14 +24,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.settings import CONSTANTS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisisdesk.core.time import iso_z
 from incidents.models import OPEN_STATUSES, TRANSITIONS, Incident, Status
-from tenants.models import DEFAULT_SLA_TARGETS, Brand, Membership, Organisation, Team
+from tenants.models import DEFAULT_SLA_TARGETS, ApiToken, Brand, Membership, Organisation, Team
 
 PAGE_SIZE = 50
 
@@ -54,7 +56,7 @@ _TEAM = _table(Team)
 _MEMBERSHIP = _table(Membership)
 _MEMBERSHIP_BRANDS = _table(Membership.brands.through)
 _ORGANISATION = _table(Organisation)
-_TOKEN = _table(Token)
+_TOKEN = _table(ApiToken)
 _USER = connection.ops.quote_name("auth_user")
 
 _INCIDENT_COLUMNS = (
@@ -84,12 +86,14 @@ def _membership(cursor: Any, request: HttpRequest, org_slug: str) -> tuple | Non
     scheme, _, key = header.partition(" ")
     if scheme != "Token" or not key:
         return None
+    # The same check as the product's (knox): look up by the key's first characters, compare
+    # the digest in constant time, refuse an expired token.
     cursor.execute(
-        f"SELECT t.user_id, u.is_active FROM {_TOKEN} t JOIN {_USER} u ON u.id = t.user_id "  # noqa: S608 (names from models)
-        "WHERE t.key = %s",
-        [key],
+        f"SELECT t.user_id, u.is_active, t.digest FROM {_TOKEN} t "  # noqa: S608 (names from models)
+        f"JOIN {_USER} u ON u.id = t.user_id WHERE t.token_key = %s AND t.expiry > %s",
+        [key[: CONSTANTS.TOKEN_KEY_LENGTH], timezone.now()],
     )
-    row = cursor.fetchone()
+    row = next((r for r in cursor.fetchall() if compare_digest(r[2], hash_token(key))), None)
     if row is None or not row[1]:
         return None
     cursor.execute(

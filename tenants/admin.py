@@ -1,6 +1,8 @@
 from django.contrib import admin
+from knox.models import AuthToken
 
 from tenants.models import (
+    ApiToken,
     AuditEntry,
     Brand,
     Invitation,
@@ -72,3 +74,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
 @admin.register(UserProfile)
 class UserProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "language", "time_zone"]
+
+
+# knox registers its own AuthToken, swapped out here for tenants.ApiToken (no table of its own).
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: a token is shown only to its user, once. Deleting one revokes it."""
+
+    list_display = ["public_id", "user", "name", "created", "expiry"]
+    search_fields = ["user__username", "name"]
+    readonly_fields = ["public_id", "user", "name", "created", "expiry"]
+    exclude = ["digest", "token_key"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

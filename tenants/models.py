@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from tenants.scoping import TenantQuerySet
 
@@ -210,6 +211,21 @@ class WebSocketTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ticket of {self.user_id} until {self.expires_at:%H:%M:%S}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token of one device (django-rest-knox): stored as a SHA-512 digest, expiring,
+    revocable. `public_id` names it in the list and revoke endpoints; the token itself is
+    shown once, when issued."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"token {self.public_id} of {self.user_id}"
 
 
 class AuditEntry(models.Model):

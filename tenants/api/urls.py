@@ -21,6 +21,9 @@ org_urlpatterns = [
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<uuid:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
     path("me/", views.MeView.as_view(), name="me"),
     path("ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
     path(

@@ -6,16 +6,15 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisisdesk.core.throttling import ScopedRateThrottle, SignupThrottle
-from tenants import ownership, selectors, services
+from tenants import ownership, selectors, services, tokens
 from tenants.api import serializers as s
+from tenants.authentication import ApiTokenAuthentication
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
 from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
@@ -39,13 +38,46 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: s.TokenResponseSerializer})
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
+        """A new token for this device (`name`, or the User-Agent), expiring; shown once."""
         # The plain HttpRequest, so that django-axes can flag a lockout that its middleware sees.
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        serializer = s.TokenRequestSerializer(
+            data=request.data, context={"request": request._request}
+        )
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
+        instance, token = tokens.api_token_issue(user=serializer.validated_data["user"], name=name)
+        return Response({"token": token, "expiry": instance.expiry, "id": instance.public_id})
+
+
+class LogoutView(APIView):
+    """Revoke the token this request presents."""
+
+    authentication_classes = [ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListView(APIView):
+    """The signed-in user's working tokens (never the tokens themselves)."""
+
+    @extend_schema(responses=s.ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = tokens.api_token_list(user=request.user)
+        current = getattr(request.auth, "digest", None)
+        return Response(s.ApiTokenSerializer(rows, many=True, context={"current": current}).data)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, token_id: str) -> Response:
+        """Revoke one of your tokens (another device, a lost laptop)."""
+        tokens.api_token_revoke(user=request.user, public_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
@@ -319,12 +351,15 @@ __all__ = [
     "BrandViewSet",
     "InvitationAcceptView",
     "InvitationViewSet",
+    "LogoutView",
     "MeView",
     "MemberViewSet",
     "OrganisationDetailView",
     "OrganisationListView",
     "RegisterView",
     "TeamViewSet",
+    "TokenDetailView",
+    "TokenListView",
     "TokenView",
     "WsTicketView",
 ]

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents.api.serializers import IncidentSerializer
 from incidents.models import Incident, Status
 from incidents.selectors import incident_list
 from tenants.profiles import user_profile_update
+from tenants.tokens import api_token_issue
 from tests.factories import IncidentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,8 @@ def varied_incidents(agency) -> list[Incident]:
 
 def token_client(membership) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=membership.user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = api_token_issue(user=membership.user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -17,8 +17,8 @@ import pytest
 import websockets
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from tenants.tokens import api_token_issue
 from tests.servers import free_port, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -78,7 +78,7 @@ async def receive(ws, kind: str | None = None) -> dict:
 def test_an_event_crosses_processes_and_replay_fills_the_gap(two_servers, agency) -> None:
     first, second = two_servers
     responder = agency.member("responder")
-    token = Token.objects.create(user=responder.user).key
+    token = api_token_issue(user=responder.user)[1]
     headers = {"Authorization": f"Token {token}"}
     api_one = httpx.Client(
         base_url=f"http://127.0.0.1:{first}/api/v1/orgs/alpha", headers=headers, timeout=10

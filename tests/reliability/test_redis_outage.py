@@ -18,9 +18,9 @@ import httpx
 import pytest
 import websockets
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from incidents.models import IncidentEvent
+from tenants.tokens import api_token_issue
 from tests.servers import free_port, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -118,7 +118,7 @@ async def next_message(ws, timeout: float = 5) -> dict:
 def test_writes_survive_a_redis_outage_and_replay_fills_the_gap(redis_and_server, agency) -> None:
     redis, port = redis_and_server
     user = agency.member("responder").user
-    token = Token.objects.create(user=user).key
+    token = api_token_issue(user=user)[1]
     api = httpx.Client(
         base_url=f"http://127.0.0.1:{port}/api/v1",
         headers={"Authorization": f"Token {token}"},

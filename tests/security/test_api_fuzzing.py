@@ -10,10 +10,10 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tenants.tokens import api_token_issue
 from tests.factories import BrandFactory, IncidentFactory, MembershipFactory, OrganisationFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
@@ -36,7 +36,7 @@ def owner_token(db: None) -> str:
     brand = BrandFactory(organisation=organisation)
     IncidentFactory(brand=brand)
     owner = MembershipFactory(organisation=organisation, role="owner", user__username="fuzz-owner")
-    return Token.objects.create(user=owner.user).key
+    return api_token_issue(user=owner.user)[1]
 
 
 @pytest.mark.django_db
