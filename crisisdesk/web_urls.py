@@ -16,6 +16,7 @@ from playbooks import views as playbook_views
 from templates import views as template_views
 from templates import views_library as template_library_views
 from tenants import views as tenant_views
+from tenants import views_settings as tenant_settings_views
 
 app_name = "web"
 
@@ -114,6 +115,12 @@ org_urls = [
     path("templates/new/", template_library_views.template_new, name="template-new"),
     path("templates/preview/", template_library_views.template_preview, name="template-preview"),
     path("templates/<int:template_pk>/", template_library_views.template_page, name="template"),
+    path("settings/", tenant_settings_views.organisation_settings, name="org-settings"),
+    path(
+        "settings/webhook-secret/",
+        tenant_settings_views.organisation_rotate_webhook_secret,
+        name="org-rotate-webhook-secret",
+    ),
     path("members/", tenant_views.members, name="members"),
     path("members/<int:membership_pk>/", tenant_views.member, name="member"),
     path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.core.outbound import OutboundRefused, check_url
 from tenants import selectors
 from tenants.models import Brand, Membership, Role, Team
 from tenants.profiles import time_zone_names
@@ -155,6 +156,28 @@ class MemberForm(PageForm):
 class InvitationForm(PageForm):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RESPONDER)
+
+
+class WebhookForm(PageForm):
+    webhook_url = forms.URLField(
+        label=_("Webhook address"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_(
+            "CrisisDesk POSTs signed JSON here when monitoring opens an incident or an SLA is "
+            "breached. Leave empty for email only."
+        ),
+    )
+
+    def clean_webhook_url(self) -> str:
+        value = self.cleaned_data["webhook_url"]
+        if value:
+            try:
+                check_url(value)
+            except OutboundRefused as exc:
+                raise forms.ValidationError(str(exc), code=exc.reason) from exc
+        return value
 
 
 def form_error(form: forms.Form, field: str | None, message: str) -> None:

@@ -110,6 +110,20 @@ def organisation_update(
     return organisation
 
 
+def organisation_rotate_webhook_secret(
+    *, organisation: Organisation, actor: AbstractBaseUser
+) -> str:
+    """Replace the webhook signing secret; deliveries from now on are signed with the new one.
+    Returns it: it is shown this once."""
+    organisation.webhook_secret = new_ingest_secret()
+    with transaction.atomic():
+        organisation.save(update_fields=["webhook_secret"])
+        audit_record(
+            organisation=organisation, actor=actor, action="organisation.webhook_secret_rotated"
+        )
+    return organisation.webhook_secret
+
+
 def brand_create(
     *,
     organisation: Organisation,

@@ -132,6 +132,17 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return roles.get(obj.id)
 
 
+class OrganisationCreatedSerializer(OrganisationSerializer):
+    webhook_secret = serializers.CharField(read_only=True)
+
+    class Meta(OrganisationSerializer.Meta):
+        fields = [*OrganisationSerializer.Meta.fields, "webhook_secret"]
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    webhook_secret = serializers.CharField()
+
+
 class OrganisationUpdateSerializer(OrganisationSerializer):
     slug = serializers.SlugField(read_only=True)
 

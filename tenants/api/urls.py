@@ -13,6 +13,11 @@ router.register("audit", views.AuditViewSet, basename="audit")
 # Mounted under /api/v1/orgs/<org_slug>/
 org_urlpatterns = [
     path("export/", views.OrganisationExportView.as_view(), name="org-export"),
+    path(
+        "rotate-webhook-secret/",
+        views.OrganisationWebhookSecretView.as_view(),
+        name="org-rotate-webhook-secret",
+    ),
     path("", views.OrganisationDetailView.as_view(), name="org-detail"),
     *router.urls,
 ]

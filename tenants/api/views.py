@@ -127,6 +127,13 @@ class OrganisationListView(generics.ListCreateAPIView):
             )
         return context
 
+    @extend_schema(responses={201: s.OrganisationCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The response carries the webhook signing secret, shown only this once."""
+        response = super().create(request, *args, **kwargs)
+        response.data["webhook_secret"] = self._created.webhook_secret
+        return response
+
     def perform_create(self, serializer: s.OrganisationSerializer) -> None:
         data = dict(serializer.validated_data)
         organisation = services.organisation_create(
@@ -136,6 +143,7 @@ class OrganisationListView(generics.ListCreateAPIView):
             services.organisation_update(organisation=organisation, actor=self.request.user, **data)
         serializer.instance = organisation
         serializer.context["roles"] = {organisation.id: Role.OWNER}
+        self._created = organisation
 
 
 class OrganisationDetailView(OrgScopedAPIView):
@@ -170,6 +178,20 @@ class OrganisationDetailView(OrgScopedAPIView):
             organisation=request.organisation, actor=request.user, **serializer.validated_data
         )
         return Response(s.OrganisationSerializer(organisation, context={"request": request}).data)
+
+
+class OrganisationWebhookSecretView(OrgScopedAPIView):
+    """A new webhook signing secret (owners; audited), shown in this response only."""
+
+    action_roles = {"POST": Role.OWNER}
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=None, responses=s.WebhookSecretSerializer)
+    def post(self, request: Request, org_slug: str) -> Response:
+        secret = services.organisation_rotate_webhook_secret(
+            organisation=request.organisation, actor=request.user
+        )
+        return Response({"webhook_secret": secret})
 
 
 class OrganisationExportView(OrgScopedAPIView):
@@ -356,6 +378,7 @@ __all__ = [
     "MemberViewSet",
     "OrganisationDetailView",
     "OrganisationListView",
+    "OrganisationWebhookSecretView",
     "RegisterView",
     "TeamViewSet",
     "TokenDetailView",

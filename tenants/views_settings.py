@@ -1,0 +1,62 @@
+"""The organisation's settings page (owners): the outgoing webhook and its signing secret.
+
+The secret is shown once: rotating it (POST) keeps the new value in the session for the very
+next page only and redirects, so a reload of that page, or the back button, shows it no more.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crisisdesk.api import DomainError
+from tenants import services
+from tenants.forms import WebhookForm, form_error
+from tenants.models import Role
+from tenants.web import org_page
+
+NO_STORE = "no-store"
+
+
+def _secret_key(request: HttpRequest) -> str:
+    return f"webhook_secret_once:{request.organisation.id}"
+
+
+@org_page(read_role=Role.OWNER, write_role=Role.OWNER)
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = WebhookForm(request.POST or None, initial={"webhook_url": organisation.webhook_url})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                organisation=organisation,
+                actor=request.user,
+                webhook_url=form.cleaned_data["webhook_url"],
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("web:org-settings", organisation.slug)
+    response = render(
+        request,
+        "tenants/organisation_settings.html",
+        {"form": form, "new_secret": request.session.pop(_secret_key(request), None)},
+        status=400 if form.errors else 200,
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@org_page(read_role=Role.OWNER, write_role=Role.OWNER)
+@require_POST
+def organisation_rotate_webhook_secret(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm: the old secret stops working."))
+        return redirect("web:org-settings", request.organisation.slug)
+    secret = services.organisation_rotate_webhook_secret(
+        organisation=request.organisation, actor=request.user
+    )
+    request.session[_secret_key(request)] = secret
+    return redirect("web:org-settings", request.organisation.slug)
