@@ -295,6 +295,8 @@ REST_FRAMEWORK = {
         "auth": "20/min",
         # Account creation per client address, API and sign-up page together.
         "signup": os.environ.get("SIGNUP_RATE", "10/hour"),
+        # Password-reset and verification emails per client address.
+        "account_email": os.environ.get("ACCOUNT_EMAIL_RATE", "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` belongs to the endpoints that take it (post-mortem exports), not to DRF.
@@ -329,8 +331,18 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
+# "mandatory": an agency can be created only from a verified email address (or after an
+# accepted invitation); "optional" (the embedded run, the demo) sends the link but does not
+# require it. Production defaults to mandatory.
+EMAIL_VERIFICATION = os.environ.get("EMAIL_VERIFICATION", "mandatory" if PRODUCTION else "optional")
+EMAIL_VERIFICATION_TTL = timedelta(days=3)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # seconds a reset link stays valid
+
 WS_TICKET_TTL = timedelta(seconds=30)
 INVITATION_TTL = timedelta(days=7)
+# The site's own address, for links in emails sent outside a request (a request's own host
+# is used when there is one).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # Outbound HTTP (crisisdesk/core/outbound.py): hosts the server may reach although they resolve
 # to private addresses (an on-premises receiver, a test server), as `host` or `host:port`.

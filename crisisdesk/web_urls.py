@@ -16,6 +16,7 @@ from playbooks import views as playbook_views
 from templates import views as template_views
 from templates import views_library as template_library_views
 from tenants import views as tenant_views
+from tenants import views_accounts as account_views
 from tenants import views_settings as tenant_settings_views
 
 app_name = "web"
@@ -123,6 +124,11 @@ org_urls = [
     ),
     path("members/", tenant_views.members, name="members"),
     path("members/<int:membership_pk>/", tenant_views.member, name="member"),
+    path(
+        "invitations/<int:invitation_pk>/resend/",
+        tenant_views.invitation_resend,
+        name="invitation-resend",
+    ),
     path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),
 ]
 
@@ -131,6 +137,24 @@ urlpatterns = [
     path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", tenant_views.SignOutView.as_view(), name="logout"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("verify-email/<str:token>/", account_views.verify_email, name="verify-email"),
+    path("verify-email/", account_views.verification_resend, name="verify-email-resend"),
     path("invitations/<str:token>/", tenant_views.invitation_accept, name="invitation-accept"),
     path("orgs/", tenant_views.organisations, name="organisations"),
     path("settings/", tenant_views.profile, name="profile"),

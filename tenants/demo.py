@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from tenants import services
+from tenants import accounts, services
 from tenants.models import Brand, Membership, Organisation, Role, Team
 
 DEMO_PASSWORD = "crisisdesk-demo"
@@ -42,6 +42,8 @@ def seed_demo() -> Organisation:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+            # The demo does not require verification, even under EMAIL_VERIFICATION=mandatory.
+            accounts.email_mark_verified(user=user)
         users[username] = user
     organisation = Organisation.objects.filter(slug=DEMO_ORG_SLUG).first()
     if organisation is None:

@@ -266,6 +266,10 @@ class UserProfile(models.Model):
         _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The address the user proved they receive mail at (a verification link, an accepted
+    # invitation); verified while it equals the account's email.
+    verified_email = models.EmailField(blank=True, default="")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from crisisdesk.core.client_ip import current_client_ip
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
+from tenants import accounts
 from tenants.models import (
     AuditEntry,
     Brand,
@@ -76,8 +78,10 @@ def organisation_create(
 ) -> Organisation:
     """Create an agency with its creator as owner, then run the setup hooks (starter library).
 
-    Refuses a slug that is taken (400 on field slug).
+    Refuses a slug that is taken (400 on field slug), and a user whose email is not verified
+    when verification is mandatory (403, email_unverified).
     """
+    accounts.organisation_create_allowed(user=user)
     with transaction.atomic():
         if slug:
             if Organisation.objects.filter(slug=slug).exists():
@@ -315,10 +319,38 @@ def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> Non
         membership.delete()
 
 
+def _invitation_mail(
+    *, invitation: Invitation, token: str, actor: AbstractBaseUser, link_base: str
+) -> None:
+    link = (link_base or settings.PUBLIC_BASE_URL).rstrip("/") + reverse(
+        "web:invitation-accept", args=[token]
+    )
+    accounts.account_email_send(
+        to=invitation.email,
+        template="invitation",
+        context={
+            "organisation": invitation.organisation,
+            "inviter": actor.get_username(),
+            "role": Role(invitation.role).label,
+            "link": link,
+            "expires_at": invitation.expires_at,
+        },
+        # The inviter's language: the organisation has none of its own.
+        language=accounts.language_of(actor),
+    )
+
+
 def invitation_create(
-    *, organisation: Organisation, actor: AbstractBaseUser, email: str, role: str
+    *,
+    organisation: Organisation,
+    actor: AbstractBaseUser,
+    email: str,
+    role: str,
+    link_base: str = "",
 ) -> tuple[Invitation, str]:
-    """Invite someone by email; returns the single-use token, shown only this once."""
+    """Invite someone by email: the accept link is mailed to them (after commit), and the
+    single-use token is returned to the inviter, this once. `link_base` is the site's
+    address the link starts with (the request's; PUBLIC_BASE_URL otherwise)."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -336,7 +368,35 @@ def invitation_create(
             target=invitation.email,
             payload={"role": role},
         )
+        _invitation_mail(invitation=invitation, token=token, actor=actor, link_base=link_base)
     return invitation, token
+
+
+def invitation_resend(
+    *, invitation: Invitation, actor: AbstractBaseUser, link_base: str = ""
+) -> tuple[Invitation, str]:
+    """Mail a pending invitation again with a new token and a new expiry; the old token
+    stops working. Refuses (409) an invitation that was accepted."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        locked = (
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .get(pk=invitation.pk)
+        )
+        if locked.accepted_at is not None:
+            raise Conflict("This invitation has already been used.")
+        locked.token_hash = token_hash(token)
+        locked.expires_at = timezone.now() + settings.INVITATION_TTL
+        locked.save(update_fields=["token_hash", "expires_at"])
+        audit_record(
+            organisation=locked.organisation,
+            actor=actor,
+            action="invitation.resent",
+            target=locked.email,
+        )
+        _invitation_mail(invitation=locked, token=token, actor=actor, link_base=link_base)
+    return locked, token
 
 
 def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
@@ -366,6 +426,8 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
         membership = Membership.objects.create(
             user=user, organisation=invitation.organisation, role=invitation.role
         )
+        # The invitation was mailed to this address: accepting it proves the address.
+        accounts.email_mark_verified(user=user)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from tenants.mail import account_email_deliver  # noqa: F401  (the worker finds it here)
 from tenants.ownership import organisation_purge, organisations_due_for_purge
 
 

@@ -20,7 +20,7 @@ from django.views.i18n import set_language
 
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.throttling import SignupThrottle
-from tenants import selectors, services
+from tenants import accounts, selectors, services
 from tenants.forms import (
     BrandForm,
     InvitationForm,
@@ -119,6 +119,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc.field, exc.message)
         else:
+            accounts.email_verification_send(user=user, link_base=request.build_absolute_uri("/"))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to CrisisDesk."))
             return redirect(_safe_next(request, reverse("web:organisations")))
@@ -176,7 +177,12 @@ def organisations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tenants/organisations.html",
-        {"form": form, "memberships": request.my_memberships},
+        {
+            "form": form,
+            "memberships": request.my_memberships,
+            "must_verify": accounts.email_verification_required()
+            and not accounts.email_is_verified(user=request.user),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -435,19 +441,9 @@ def members(request: OrgRequest) -> HttpResponse:
             actor=request.user,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
+            link_base=request.build_absolute_uri("/"),
         )
-        response = render(
-            request,
-            "tenants/invitation_created.html",
-            {
-                "invitation": invitation,
-                "accept_url": request.build_absolute_uri(
-                    reverse("web:invitation-accept", args=[token])
-                ),
-            },
-        )
-        response["Cache-Control"] = NO_STORE
-        return response
+        return _invitation_page(request, invitation, token)
     return render(
         request,
         "tenants/members.html",
@@ -463,6 +459,36 @@ def members(request: OrgRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _invitation_page(request: HttpRequest, invitation: object, token: str) -> HttpResponse:
+    response = render(
+        request,
+        "tenants/invitation_created.html",
+        {
+            "invitation": invitation,
+            "accept_url": request.build_absolute_uri(
+                reverse("web:invitation-accept", args=[token])
+            ),
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@org_page(read_role=Role.OWNER, write_role=Role.OWNER)
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_pk: int) -> HttpResponse:
+    """A new link for a pending invitation, mailed again; the old link stops working."""
+    obj = scoped_get(selectors.invitation_list(membership=request.membership), invitation_pk)
+    try:
+        invitation, token = services.invitation_resend(
+            invitation=obj, actor=request.user, link_base=request.build_absolute_uri("/")
+        )
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+        return redirect("web:members", request.organisation.slug)
+    return _invitation_page(request, invitation, token)
 
 
 @org_page(write_role=Role.OWNER)

@@ -39,3 +39,9 @@ class SignupThrottle(AddressRateThrottle):
     """Account creation, by the API and the sign-up page alike."""
 
     scope = "signup"
+
+
+class AccountEmailThrottle(AddressRateThrottle):
+    """Requests that mail someone (password reset, verification): per client address."""
+
+    scope = "account_email"

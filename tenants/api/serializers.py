@@ -62,10 +62,11 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = MyMembershipSerializer(many=True)
+    email_verified = serializers.BooleanField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "memberships"]
+        fields = ["id", "username", "email", "memberships", "email_verified"]
 
 
 class SlaTargetsField(serializers.JSONField):

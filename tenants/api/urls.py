@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tenants.api import views
+from tenants.api import accounts, views
 
 router = SimpleRouter()
 router.register("brands", views.BrandViewSet, basename="brand")
@@ -29,6 +29,22 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
     path("auth/tokens/<uuid:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
+    path(
+        "auth/password-reset/",
+        accounts.PasswordResetRequestView.as_view(),
+        name="auth-password-reset",
+    ),
+    path(
+        "auth/password-reset/confirm/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("auth/verify-email/", accounts.EmailVerifyView.as_view(), name="auth-verify-email"),
+    path(
+        "auth/verify-email/resend/",
+        accounts.EmailVerificationResendView.as_view(),
+        name="auth-verify-email-resend",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
     path("ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
     path(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisisdesk.core.throttling import ScopedRateThrottle, SignupThrottle
+from tenants import accounts as tenants_accounts
 from tenants import ownership, selectors, services, tokens
 from tenants.api import serializers as s
 from tenants.authentication import ApiTokenAuthentication
@@ -29,6 +30,9 @@ class RegisterView(APIView):
         serializer = s.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
+        tenants_accounts.email_verification_send(
+            user=user, link_base=request.build_absolute_uri("/")
+        )
         return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -87,6 +91,7 @@ class MeView(APIView):
         user.memberships_cache = selectors.user_memberships(user=user)
         data = s.UserSerializer(user).data
         data["memberships"] = s.MyMembershipSerializer(user.memberships_cache, many=True).data
+        data["email_verified"] = tenants_accounts.email_is_verified(user=user)
         return Response(data)
 
 
@@ -350,11 +355,28 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         serializer = s.InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation, token = services.invitation_create(
-            organisation=self.organisation, actor=request.user, **serializer.validated_data
+            organisation=self.organisation,
+            actor=request.user,
+            link_base=request.build_absolute_uri("/"),
+            **serializer.validated_data,
         )
         data = s.InvitationSerializer(invitation).data
         data["token"] = token
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.InvitationCreatedSerializer})
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, org_slug: str, pk: str) -> Response:
+        """Mail the invitation again with a new token (the old one stops working) and a new
+        expiry; the new token is in this response, as at creation."""
+        invitation, token = services.invitation_resend(
+            invitation=self.get_object(),
+            actor=request.user,
+            link_base=request.build_absolute_uri("/"),
+        )
+        data = s.InvitationSerializer(invitation).data
+        data["token"] = token
+        return Response(data)
 
 
 class AuditViewSet(mixins.ListModelMixin, OrgScopedViewSet):
