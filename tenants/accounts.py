@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from crisisdesk.api import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from tenants.mail import account_email_send, language_of
 
 __all__ = ["account_email_send", "language_of"]  # also used by the invitation mail

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from knox.settings import knox_settings
 
-from crisisdesk.api import NotFound
+from crisisdesk.core.exceptions import NotFound
 from tenants.models import ApiToken
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.throttling import AccountEmailThrottle
 from tenants import accounts
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crisisdesk.api import DomainError
+from crisisdesk.core.exceptions import DomainError
 from tenants import services
 from tenants.forms import WebhookForm, form_error
 from tenants.models import Role

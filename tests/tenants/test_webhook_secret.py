@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from incidents.services.notifications import signature_compute, signature_header
+from crisisdesk.core.signing import signature_compute, signature_header
 from tenants.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from markdown_it import MarkdownIt
 
 from crisisdesk.core.markdown import md_block, md_inline
 from incidents import services
-from incidents.exports import postmortem_html, postmortem_markdown
-from incidents.models import PostMortem
-from incidents.services import postmortems as pm_services
+from incidents.postmortems import services as pm_services
+from incidents.postmortems.exports import postmortem_html, postmortem_markdown
+from incidents.postmortems.models import PostMortem
 
 pytestmark = pytest.mark.django_db
 
