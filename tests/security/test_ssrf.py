@@ -7,8 +7,8 @@ worker POSTed to it."""
 
 import pytest
 
-from incidents.models import WebhookDelivery
-from incidents.tasks import webhook_deliver
+from incidents.notifications.models import WebhookDelivery
+from incidents.notifications.tasks import webhook_deliver
 from tests.core.test_outbound import REFUSED_ADDRESSES
 from tests.local_http import local_server
 
