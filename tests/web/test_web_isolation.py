@@ -23,6 +23,7 @@ from incidents import services
 from incidents.monitoring import services as monitoring_services
 from playbooks import services as playbook_services
 from templates import services as template_services
+from tenants import services as tenant_services
 from tenants.models import Brand, Role
 from tests.factories import MembershipFactory
 from tests.web.conftest import signed_in
@@ -42,6 +43,7 @@ MODELS = {
     "rule_pk": "incidents.MonitoringRule",
     "mention_pk": "incidents.Mention",
     "postmortem_pk": "incidents.PostMortem",
+    "invitation_pk": "tenants.Invitation",
 }
 
 
@@ -142,6 +144,9 @@ def world(agency, outsider) -> dict:
         )
         services.incident_acknowledge(incident=resolved, actor=owner.user, membership=owner)
         services.incident_transition(incident=resolved, status="resolved", actor=owner.user)
+    tenant_services.invitation_create(
+        organisation=agency.org, actor=owner.user, email="invited@example.com", role=Role.VIEWER
+    )
     limited = MembershipFactory(
         organisation=agency.org, role=Role.MANAGER, user__username="client-staff"
     )
