@@ -382,7 +382,7 @@ def invitation_resend(
         locked = (
             Invitation.objects.select_for_update()
             .select_related("organisation")
-            .get(pk=invitation.pk)
+            .get(organisation_id=invitation.organisation_id, pk=invitation.pk)
         )
         if locked.accepted_at is not None:
             raise Conflict("This invitation has already been used.")

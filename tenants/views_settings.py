@@ -14,7 +14,7 @@ from crisisdesk.core.exceptions import DomainError
 from tenants import services
 from tenants.forms import WebhookForm, form_error
 from tenants.models import Role
-from tenants.web import org_page
+from tenants.tenancy import org_page
 
 NO_STORE = "no-store"
 
