@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install lint format bench clean messages
+.PHONY: run test install lint format bench clean messages typecheck
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,14 +31,20 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: lint, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
+## make test: lint and the import contracts, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+## make typecheck: mypy with the Django and DRF stubs over the application code (not yet at 0)
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
