@@ -7,6 +7,8 @@ smallest."""
 import json
 from typing import Any
 
+from knox.settings import CONSTANTS
+
 from bench.context import Context
 from bench.scenarios import api_reads, ingest
 from bench.stats import fmt, spread, table, target
@@ -62,7 +64,9 @@ def _plan(tenant: Any, position: int | None) -> dict[str, Any]:
     """PostgreSQL's plan for the API's page query: the index it walks, the rows it reads and
     throws away (other organisations'), its execution time. Unlike latency under load, the
     rows read do not depend on what else the machine is doing."""
-    membership = Membership.objects.get(user__auth_token__key=tenant.tokens[0])
+    membership = Membership.objects.get(
+        user__auth_token_set__token_key=tenant.tokens[0][: CONSTANTS.TOKEN_KEY_LENGTH]
+    )
     queryset = incident_list(membership=membership).order_by("-id")
     if position is not None:
         queryset = queryset.filter(id__lt=position)
