@@ -383,6 +383,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("organisation-purge", "tenants.tasks.organisation_purge_run", 3600),
     ("postmortem-reminders", "incidents.tasks.postmortem_reminders_run", 3600),
     ("deferred-tasks", "incidents.tasks.deferred_tasks_flush_run", 60),
+    ("telegram-poll", "incidents.tasks.telegram_poll_run", 30),
 ]
 
 # A deleted organisation is locked at once and purged after this many days.
@@ -401,6 +402,16 @@ VK_API_URL = os.environ.get("VK_API_URL", "https://api.vk.com/method/")
 TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
 YOUTUBE_API_URL = os.environ.get("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3/")
 BLUESKY_API_URL = os.environ.get("BLUESKY_API_URL", "https://public.api.bsky.app/xrpc/")
+# The organisations' own Telegram bots (incidents/notifications/telegram). With a public base URL
+# (https://desk.example.com) each bot gets a webhook at <base>/api/v1/telegram/<id>/ with a secret
+# token; without one (embedded mode) the worker long-polls getUpdates every TELEGRAM_POLL_SECONDS.
+TELEGRAM_WEBHOOK_BASE_URL = os.environ.get("TELEGRAM_WEBHOOK_BASE_URL", "")
+TELEGRAM_POLL_SECONDS = 30  # the beat interval of telegram-poll (PERIODIC_TASKS)
+TELEGRAM_POLL_TIMEOUT = int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "25"))
+TELEGRAM_LINK_CODE_MINUTES = int(os.environ.get("TELEGRAM_LINK_CODE_MINUTES", "60"))
+# Bot tokens are encrypted at rest with these Fernet keys, comma-separated, newest first (every
+# key decrypts, the first encrypts). Empty: a key derived from SECRET_KEY (embedded mode).
+TELEGRAM_TOKEN_KEYS = env_list("TELEGRAM_TOKEN_KEY", "")
 # Signed-in Bluesky search (a handle and an app password) goes through the account's PDS.
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social/xrpc/")
 # httpx logs every request URL at INFO; a Telegram bot token is part of the URL path (and API

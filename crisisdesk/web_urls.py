@@ -10,6 +10,7 @@ from django.urls import include, path
 from incidents import views as incident_views
 from incidents.analytics import views as dashboard_views
 from incidents.monitoring import views as monitoring_views
+from incidents.notifications import views as notification_views
 from incidents.postmortems import views as postmortem_views
 from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
@@ -34,6 +35,7 @@ dashboard_views.DASHBOARD_SECTIONS[:] = [
     playbook_dashboard.overdue_tasks_section,
 ]
 tenant_views.BRAND_SECTIONS[:] = [monitoring_views.rules_section]
+tenant_settings_views.SETTINGS_SECTIONS[:] = [notification_views.telegram_section]
 
 response_urls = [
     path("", template_views.responses, name="incident-responses"),
@@ -121,6 +123,20 @@ org_urls = [
         "settings/webhook-secret/",
         tenant_settings_views.organisation_rotate_webhook_secret,
         name="org-rotate-webhook-secret",
+    ),
+    path("settings/telegram/", notification_views.telegram_bot, name="telegram-bot"),
+    path(
+        "settings/telegram/unlink/", notification_views.telegram_bot_unlink, name="telegram-unlink"
+    ),
+    path(
+        "settings/telegram/chats/unlink/",
+        notification_views.telegram_chat_unlink,
+        name="telegram-chat-unlink",
+    ),
+    path(
+        "settings/telegram/accounts/unlink/",
+        notification_views.telegram_account_unlink,
+        name="telegram-account-unlink",
     ),
     path("members/", tenant_views.members, name="members"),
     path("members/<int:membership_pk>/", tenant_views.member, name="member"),

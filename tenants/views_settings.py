@@ -4,6 +4,9 @@ The secret is shown once: rotating it (POST) keeps the new value in the session 
 next page only and redirects, so a reload of that page, or the back button, shows it no more.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +20,11 @@ from tenants.models import Role
 from tenants.tenancy import org_page
 
 NO_STORE = "no-store"
+
+# Sections the apps built on tenants add to the settings page (the Telegram bot); registered by
+# crisisdesk.web_urls. Each is called as section(request) and returns {"template": …, **context}.
+SettingsSection = Callable[[HttpRequest], dict[str, Any] | None]
+SETTINGS_SECTIONS: list[SettingsSection] = []
 
 
 def _secret_key(request: HttpRequest) -> str:
@@ -42,7 +50,13 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "tenants/organisation_settings.html",
-        {"form": form, "new_secret": request.session.pop(_secret_key(request), None)},
+        {
+            "form": form,
+            "new_secret": request.session.pop(_secret_key(request), None),
+            "extra_sections": [
+                section for provider in SETTINGS_SECTIONS if (section := provider(request))
+            ],
+        },
         status=400 if form.errors else 200,
     )
     response["Cache-Control"] = NO_STORE

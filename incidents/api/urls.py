@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from incidents.analytics import api as analytics
 from incidents.api import views
 from incidents.monitoring import api as mentions
+from incidents.notifications import api as notifications
 from incidents.postmortems import api as postmortems
 
 router = SimpleRouter()
@@ -35,9 +36,35 @@ org_urlpatterns = [
         mentions.MentionStatsView.as_view(),
         name="incident-mention-stats",
     ),
+    path("telegram/", notifications.TelegramBotView.as_view(), name="telegram-bot"),
+    path(
+        "telegram/chat-codes/",
+        notifications.TelegramChatCodeView.as_view(),
+        name="telegram-chat-codes",
+    ),
+    path(
+        "telegram/member-code/",
+        notifications.TelegramMemberCodeView.as_view(),
+        name="telegram-member-code",
+    ),
+    path(
+        "telegram/chats/<int:chat_pk>/",
+        notifications.TelegramChatDetailView.as_view(),
+        name="telegram-chat",
+    ),
+    path(
+        "telegram/accounts/<int:account_pk>/",
+        notifications.TelegramAccountDetailView.as_view(),
+        name="telegram-account",
+    ),
 ]
 
 # Mounted under /api/v1/ (no organisation in the path: the signature identifies the brand)
 urlpatterns = [
     path("ingest/<uuid:ingest_id>/", mentions.SignedIngestView.as_view(), name="signed-ingest"),
+    path(
+        "telegram/<uuid:webhook_id>/",
+        notifications.TelegramWebhookView.as_view(),
+        name="telegram-webhook",
+    ),
 ]

@@ -1,8 +1,13 @@
-"""Notifications: webhook delivery attempts, tasks kept through a broker outage, send-once receipts."""
+"""Notifications: webhook delivery attempts, tasks kept through a broker outage, send-once
+receipts, the organisation's Telegram bot and what it is linked to."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
-from tenants.models import Organisation
+from tenants.models import Brand, Membership, Organisation, Team
+from tenants.scoping import TenantQuerySet
 
 
 class WebhookDelivery(models.Model):
@@ -57,3 +62,130 @@ class NotificationReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Telegram: one bot per organisation, chats linked to a team or a brand, people to members ---
+
+
+class TelegramBot(models.Model):
+    """The organisation's own Telegram bot. The token is encrypted at rest and never shown.
+
+    `update_offset` is the next update_id to accept: an update below it was handled already
+    (a retried webhook call, a poll repeated after a crash) and is ignored. Only a hash of the
+    webhook's secret token is kept: Telegram is told the secret once, by setWebhook.
+    """
+
+    class Mode(models.TextChoices):
+        POLLING = "polling", "polling"
+        WEBHOOK = "webhook", "webhook"
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="telegram_bot"
+    )
+    token_encrypted = models.TextField()
+    bot_user_id = models.BigIntegerField()
+    username = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.POLLING)
+    webhook_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook_secret_hash = models.CharField(max_length=64, blank=True, default="")
+    update_offset = models.BigIntegerField(default=0)
+    # The poller's claim: one long poll per bot at a time, whatever the number of workers.
+    poll_lease_until = models.DateTimeField(null=True, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"@{self.username}"
+
+
+class TelegramLinkCode(models.Model):
+    """A one-time code that links a chat to a team or a brand, or a Telegram user to a member.
+
+    Only its hash is stored; it is shown once, to the member who asked for it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"link code of {self.organisation_id} until {self.expires_at:%H:%M}"
+
+
+class TelegramChat(models.Model):
+    """A group or channel linked to a team or a brand: incident messages of that scope go here."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    chat_id = models.BigIntegerField()
+    chat_type = models.CharField(max_length=16)
+    title = models.CharField(max_length=256, blank=True, default="")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=8, default="en")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "chat_id"], name="tg_chat_once"),
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True) ^ models.Q(brand__isnull=True),
+                name="tg_chat_one_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.chat_id)
+
+
+class TelegramAccount(models.Model):
+    """A Telegram user linked to a member: their button presses and replies act as that member."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="telegram_account"
+    )
+    telegram_user_id = models.BigIntegerField()
+    username = models.CharField(max_length=64, blank=True, default="")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "telegram_user_id"], name="tg_account_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"telegram {self.telegram_user_id} → {self.membership_id}"

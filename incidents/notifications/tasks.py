@@ -5,9 +5,11 @@ the services enqueue them by name (see EMAIL_TASK, WEBHOOK_TASK) so that they ne
 this module.
 """
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 
 from incidents.notifications.outbox import deferred_tasks_flush
 from incidents.notifications.services import (
@@ -18,6 +20,11 @@ from incidents.notifications.services import (
     sla_breaches_check,
     webhook_attempt,
 )
+from incidents.notifications.telegram.client import TelegramApiError
+from incidents.notifications.telegram.sending import TELEGRAM_CALL_TASK, telegram_call_deliver
+from incidents.notifications.telegram.updates import telegram_bot_poll, telegram_polling_bots
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="incidents.tasks.sla_check_run")
@@ -68,3 +75,47 @@ def webhook_deliver(
 def deferred_tasks_flush_run() -> int:
     """Send the tasks that could not be enqueued while the broker was down."""
     return deferred_tasks_flush()
+
+
+# --- Telegram ---
+
+
+class TelegramRetryable(Exception):
+    """Telegram is unreachable, failing or flooded: another attempt later may pass."""
+
+
+@shared_task(
+    name=TELEGRAM_CALL_TASK,
+    autoretry_for=(TelegramRetryable,),
+    retry_backoff=3,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def telegram_call(organisation_id: int, method: str, params: dict) -> object:
+    try:
+        return telegram_call_deliver(organisation_id=organisation_id, method=method, params=params)
+    except TelegramApiError as exc:
+        if exc.retryable:
+            raise TelegramRetryable(str(exc)) from None
+        logger.warning("telegram %s for organisation %s refused: %s", method, organisation_id, exc)
+        return None
+
+
+@shared_task(name="incidents.tasks.telegram_poll_run")
+def telegram_poll_run() -> int:
+    """Beat, every TELEGRAM_POLL_SECONDS: start a long poll for each bot in polling mode whose
+    lease is free (the lease is claimed again by the poll itself: one poller per bot)."""
+    bots = telegram_polling_bots()
+    for bot_id in bots:
+        telegram_bot_poll_run.delay(bot_id)
+    return len(bots)
+
+
+@shared_task(name="incidents.tasks.telegram_bot_poll_run")
+def telegram_bot_poll_run(bot_id: int) -> int:
+    return telegram_bot_poll(
+        bot_id=bot_id,
+        timeout=settings.TELEGRAM_POLL_TIMEOUT,
+        budget=max(0, settings.TELEGRAM_POLL_SECONDS - settings.TELEGRAM_POLL_TIMEOUT - 2),
+    )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -43,9 +45,19 @@ class TelegramServer(FakeService):
         self.updates: list[dict] = []
         self.allowed_updates: list[str] = []
         self.webhook_url = ""
+        self.webhook_secret = ""
         self.member_counts: dict[int, int] = {}
+        # The chats the bot is in (a chat that wrote to it, or one a test adds): sendMessage to
+        # any other answers 400 "chat not found", as Telegram does.
+        self.chats: dict[int, dict] = {}
+        # What the bot sent, by (chat id, message id): the current text and buttons.
+        self.sent: dict[tuple[int, int], dict] = {}
+        self.edits: list[dict] = []
+        self.callback_answers: list[dict] = []
+        self._open_callbacks: set[str] = set()
         self._update_ids = itertools.count(500_000)
         self._message_ids: dict[int, itertools.count] = {}
+        self._callback_ids = itertools.count(7_000_000)
 
     # -- the test's side ----------------------------------------------------------------------------
 
@@ -64,6 +76,7 @@ class TelegramServer(FakeService):
         kind: str | None = None,
         **extra: Any,
     ) -> dict:
+        self.chats.setdefault(chat["id"], chat)
         ids = self._message_ids.setdefault(chat["id"], itertools.count(1))
         message: dict[str, Any] = {"message_id": next(ids), "date": date, "chat": chat, **extra}
         if sender is not None:
@@ -74,6 +87,26 @@ class TelegramServer(FakeService):
             kind = "channel_post" if chat["type"] == "channel" else "message"
         self.push(kind, message)
         return message
+
+    def reply_to(self, sent: dict, sender: dict, text: str, date: int) -> dict:
+        """A person's reply to a message the bot sent (``reply_to_message`` carries it)."""
+        return self.message(sent["chat"], text, date, sender=sender, reply_to_message=sent)
+
+    def press(self, sent: dict, sender: dict, data: str) -> dict:
+        """A press of the inline button with callback_data `data` under a message the bot sent."""
+        query_id = str(next(self._callback_ids))
+        self._open_callbacks.add(query_id)
+        query = {
+            "id": query_id,
+            "from": sender,
+            "message": sent,
+            "chat_instance": f"ci{sent['chat']['id']}",
+            "data": data,
+        }
+        return self.push("callback_query", query)
+
+    def messages_in(self, chat_id: int) -> list[dict]:
+        return [m for (cid, _), m in sorted(self.sent.items()) if cid == chat_id]
 
     # -- the wire -----------------------------------------------------------------------------------
 
@@ -158,12 +191,119 @@ def get_webhook_info(server: TelegramServer, params: dict[str, Any]) -> dict:
 
 
 def set_webhook(server: TelegramServer, params: dict[str, Any]) -> bool:
+    secret = str(params.get("secret_token") or "")
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ApiError(400, "Bad Request: secret token contains unallowed characters")
     server.webhook_url = str(params.get("url") or "")
+    server.webhook_secret = secret
+    if "allowed_updates" in params:
+        server.allowed_updates = _list(params["allowed_updates"])
     return True
 
 
 def delete_webhook(server: TelegramServer, params: dict[str, Any]) -> bool:
     server.webhook_url = ""
+    server.webhook_secret = ""
+    return True
+
+
+def _markup(params: dict[str, Any]) -> dict | None:
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if markup is not None:
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if not button.get("text") or not ({"url", "callback_data"} & set(button)):
+                    raise ApiError(400, "Bad Request: can't parse inline keyboard button")
+                if len(button.get("callback_data", "").encode()) > 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
+
+
+def _text(params: dict[str, Any]) -> str:
+    text = str(params.get("text") or "")
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(text) > 4096:
+        raise ApiError(400, "Bad Request: message is too long")
+    if params.get("parse_mode") == "HTML":
+        # Telegram refuses unknown or unclosed tags; the fake checks the ones the bot may use.
+        stack = []
+        for closing, tag in re.findall(r"<(/?)([a-z]+)[^>]*>", text):
+            if tag not in {"b", "i", "a", "code", "pre", "u", "s"}:
+                raise ApiError(400, f"Bad Request: can't parse entities: unsupported tag {tag}")
+            if closing:
+                if not stack or stack.pop() != tag:
+                    raise ApiError(400, "Bad Request: can't parse entities: unmatched end tag")
+            else:
+                stack.append(tag)
+        if stack:
+            raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
+    return text
+
+
+def send_message(server: TelegramServer, params: dict[str, Any]) -> dict:
+    chat_id = int(params["chat_id"])
+    chat = server.chats.get(chat_id)
+    if chat is None:
+        raise ApiError(400, "Bad Request: chat not found")
+    text = _text(params)
+    markup = _markup(params)
+    ids = server._message_ids.setdefault(chat_id, itertools.count(1))
+    message: dict[str, Any] = {
+        "message_id": next(ids),
+        "from": {k: server.bot[k] for k in ("id", "is_bot", "first_name", "username")},
+        "chat": chat,
+        "date": int(time.time()),
+        "text": text,
+    }
+    if markup:
+        message["reply_markup"] = markup
+    if params.get("reply_to_message_id"):
+        message["reply_to_message"] = {"message_id": int(params["reply_to_message_id"])}
+    server.sent[(chat_id, message["message_id"])] = message
+    return message
+
+
+def edit_message_text(server: TelegramServer, params: dict[str, Any]) -> dict:
+    key = (int(params["chat_id"]), int(params["message_id"]))
+    message = server.sent.get(key)
+    if message is None:
+        raise ApiError(400, "Bad Request: message to edit not found")
+    text = _text(params)
+    markup = _markup(params)
+    if text == message["text"] and markup == message.get("reply_markup"):
+        raise ApiError(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup of the message",
+        )
+    message["text"] = text
+    if markup:
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+    message["edit_date"] = int(time.time())
+    server.edits.append({"chat_id": key[0], "message_id": key[1], "text": text})
+    return message
+
+
+def answer_callback_query(server: TelegramServer, params: dict[str, Any]) -> bool:
+    query_id = str(params.get("callback_query_id") or "")
+    if query_id not in server._open_callbacks:
+        raise ApiError(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        )
+    server._open_callbacks.discard(query_id)
+    server.callback_answers.append(
+        {
+            "callback_query_id": query_id,
+            "text": params.get("text", ""),
+            "show_alert": bool(params.get("show_alert")),
+        }
+    )
     return True
 
 
@@ -181,4 +321,7 @@ METHODS: dict[str, Handler] = {
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getChatMemberCount": get_chat_member_count,
+    "sendMessage": send_message,
+    "editMessageText": edit_message_text,
+    "answerCallbackQuery": answer_callback_query,
 }
