@@ -88,10 +88,21 @@ class RejectedItemSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class DuplicateItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="the repeated item")
+    duplicate_of = serializers.IntegerField(help_text="its first copy in the batch")
+    reason = serializers.CharField()
+
+
 class IngestResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     rejected = RejectedItemSerializer(many=True)
+    duplicates = DuplicateItemSerializer(
+        many=True,
+        help_text="Items repeating an earlier one (same platform and external_id) within the "
+        "request; the last copy is stored",
+    )
     incidents_opened = serializers.ListField(child=serializers.IntegerField())
     incidents_linked = serializers.ListField(child=serializers.IntegerField())
 
@@ -207,7 +218,8 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         },
         description=f"Store up to {MAX_ITEMS_PER_REQUEST} mentions (an upsert on brand, "
         "platform and external_id). Invalid items are reported by index with the field and "
-        "reason; the valid ones are stored. 201 when at least one mention is new.",
+        "reason; the valid ones, of every brand, are stored in one transaction. Repeats "
+        "within the request are reported in duplicates. 201 when at least one mention is new.",
     )
     def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         items = request.data
@@ -373,12 +385,7 @@ class SignedIngestView(APIView):
             brand=brand, header=request.headers.get(SIGNATURE_HEADER), body=raw
         )
         items = _json_list(raw)
-        if len(items) > MAX_ITEMS_PER_REQUEST:
-            raise services.TooManyItems(
-                f"At most {MAX_ITEMS_PER_REQUEST} mentions per request.",
-                limit=MAX_ITEMS_PER_REQUEST,
-            )
-        result = services.mention_ingest(brand=brand, items=items)
+        result = services.mention_ingest_signed(brand=brand, items=items)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(result.as_dict(), status=code)
 

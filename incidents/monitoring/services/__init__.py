@@ -17,6 +17,7 @@ from incidents.monitoring.services.ingest import (
     TooManyItems,
     mention_ingest,
     mention_ingest_for_member,
+    mention_ingest_signed,
 )
 from incidents.monitoring.services.signed_ingest import ingest_signature_verify
 
@@ -26,6 +27,7 @@ __all__ = [
     "ingest_signature_verify",
     "mention_ingest",
     "mention_ingest_for_member",
+    "mention_ingest_signed",
     "monitoring_rule_create",
     "monitoring_rule_delete",
     "monitoring_rule_update",

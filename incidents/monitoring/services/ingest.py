@@ -10,13 +10,19 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule, SentimentLabel
 from incidents.monitoring.sentiment import analyse
 from incidents.monitoring.services import detection
 from incidents.monitoring.services.detection import IngestedMention
-from incidents.monitoring.services.items import REQUIRED, ItemRejected, mention_item_clean
+from incidents.monitoring.services.items import (
+    ItemRejected,
+    item_brand_id,
+    mention_item_clean,
+    required,
+)
 from tenants.models import Brand, Membership
 
 MAX_ITEMS_PER_REQUEST = 1000
@@ -46,25 +52,17 @@ class IngestResult:
     created: int = 0
     updated: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
     mention_ids: list[int] = field(default_factory=list)
     incidents_opened: list[int] = field(default_factory=list)
     incidents_linked: list[int] = field(default_factory=list)
-
-    def merge(self, other: "IngestResult") -> None:
-        self.created += other.created
-        self.updated += other.updated
-        self.rejected.extend(other.rejected)
-        self.mention_ids.extend(other.mention_ids)
-        self.incidents_opened.extend(other.incidents_opened)
-        for incident_id in other.incidents_linked:
-            if incident_id not in self.incidents_linked:
-                self.incidents_linked.append(incident_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "updated": self.updated,
             "rejected": sorted(self.rejected, key=lambda r: r["index"]),
+            "duplicates": sorted(self.duplicates, key=lambda r: r["index"]),
             "incidents_opened": self.incidents_opened,
             "incidents_linked": self.incidents_linked,
         }
@@ -230,40 +228,42 @@ def _upsert_bulk_create(*, brand: Brand, rows: list[IngestedMention]) -> None:
         row.incident_id = existing.get(key)
 
 
-def mention_ingest(
-    *,
-    brand: Brand,
-    items: Sequence[Any],
-    now: datetime | None = None,
-    positions: Sequence[int] | None = None,
-) -> IngestResult:
-    """Store a batch of one brand's mentions: idempotent on (platform, external_id).
+Key = tuple[str, str]
 
-    Valid items are scored (sentiment, rule keywords) and upserted in bulk; a mention sent
-    again updates its text, reach, author, url, language and sentiment and counts as updated.
-    Within a batch the last copy of a repeated mention wins. Invalid items are refused one by
-    one with their index (or `positions[i]`, e.g. a CSV line number), field and reason; they
-    never stop the valid ones. New mentions feed the per-minute counters, then detection runs
-    in the same transaction, so the request that crosses a threshold opens the incident.
-    """
-    now = now or timezone.now()
-    result = IngestResult()
-    cleaned: dict[tuple[str, str], dict[str, Any]] = {}
-    repeats = 0
-    for i, item in enumerate(items):
-        try:
-            clean = mention_item_clean(item, now=now)
-        except ItemRejected as exc:
-            index = positions[i] if positions is not None else i
-            result.rejected.append({"index": index, "field": exc.field, "reason": exc.reason})
-            continue
+
+@dataclass(slots=True)
+class _Batch:
+    """One brand's valid items of a request, by (platform, external_id), the last copy kept."""
+
+    brand: Brand
+    cleaned: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    first_at: dict[Key, int] = field(default_factory=dict)
+
+    def add(self, clean: dict[str, Any], index: int, result: IngestResult) -> None:
         key = (clean["platform"], clean["external_id"])
-        if key in cleaned:
-            repeats += 1
-        cleaned[key] = clean
-    if not cleaned:
-        return result
+        first = self.first_at.setdefault(key, index)
+        if first != index:
+            result.duplicates.append(
+                {
+                    "index": index,
+                    "duplicate_of": first,
+                    "reason": _(
+                        "Repeats an earlier item with the same platform and external_id; "
+                        "the last copy is stored."
+                    ),
+                }
+            )
+        self.cleaned[key] = clean
 
+
+def _reject(result: IngestResult, index: int, field_name: str, reason: str) -> None:
+    result.rejected.append({"index": index, "field": field_name, "reason": reason})
+
+
+def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
+    """Score and upsert one brand's valid items, count the new ones, run detection. Runs
+    inside the caller's transaction."""
+    brand = batch.brand
     rules = list(
         MonitoringRule.objects.filter(
             organisation_id=brand.organisation_id, brand_id=brand.id, active=True
@@ -273,8 +273,8 @@ def mention_ingest(
     rows: list[IngestedMention] = []
     keyword_hits: dict[int, list[tuple[IngestedMention, list[str]]]] = {}
     # Sorted keys: concurrent batches lock the rows they share in the same order.
-    for key in sorted(cleaned):
-        clean = cleaned[key]
+    for key in sorted(batch.cleaned):
+        clean = batch.cleaned[key]
         verdict = analyse(clean["text"], language=_analyser_language(clean["language"]))
         row = IngestedMention(
             platform=clean["platform"],
@@ -295,26 +295,85 @@ def mention_ingest(
             row.flagged = bool(row.matched_keywords)
         rows.append(row)
 
+    if connection.vendor == "postgresql":
+        _upsert_postgresql(brand=brand, rows=rows, now=timezone.now())
+    else:
+        _upsert_bulk_create(brand=brand, rows=rows)
+    created = [row for row in rows if row.created]
+    _buckets_increment(brand=brand, mentions=created)
+    outcome = detection.batch_detect(
+        brand=brand,
+        rules=rules,
+        keyword_hits=keyword_hits,
+        new_mentions=created,
+        now=now,
+    )
+    result.created += len(created)
+    result.updated += len(rows) - len(created)
+    result.mention_ids.extend(row.pk for row in rows)
+    result.incidents_opened.extend(outcome.opened)
+    for incident_id in outcome.linked:
+        if incident_id not in result.incidents_linked:
+            result.incidents_linked.append(incident_id)
+
+
+def _store_all(*, batches: Sequence[_Batch], now: datetime, result: IngestResult) -> None:
+    """Every brand's accepted items in ONE transaction: a request is stored whole or not at
+    all. Brands in id order, so two concurrent requests lock shared rows in the same order."""
+    batches = sorted((b for b in batches if b.cleaned), key=lambda b: b.brand.id)
+    if not batches:
+        return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _upsert_postgresql(brand=brand, rows=rows, now=timezone.now())
-        else:
-            _upsert_bulk_create(brand=brand, rows=rows)
-        created = [row for row in rows if row.created]
-        _buckets_increment(brand=brand, mentions=created)
-        outcome = detection.batch_detect(
-            brand=brand,
-            rules=rules,
-            keyword_hits=keyword_hits,
-            new_mentions=created,
-            now=now,
-        )
-    result.created = len(created)
-    result.updated = len(rows) - len(created) + repeats
-    result.mention_ids = [row.pk for row in rows]
-    result.incidents_opened = outcome.opened
-    result.incidents_linked = outcome.linked
+        for batch in batches:
+            _store(batch=batch, now=now, result=result)
+
+
+def mention_ingest(
+    *,
+    brand: Brand,
+    items: Sequence[Any],
+    now: datetime | None = None,
+    positions: Sequence[int] | None = None,
+) -> IngestResult:
+    """Store a batch of one brand's mentions: idempotent on (platform, external_id).
+
+    Valid items are scored (sentiment, rule keywords) and upserted in bulk in one
+    transaction; a mention sent again updates its text, reach, author, url, language and
+    sentiment and counts as updated. An item repeated within the batch is reported in
+    `duplicates` (its index and the first copy's) and the last copy is stored. Invalid
+    items are refused one by one with their index (or `positions[i]`, e.g. a CSV line
+    number), field and reason; they never stop the valid ones. New mentions feed the
+    per-minute counters, then detection runs in the same transaction, so the request that
+    crosses a threshold opens the incident.
+    """
+    now = now or timezone.now()
+    result = IngestResult()
+    batch = _Batch(brand=brand)
+    for i, item in enumerate(items):
+        index = positions[i] if positions is not None else i
+        try:
+            clean = mention_item_clean(item, now=now)
+        except ItemRejected as exc:
+            _reject(result, index, exc.field, exc.reason)
+            continue
+        batch.add(clean, index, result)
+    _store_all(batches=[batch], now=now, result=result)
     return result
+
+
+def _refuse_too_many(items: Sequence[Any]) -> None:
+    if len(items) > MAX_ITEMS_PER_REQUEST:
+        raise TooManyItems(
+            _("At most %(limit)d mentions per request.") % {"limit": MAX_ITEMS_PER_REQUEST},
+            limit=MAX_ITEMS_PER_REQUEST,
+        )
+
+
+def mention_ingest_signed(*, brand: Brand, items: Sequence[Any]) -> IngestResult:
+    """The signed endpoint's ingest: at most MAX_ITEMS_PER_REQUEST items (413), then
+    `mention_ingest`."""
+    _refuse_too_many(items)
+    return mention_ingest(brand=brand, items=items)
 
 
 def mention_ingest_for_member(
@@ -322,43 +381,36 @@ def mention_ingest_for_member(
 ) -> IngestResult:
     """The API's bulk ingest: each item names its brand, which must be one the member sees.
 
-    Refuses more than MAX_ITEMS_PER_REQUEST items (413). Items are grouped by brand and each
-    brand's batch is ingested by `mention_ingest` (its own transaction); rejections keep the
-    item's index in the request.
+    Refuses more than MAX_ITEMS_PER_REQUEST items (413). Each item is validated by
+    `mention_item_clean`, an unknown brand (another organisation's reads the same) refused
+    with its index; the accepted items of every brand are stored in one transaction.
     """
-    if len(items) > MAX_ITEMS_PER_REQUEST:
-        raise TooManyItems(
-            f"At most {MAX_ITEMS_PER_REQUEST} mentions per request.", limit=MAX_ITEMS_PER_REQUEST
-        )
-    brand_ids = set()
-    for item in items:
-        brand = item.get("brand") if isinstance(item, dict) else None
-        # Only what can be a primary key reaches the query (a 70-bit integer overflows it).
-        if isinstance(brand, int) and not isinstance(brand, bool) and 0 < brand < 2**63:
-            brand_ids.add(brand)
-    brands = {
-        brand.id: brand for brand in Brand.objects.visible_to(membership).filter(id__in=brand_ids)
+    _refuse_too_many(items)
+    now = now or timezone.now()
+    brand_ids = {brand_id for item in items if (brand_id := item_brand_id(item)) is not None}
+    batches = {
+        brand.id: _Batch(brand=brand)
+        for brand in Brand.objects.visible_to(membership).filter(id__in=brand_ids)
     }
 
     result = IngestResult()
-    grouped: dict[int, tuple[list[Any], list[int]]] = {}
     for index, item in enumerate(items):
-        brand_id = item.get("brand") if isinstance(item, dict) else None
         if not isinstance(item, dict):
-            result.rejected.append(
-                {"index": index, "field": "non_field_errors", "reason": "Must be an object."}
-            )
-        elif brand_id is None:
-            result.rejected.append({"index": index, "field": "brand", "reason": REQUIRED})
-        elif not isinstance(brand_id, int) or isinstance(brand_id, bool) or brand_id not in brands:
+            _reject(result, index, "non_field_errors", _("Must be an object."))
+            continue
+        if item.get("brand") is None:
+            _reject(result, index, "brand", required())
+            continue
+        batch = batches.get(item_brand_id(item))  # type: ignore[arg-type]
+        if batch is None:
             # Another organisation's brand reads exactly like a missing one.
-            result.rejected.append({"index": index, "field": "brand", "reason": "Unknown brand."})
-        else:
-            batch, positions = grouped.setdefault(brand_id, ([], []))
-            batch.append(item)
-            positions.append(index)
-    for brand_id, (batch, positions) in grouped.items():
-        result.merge(
-            mention_ingest(brand=brands[brand_id], items=batch, now=now, positions=positions)
-        )
+            _reject(result, index, "brand", _("Unknown brand."))
+            continue
+        try:
+            clean = mention_item_clean(item, now=now)
+        except ItemRejected as exc:
+            _reject(result, index, exc.field, exc.reason)
+            continue
+        batch.add(clean, index, result)
+    _store_all(batches=list(batches.values()), now=now, result=result)
     return result

@@ -116,7 +116,8 @@ def test_a_signature_over_another_body_is_401(agency) -> None:
     assert not Mention.objects.exists()
 
 
-@pytest.mark.parametrize("offset", [-301, 301], ids=["stale", "future"])
+# Well past 300 s: the request itself may take a second or more on a loaded machine.
+@pytest.mark.parametrize("offset", [-330, 330], ids=["stale", "future"])
 def test_a_signature_outside_five_minutes_is_401(agency, offset: int) -> None:
     response = send(agency.brand, body_of("1"), timestamp=int(time.time()) + offset)
 

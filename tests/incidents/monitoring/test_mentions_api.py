@@ -208,6 +208,7 @@ def test_a_responder_posts_a_batch(as_role, agency) -> None:
         "created": 2,
         "updated": 0,
         "rejected": [],
+        "duplicates": [],
         "incidents_opened": [],
         "incidents_linked": [],
     }

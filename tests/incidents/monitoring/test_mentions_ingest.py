@@ -11,6 +11,7 @@ from tests.factories import MonitoringRuleFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2025, 3, 10, 12, 0, 30, tzinfo=UTC)
+OUT_OF_WINDOW = "Must be between 2000-01-01 and 5 minutes from now (UTC)."
 
 
 class StartsWith(str):
@@ -75,7 +76,15 @@ def test_a_repeated_mention_within_a_batch_keeps_the_last_copy(agency) -> None:
         now=NOW,
     )
 
-    assert (result.created, result.updated) == (1, 1)
+    assert (result.created, result.updated) == (1, 0)
+    assert result.duplicates == [
+        {
+            "index": 1,
+            "duplicate_of": 0,
+            "reason": "Repeats an earlier item with the same platform and external_id; "
+            "the last copy is stored.",
+        }
+    ]
     assert Mention.objects.get(external_id="a").text == "second version"
 
 
@@ -120,7 +129,7 @@ def test_invalid_items_are_reported_by_index_and_valid_ones_stored(agency) -> No
         ({"text": "\ud800 lone surrogate"}, "text", "Contains invalid Unicode."),
         ({"posted_at": None}, "posted_at", "This field is required."),
         ({"posted_at": 1710000000}, "posted_at", "Must be an ISO 8601 date-time."),
-        ({"posted_at": "2025-03-12T12:00:00Z"}, "posted_at", "Is more than a day in the future."),
+        ({"posted_at": "2025-03-12T12:00:00Z"}, "posted_at", OUT_OF_WINDOW),
         ({"reach": "12abc"}, "reach", "Must be a whole number ≥ 0."),
         ({"reach": True}, "reach", "Must be a whole number ≥ 0."),
         ({"language": "Russian!"}, "language", "Must be a language code such as ru or en."),
@@ -134,10 +143,10 @@ def test_each_field_is_validated(agency, overrides: dict, field: str, reason: st
     assert not Mention.objects.exists()
 
 
-def test_numeric_ids_naive_times_and_nul_characters_are_accepted(agency) -> None:
+def test_numeric_ids_and_naive_times_are_accepted(agency) -> None:
     result = mention_ingest(
         brand=agency.brand,
-        items=[item(12345, posted_at="2025-03-10T09:30:00", text="Hello\x00 there", reach="17")],
+        items=[item(12345, posted_at="2025-03-10T09:30:00", text="Hello\tthere\r\n", reach="17")],
         now=NOW,
     )
 
@@ -145,7 +154,7 @@ def test_numeric_ids_naive_times_and_nul_characters_are_accepted(agency) -> None
     mention = Mention.objects.get()
     assert mention.external_id == "12345"
     assert mention.posted_at == datetime(2025, 3, 10, 9, 30, tzinfo=UTC)  # naive = UTC
-    assert mention.text == "Hello there"
+    assert mention.text == "Hello\tthere\r\n"  # tab and line breaks are text
     assert mention.reach == 17
 
 
@@ -225,12 +234,14 @@ def test_old_posts_are_stored_but_the_future_is_bounded(agency) -> None:
         brand=agency.brand,
         items=[
             item("old", posted_at="2019-01-01T00:00:00+03:00"),
-            item("soon", posted_at=(NOW + timedelta(hours=2)).isoformat()),
+            item("soon", posted_at=(NOW + timedelta(minutes=5)).isoformat()),
+            item("later", posted_at=(NOW + timedelta(minutes=5, seconds=1)).isoformat()),
         ],
         now=NOW,
     )
 
     assert result.created == 2
+    assert result.rejected == [{"index": 2, "field": "posted_at", "reason": OUT_OF_WINDOW}]
     assert Mention.objects.get(external_id="old").posted_at == datetime(
         2018, 12, 31, 21, 0, tzinfo=UTC
     )
