@@ -11,7 +11,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     """Until the process listens on the port; its output in the error if it exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
