@@ -384,6 +384,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("postmortem-reminders", "incidents.tasks.postmortem_reminders_run", 3600),
     ("deferred-tasks", "incidents.tasks.deferred_tasks_flush_run", 60),
     ("telegram-poll", "incidents.tasks.telegram_poll_run", 30),
+    ("telegram-sla-watch", "incidents.tasks.telegram_sla_watch_run", 60),
 ]
 
 # A deleted organisation is locked at once and purged after this many days.

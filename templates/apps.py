@@ -5,3 +5,14 @@ class ResponseTemplatesConfig(AppConfig):
     name = "templates"
     label = "response_templates"
     verbose_name = "Response templates"
+
+    def ready(self) -> None:
+        # The incident's Telegram message shows pending responses with Approve / Request
+        # changes buttons; incidents never imports this app, so it registers them here.
+        from incidents.notifications.telegram.interactions import telegram_action_register
+        from incidents.notifications.telegram.messages import pending_responses_register
+        from templates import telegram
+
+        pending_responses_register(telegram.pending_responses)
+        telegram_action_register("rap", telegram.approve)
+        telegram_action_register("rch", telegram.request_changes)

@@ -189,3 +189,34 @@ class TelegramAccount(models.Model):
 
     def __str__(self) -> str:
         return f"telegram {self.telegram_user_id} → {self.membership_id}"
+
+
+class TelegramIncidentMessage(models.Model):
+    """The one message of an incident in a linked chat, edited in place as the incident changes.
+
+    The row is locked while the message is sent or edited, so two syncs of one incident never
+    post two messages; `text_hash` skips an edit that would change nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="telegram_messages"
+    )
+    chat = models.ForeignKey(TelegramChat, on_delete=models.CASCADE, related_name="messages")
+    message_id = models.BigIntegerField(null=True, blank=True)
+    text_hash = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "chat"], name="tg_message_once"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "chat", "message_id"], name="tg_message_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} of incident {self.incident_id} in {self.chat_id}"

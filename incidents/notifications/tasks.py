@@ -21,6 +21,11 @@ from incidents.notifications.services import (
     webhook_attempt,
 )
 from incidents.notifications.telegram.client import TelegramApiError
+from incidents.notifications.telegram.messages import (
+    SYNC_TASK,
+    telegram_incident_sync,
+    telegram_sla_watch,
+)
 from incidents.notifications.telegram.sending import TELEGRAM_CALL_TASK, telegram_call_deliver
 from incidents.notifications.telegram.updates import telegram_bot_poll, telegram_polling_bots
 
@@ -119,3 +124,25 @@ def telegram_bot_poll_run(bot_id: int) -> int:
         timeout=settings.TELEGRAM_POLL_TIMEOUT,
         budget=max(0, settings.TELEGRAM_POLL_SECONDS - settings.TELEGRAM_POLL_TIMEOUT - 2),
     )
+
+
+@shared_task(
+    name=SYNC_TASK,
+    autoretry_for=(TelegramRetryable,),
+    retry_backoff=3,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def telegram_incident_sync_run(organisation_id: int, incident_id: int) -> int:
+    """Send or edit the incident's message in each of its linked chats (idempotent)."""
+    try:
+        return telegram_incident_sync(incident_id=incident_id)
+    except TelegramApiError as exc:
+        raise TelegramRetryable(str(exc)) from None
+
+
+@shared_task(name="incidents.tasks.telegram_sla_watch_run")
+def telegram_sla_watch_run() -> int:
+    """Every minute: edit the messages of incidents whose SLA is now at risk or breached."""
+    return telegram_sla_watch()

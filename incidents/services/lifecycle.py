@@ -44,6 +44,22 @@ def resolved_hook_register(hook: ResolvedHook) -> None:
         _RESOLVED_HOOKS.append(hook)
 
 
+class EventHook(Protocol):
+    def __call__(self, *, event: IncidentEvent, incident: Incident) -> object: ...
+
+
+# What the parts above the lifecycle do with every event, inside the recording transaction
+# (notifications schedule the incident's Telegram messages after commit). Registered from
+# IncidentsConfig.ready(), like the resolved hooks.
+_EVENT_HOOKS: list[EventHook] = []
+
+
+def event_hook_register(hook: EventHook) -> None:
+    """Run `hook(event=…, incident=…)` after each event_record; registering twice runs it once."""
+    if hook not in _EVENT_HOOKS:
+        _EVENT_HOOKS.append(hook)
+
+
 def _team_ids(incident: Incident) -> list[int]:
     return list(incident.teams.values_list("id", flat=True))
 
@@ -74,6 +90,8 @@ def event_record(
         team_ids=[*_team_ids(incident), *extra_team_ids],
         actor_name=event.actor.get_username() if event.actor_id else None,
     )
+    for hook in _EVENT_HOOKS:
+        hook(event=event, incident=incident)
     return event
 
 

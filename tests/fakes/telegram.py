@@ -10,6 +10,7 @@ the documented rules: an update is confirmed (dropped) once called with a higher
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -240,6 +241,8 @@ def _text(params: dict[str, Any]) -> str:
                 stack.append(tag)
         if stack:
             raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
+        # Telegram keeps the text without the markup (the formatting goes to `entities`).
+        return html.unescape(re.sub(r"<[^>]+>", "", text))
     return text
 
 
