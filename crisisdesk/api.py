@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.jsonbody import body_too_large
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -50,6 +52,10 @@ def _flatten(detail: Any) -> Any:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every error is JSON: {"detail": message, "code": ..., "errors": {field: [reasons]}}."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django refused to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the API's
+        # shape, not the 400 HTML page Django answers a SuspiciousOperation with.
+        exc = body_too_large()
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, **exc.extra}
         if exc.field:

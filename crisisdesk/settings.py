@@ -272,6 +272,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# Request bodies: at most MAX_REQUEST_BODY bytes (Django refuses a larger body, the API
+# answers 413 in its JSON shape); JSON at most JSON_MAX_DEPTH levels deep (400 beyond).
+# 10 MiB holds a bulk ingest of 1,000 mentions with long texts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(10 * 1024 * 1024)))
+JSON_MAX_DEPTH = 20
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "no credentials" into 401, not 403.
@@ -286,7 +292,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "crisisdesk.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The one JSON parser (size and depth limits, JSON errors): crisisdesk/core/jsonbody.py.
+    "DEFAULT_PARSER_CLASSES": ["crisisdesk.core.jsonbody.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["crisisdesk.core.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "ingest": os.environ.get("INGEST_RATE", "600/min"),

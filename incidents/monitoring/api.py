@@ -1,7 +1,6 @@
 """Monitoring API: mentions (list, bulk ingest), brand rules, incident mention stats, and the
 signed ingest endpoint for monitoring tools."""
 
-import json
 import uuid
 from functools import cached_property
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.jsonbody import JSONRefused, body_too_large, json_parse
 from crisisdesk.core.signing import SIGNATURE_HEADER, SignatureRefused
 from incidents.monitoring import selectors, services
 from incidents.monitoring.models import Mention, MonitoringRule, Platform, SentimentLabel
@@ -29,7 +29,6 @@ from tenants.selectors import brand_list
 from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 MAX_SIGNED_BODY = 1024 * 1024  # 1 MiB
-MAX_JSON_DEPTH = 20
 
 
 # --- serializers ---
@@ -225,7 +224,7 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         items = request.data
         if not isinstance(items, list):
             raise exceptions.ValidationError(
-                {"non_field_errors": ["Expected a JSON list of mentions."]}
+                {"non_field_errors": [_("Expected a JSON list of mentions.")]}
             )
         result = services.mention_ingest_for_member(membership=self.membership, items=items)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
@@ -287,11 +286,6 @@ class MentionStatsView(OrgScopedAPIView):
 # --- signed ingest (no user: the brand's secret signs the body) ---
 
 
-class BodyTooLarge(DomainError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    code = "too_large"
-
-
 class IngestThrottle(SimpleRateThrottle):
     """Per brand (its ingest id), whatever address the monitoring tool calls from."""
 
@@ -301,34 +295,12 @@ class IngestThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": str(view.kwargs["ingest_id"])}
 
 
-def _too_deep(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
-    return False
-
-
 def _json_list(raw: bytes) -> list:
-    """The body as a JSON list, or 400: invalid UTF-8, malformed JSON, nesting over 20."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise exceptions.ParseError("The body is not valid UTF-8.") from None
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        # The parser recurses per nesting level; a hostile body must not take the process down.
-        raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.") from None
-    except ValueError as exc:
-        raise exceptions.ParseError(f"Malformed JSON: {exc}") from None
-    if isinstance(data, list | dict) and _too_deep(data, MAX_JSON_DEPTH):
-        raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    """The body as a JSON list, or 400 (crisisdesk.core.jsonbody: invalid UTF-8, malformed
+    JSON, nesting over 20 levels; then anything but a list)."""
+    data = json_parse(raw)
     if not isinstance(data, list):
-        raise exceptions.ParseError("Expected a JSON list of mentions.")
+        raise JSONRefused(_("Expected a JSON list of mentions."))
     return data
 
 
@@ -369,12 +341,12 @@ class SignedIngestView(APIView):
         # Size first, from the header before anything is read, then from what actually came.
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit():
-            raise exceptions.ParseError("Invalid Content-Length.")
+            raise JSONRefused(_("Invalid Content-Length."))
         if int(declared) > MAX_SIGNED_BODY:
-            raise BodyTooLarge("The body is larger than 1 MiB.", limit=MAX_SIGNED_BODY)
+            raise body_too_large(MAX_SIGNED_BODY)
         raw = request._request.read(MAX_SIGNED_BODY + 1)
         if len(raw) > MAX_SIGNED_BODY:
-            raise BodyTooLarge("The body is larger than 1 MiB.", limit=MAX_SIGNED_BODY)
+            raise body_too_large(MAX_SIGNED_BODY)
         media_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
         if media_type != "application/json":
             raise exceptions.UnsupportedMediaType(media_type or "(none)")
