@@ -86,6 +86,7 @@ org_urls = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("incidents/", incident_views.board, name="board"),
     path("incidents/new/", incident_views.incident_new, name="incident-new"),
+    path("incidents/archive/", incident_views.archive, name="incident-archive"),
     path("incidents/<int:incident_pk>/", include(incident_urls)),
     path("postmortems/", postmortem_views.postmortem_list, name="postmortems"),
     path("postmortems/<int:postmortem_pk>/", include(postmortem_urls)),

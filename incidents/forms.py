@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import OPEN_STATUSES, Status
+from incidents.models import Status
 from tenants import selectors
 from tenants.forms import PageForm
 from tenants.models import Brand, Membership, Severity, Team
@@ -59,9 +59,11 @@ class BoardFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Every status: choosing resolved or closed takes the person to the archive (the board
+    # itself is the live list of open incidents).
     status = forms.MultipleChoiceField(
         label=_("Status"),
-        choices=[(s.value, s.label) for s in OPEN_STATUSES],
+        choices=Status.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -76,6 +78,32 @@ class BoardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["brand"].queryset = selectors.brand_list(membership=membership)
         self.fields["team"].queryset = selectors.team_list(membership=membership)
+
+
+DRILL_CHOICES = [
+    ("", _("Drills and real incidents")),
+    ("false", _("Real incidents only")),
+    ("true", _("Drills only")),
+]
+
+
+class ArchiveFilterForm(BoardFilterForm):
+    """The archive's filters: the board's, plus the period, drills and words. The names are
+    the API's parameters again (detected_from, detected_to, is_drill, q)."""
+
+    detected_from = forms.DateField(
+        label=_("Detected from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    detected_to = forms.DateField(
+        label=_("Detected to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_drill = forms.ChoiceField(label=_("Drills"), choices=DRILL_CHOICES, required=False)
+    q = forms.CharField(
+        label=_("Words in the title or summary"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
 
 
 class TransitionForm(PageForm):

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Max, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from crisisdesk.core.exceptions import DomainError
 from incidents import selectors, services
 from incidents.api.filters import IncidentFilter
 from incidents.forms import (
+    ArchiveFilterForm,
     AssignForm,
     BoardFilterForm,
     IncidentCreateForm,
@@ -30,7 +32,7 @@ from incidents.forms import (
     SeverityForm,
     TransitionForm,
 )
-from incidents.models import Incident, Status
+from incidents.models import OPEN_STATUSES, Incident, Status
 from incidents.presentation import clock_views, event_views, row_context
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
@@ -46,6 +48,8 @@ DOMAIN_MESSAGES = [
 ]
 
 BOARD_PARAMS = ("brand", "team", "severity", "status", "assigned_to_me")
+ARCHIVE_PARAMS = (*BOARD_PARAMS, "detected_from", "detected_to", "is_drill", "q")
+ARCHIVE_PAGE_SIZE = 25
 
 # Sections that the apps building on incidents add to the incident room (playbook tasks,
 # responses, mentions, …). crisisdesk.web_urls registers them: incidents never imports those
@@ -63,9 +67,9 @@ def _board_queryset(request: OrgRequest, params: QueryDict) -> QuerySet[Incident
     return IncidentFilter(data=params, queryset=scoped, request=request).qs
 
 
-def _board_query(request: OrgRequest) -> QueryDict:
+def _board_query(request: OrgRequest, names: tuple[str, ...] = BOARD_PARAMS) -> QueryDict:
     query = QueryDict(mutable=True)
-    for name in BOARD_PARAMS:
+    for name in names:
         values = [v for v in request.GET.getlist(name) if v]
         if values:
             query.setlist(name, values)
@@ -81,8 +85,12 @@ def _may_work(request: OrgRequest) -> bool:
 
 @org_page(write_role=Role.RESPONDER)
 def board(request: OrgRequest) -> HttpResponse:
-    """Open incidents, newest first; live.js keeps the rows current."""
+    """Open incidents, newest first; live.js keeps the rows current. Asking for a resolved
+    or closed status leads to the archive, with the same filters."""
     query = _board_query(request)
+    if any(value not in OPEN_STATUSES for value in query.getlist("status")):
+        url = reverse("web:incident-archive", args=[request.organisation.slug])
+        return redirect(f"{url}?{query.urlencode()}")
     filters = BoardFilterForm(query or None, membership=request.membership, auto_id="filter_%s")
     incidents = list(
         _board_queryset(request, query).annotate(last_event_id=Max("events__id")).order_by("-id")
@@ -115,6 +123,24 @@ def _board_page(
             "row_url": reverse("web:incident-row", args=[slug, 0]).replace("/0/", "/__id__/"),
         },
         status=status,
+    )
+
+
+@org_page(write_role=Role.RESPONDER)
+@require_GET
+def archive(request: OrgRequest) -> HttpResponse:
+    """Every incident the member may see, open or not, filtered (the API's filters) and paged,
+    newest first: the way to a resolved or closed incident."""
+    query = _board_query(request, ARCHIVE_PARAMS)
+    filters = ArchiveFilterForm(query or None, membership=request.membership, auto_id="archive_%s")
+    scoped = selectors.incident_list(membership=request.membership)
+    # Invalid values are shown beside their field and ignored by the filter.
+    incidents = IncidentFilter(data=query, queryset=scoped, request=request).qs.order_by("-id")
+    page = Paginator(incidents, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/archive.html",
+        {"page": page, "incidents": list(page), "filters": filters, "query": query.urlencode()},
     )
 
 

@@ -63,6 +63,13 @@
     }
   });
 
+  // Filter panels start open on a wide screen and folded on a phone, where they would fill
+  // the first screen.
+  if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
+    var wide = document.querySelectorAll("details[data-open-wide]");
+    for (var w = 0; w < wide.length; w++) { wide[w].setAttribute("open", ""); }
+  }
+
   window.CrisisDesk = window.CrisisDesk || {};
   window.CrisisDesk.tickClocks = tickClocks;
 })();
