@@ -109,6 +109,11 @@ org_urls = [
         monitoring_views.rule_delete,
         name="brand-rule-delete",
     ),
+    path(
+        "mentions/<int:mention_pk>/label/",
+        monitoring_views.mention_label,
+        name="mention-label",
+    ),
     path("teams/", tenant_views.teams, name="teams"),
     path("teams/<int:team_pk>/", tenant_views.team, name="team"),
     path("teams/<int:team_pk>/delete/", tenant_views.team_delete, name="team-delete"),

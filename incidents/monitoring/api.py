@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +24,11 @@ from crisisdesk.core.signing import SIGNATURE_HEADER, SignatureRefused
 from incidents.monitoring import selectors, services
 from incidents.monitoring.models import Mention, MonitoringRule, Platform, SentimentLabel
 from incidents.monitoring.services.ingest import MAX_ITEMS_PER_REQUEST
+from incidents.monitoring.services.labels import (
+    LABEL_ROLE,
+    MAX_LABELS_PER_REQUEST,
+    mention_labels_apply,
+)
 from incidents.selectors import incident_list
 from tenants.models import Brand, Role, Severity
 from tenants.selectors import brand_list
@@ -54,6 +60,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "reach",
             "sentiment_score",
             "sentiment_label",
+            "sentiment_source",
             "incident",
             "flagged",
             "matched_keywords",
@@ -104,6 +111,23 @@ class IngestResultSerializer(serializers.Serializer):
     )
     incidents_opened = serializers.ListField(child=serializers.IntegerField())
     incidents_linked = serializers.ListField(child=serializers.IntegerField())
+
+
+class LabelItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="id of a mention the member sees")
+    sentiment = serializers.ChoiceField(choices=SentimentLabel.choices)
+
+
+class RejectedLabelSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.IntegerField(help_text="404: no such mention (or not yours); 400")
+    field = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class LabelResultSerializer(serializers.Serializer):
+    labelled = serializers.IntegerField()
+    rejected = RejectedLabelSerializer(many=True)
 
 
 class MonitoringRuleSerializer(serializers.ModelSerializer):
@@ -203,10 +227,32 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     serializer_class = MentionSerializer
     filterset_class = MentionFilter
     write_role = Role.RESPONDER
+    action_roles = {"labels": LABEL_ROLE}
     http_method_names = ["get", "post", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Mention]:
         return selectors.mention_list(membership=self.membership)
+
+    @extend_schema(
+        request=LabelItemSerializer(many=True),
+        responses={
+            200: LabelResultSerializer,
+            413: OpenApiResponse(description=f"More than {MAX_LABELS_PER_REQUEST} labels"),
+        },
+        description=f"Correct the sentiment of up to {MAX_LABELS_PER_REQUEST} mentions; they "
+        "say `sentiment_source: human` from then on and teach the organisation model. An "
+        "unknown or another organisation's id is refused per item (status 404, with its "
+        "index), an invalid sentiment per item (400); the others are stored.",
+    )
+    @action(detail=False, methods=["post"], url_path="labels")
+    def labels(self, request: OrgAPIRequest, org_slug: str) -> Response:
+        items = request.data
+        if not isinstance(items, list):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Expected a JSON list of labels."]}
+            )
+        result = mention_labels_apply(membership=self.membership, actor=request.user, items=items)
+        return Response(result.as_dict())
 
     @extend_schema(
         request=OrgMentionItemSerializer(many=True),

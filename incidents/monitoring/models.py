@@ -1,5 +1,6 @@
 """Monitoring: mentions, the rules that watch them, and the per-minute counters detection sums."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,14 @@ class SentimentLabel(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     NEUTRAL = "neutral", _("Neutral")
     POSITIVE = "positive", _("Positive")
+
+
+class SentimentSource(models.TextChoices):
+    """Which scorer gave a mention its sentiment label."""
+
+    DEFAULT = "default", _("Default analyser")
+    ORGANISATION = "organisation", _("Organisation model")
+    HUMAN = "human", _("Corrected by staff")
 
 
 class BrandOwnedQuerySet(TenantQuerySet[models.Model]):
@@ -89,6 +98,10 @@ class Mention(models.Model):
     sentiment_label = models.CharField(
         max_length=8, choices=SentimentLabel.choices, default=SentimentLabel.NEUTRAL
     )
+    # A human label is never overwritten by a scorer (re-ingest keeps it).
+    sentiment_source = models.CharField(
+        max_length=12, choices=SentimentSource.choices, default=SentimentSource.DEFAULT
+    )
     incident = models.ForeignKey(
         "incidents.Incident",
         null=True,
@@ -125,6 +138,33 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+
+class MentionLabel(models.Model):
+    """A member's correction of a mention's sentiment: the latest one per mention, with who
+    and when. The organisation model is trained from these rows."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    mention = models.OneToOneField(Mention, on_delete=models.CASCADE, related_name="human_label")
+    sentiment = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    # What the scorer had said before the first correction (how often staff disagree with it).
+    scored_label = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    scored_source = models.CharField(max_length=12, choices=SentimentSource.choices)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    labelled_at = models.DateTimeField()
+
+    objects = BrandOwnedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "labelled_at"], name="mention_label_org_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mention_id}: {self.sentiment}"
 
 
 class MentionBucket(models.Model):

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,10 +18,11 @@ from incidents.models import Incident
 from incidents.monitoring import selectors, services
 from incidents.monitoring.forms import MonitoringRuleForm
 from incidents.monitoring.models import MonitoringRule
+from incidents.monitoring.services.labels import LABEL_ROLE, may_label, mention_labels_apply
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Brand, Role
-from tenants.tenancy import OrgRequest, org_page, scoped_get
+from tenants.tenancy import OrgRequest, not_found, org_page, scoped_get
 from tenants.views import render_brand
 
 # --- Linked mentions (a room section) ---
@@ -51,12 +54,49 @@ def mentions_section(
         "place": "side",
         "incident": incident,
         "mentions": mentions,
+        "can_label": may_label(request.membership),
         "linked": stats["linked_mentions"],
         "total": stats["total"],
         "negative": stats["negative"],
         "negative_share": stats["negative_share"],
         "chart": stacked_bars(labels, totals, negatives, label_every=max(1, len(groups) // 6)),
     }
+
+
+# --- One-click sentiment correction (wherever mentions are listed) ---
+
+
+@org_page(write_role=LABEL_ROLE)
+@require_POST
+def mention_label(request: OrgRequest, mention_pk: int) -> HttpResponse:
+    """One mention's sentiment as staff say it is. htmx: the refreshed row; a plain form post:
+    back where it came from. Another organisation's mention is the not-found page."""
+    result = mention_labels_apply(
+        membership=request.membership,
+        actor=request.user,
+        items=[{"id": mention_pk, "sentiment": request.POST.get("sentiment", "")}],
+    )
+    if result.rejected and result.rejected[0]["status"] == 404:
+        return not_found(request)
+    error = result.rejected[0]["reason"] if result.rejected else None
+    if request.htmx:
+        mention = scoped_get(selectors.mention_list(membership=request.membership), mention_pk)
+        return render(
+            request,
+            "incidents/_mention_row.html",
+            {"m": mention, "can_label": True, "error": error},
+            status=400 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Sentiment corrected."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("web:dashboard", args=[request.organisation.slug])
+    return redirect(back)
 
 
 # --- Monitoring rules (a section of the brand page) ---

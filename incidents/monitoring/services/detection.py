@@ -201,6 +201,7 @@ class IngestedMention:
     reach: int
     sentiment_score: float
     sentiment_label: str
+    sentiment_source: str = "default"
     flagged: bool = False
     matched_keywords: list[str] = field(default_factory=list)
     pk: int | None = None

@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import DomainError
-from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule, SentimentLabel
+from incidents.monitoring.models import (
+    Mention,
+    MentionBucket,
+    MonitoringRule,
+    SentimentLabel,
+    SentimentSource,
+)
 from incidents.monitoring.sentiment import analyse
 from incidents.monitoring.services import detection
 from incidents.monitoring.services.detection import IngestedMention
@@ -34,6 +40,7 @@ _UPDATE_FIELDS = [
     "url",
     "sentiment_score",
     "sentiment_label",
+    "sentiment_source",
     "language",
     # Derived from the text, so they follow it when the text changes.
     "flagged",
@@ -127,11 +134,26 @@ _COPY_COLUMNS = (
     "reach",
     "sentiment_score",
     "sentiment_label",
+    "sentiment_source",
     "flagged",
     "matched_keywords",
     "created_at",
     "updated_at",
 )
+
+
+_HUMAN_KEEPS = ("sentiment_score", "sentiment_label", "sentiment_source")
+
+
+def _update_expression(table: str, name: str) -> str:
+    """A conflict's update of one column: a label staff gave is never overwritten by a
+    scorer, even by a re-ingest racing with the correction (the row lock decides)."""
+    if name in _HUMAN_KEEPS:
+        return (
+            f"{name} = CASE WHEN {table}.sentiment_source = '{SentimentSource.HUMAN}' "
+            f"THEN {table}.{name} ELSE EXCLUDED.{name} END"
+        )
+    return f"{name} = EXCLUDED.{name}"
 
 
 def _upsert_postgresql(*, brand: Brand, rows: list[IngestedMention], now: datetime) -> None:
@@ -142,7 +164,7 @@ def _upsert_postgresql(*, brand: Brand, rows: list[IngestedMention], now: dateti
     concurrent ingests, which rows were new (xmax = 0) and which incident each one has."""
     table = connection.ops.quote_name(Mention._meta.db_table)
     columns = ", ".join(_COPY_COLUMNS)
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATE_FIELDS)
+    updates = ", ".join(_update_expression(table, name) for name in _UPDATE_FIELDS)
     with connection.cursor() as cursor:
         # Created once per connection; emptied here because an outer transaction may run
         # several ingests before ON COMMIT would clear it.
@@ -166,6 +188,7 @@ def _upsert_postgresql(*, brand: Brand, rows: list[IngestedMention], now: dateti
                         row.reach,
                         row.sentiment_score,
                         row.sentiment_label,
+                        row.sentiment_source,
                         row.flagged,
                         json.dumps(row.matched_keywords, ensure_ascii=False),
                         now,
@@ -186,15 +209,29 @@ def _upsert_postgresql(*, brand: Brand, rows: list[IngestedMention], now: dateti
 def _upsert_bulk_create(*, brand: Brand, rows: list[IngestedMention]) -> None:
     """SQLite (and any other backend): bulk_create(update_conflicts=True) in batches, after
     one query for which rows exist. SQLite runs one writer at a time, so that read is exact."""
-    existing = {
-        (platform, external_id): incident_id
-        for platform, external_id, incident_id in Mention.objects.filter(
-            organisation_id=brand.organisation_id,
-            brand_id=brand.id,
-            platform__in={row.platform for row in rows},
-            external_id__in={row.external_id for row in rows},
-        ).values_list("platform", "external_id", "incident_id")
-    }
+    by_key = {(row.platform, row.external_id): row for row in rows}
+    existing: dict[tuple[str, str], int | None] = {}
+    for platform, external_id, incident_id, source, score, label in Mention.objects.filter(
+        organisation_id=brand.organisation_id,
+        brand_id=brand.id,
+        platform__in={row.platform for row in rows},
+        external_id__in={row.external_id for row in rows},
+    ).values_list(
+        "platform",
+        "external_id",
+        "incident_id",
+        "sentiment_source",
+        "sentiment_score",
+        "sentiment_label",
+    ):
+        existing[(platform, external_id)] = incident_id
+        if source == SentimentSource.HUMAN:  # staff's label stays (one writer: exact)
+            kept = by_key[(platform, external_id)]
+            kept.sentiment_source, kept.sentiment_score, kept.sentiment_label = (
+                source,
+                score,
+                label,
+            )
     objects = [
         Mention(
             organisation_id=brand.organisation_id,
@@ -209,6 +246,7 @@ def _upsert_bulk_create(*, brand: Brand, rows: list[IngestedMention]) -> None:
             reach=row.reach,
             sentiment_score=row.sentiment_score,
             sentiment_label=row.sentiment_label,
+            sentiment_source=row.sentiment_source,
             flagged=row.flagged,
             matched_keywords=row.matched_keywords,
         )

@@ -69,6 +69,7 @@ def test_a_mention_lists_with_every_field(as_role, agency) -> None:
             "reach": 120,
             "sentiment_score": -0.6,
             "sentiment_label": "negative",
+            "sentiment_source": "default",
             "incident": incident.id,
             "flagged": True,
             "matched_keywords": ["ужас"],
