@@ -392,7 +392,11 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("deferred-tasks", "incidents.tasks.deferred_tasks_flush_run", 60),
     ("telegram-poll", "incidents.tasks.telegram_poll_run", 30),
     ("telegram-sla-watch", "incidents.tasks.telegram_sla_watch_run", 60),
+    ("sentiment-retraining", "incidents.tasks.sentiment_models_retrain_run", 3600),
 ]
+
+# An organisation's sentiment model is retrained once this many labels were added since.
+SENTIMENT_RETRAIN_AFTER_LABELS = int(os.environ.get("SENTIMENT_RETRAIN_AFTER_LABELS", "100"))
 
 # A deleted organisation is locked at once and purged after this many days.
 ORGANISATION_PURGE_GRACE_DAYS = int(os.environ.get("ORGANISATION_PURGE_GRACE_DAYS", "30"))

@@ -1,7 +1,8 @@
 """Celery's autodiscovery reads `incidents.tasks`: the parts' task modules are imported here so
 that their tasks register (their names, `incidents.tasks.…`, are those beat rows store).
 
-    incidents.monitoring.tasks      spike_detection_run
+    incidents.monitoring.tasks      spike_detection_run, sentiment_model_train_run,
+                                    sentiment_models_retrain_run
     incidents.notifications.tasks   sla_check_run, notification_email_send, webhook_deliver,
                                     deferred_tasks_flush_run
     incidents.postmortems.tasks     postmortem_reminders_run

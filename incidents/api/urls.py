@@ -31,6 +31,12 @@ org_urlpatterns = [
         analytics.AnalyticsOverviewView.as_view(),
         name="analytics-overview",
     ),
+    path("sentiment-model/", mentions.SentimentModelView.as_view(), name="sentiment-model"),
+    path(
+        "sentiment-model/train/",
+        mentions.SentimentModelTrainView.as_view(),
+        name="sentiment-model-train",
+    ),
     path(
         "incidents/<int:incident_pk>/mention-stats/",
         mentions.MentionStatsView.as_view(),

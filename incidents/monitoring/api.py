@@ -329,6 +329,47 @@ class MentionStatsView(OrgScopedAPIView):
         return Response(MentionStatsSerializer(data).data)
 
 
+class SentimentModelSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["none", "training", "ready", "failed"])
+    labels = serializers.IntegerField(help_text="mentions corrected by staff so far")
+    active = serializers.BooleanField(help_text="whether it scores new mentions")
+    trained_at = serializers.DateTimeField(allow_null=True)
+    trained_on = serializers.IntegerField(help_text="labels the current model learned from")
+    version = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    evaluation = serializers.DictField(
+        help_text="cross-validated figures of the model and of the default analyser on the "
+        "same labels (negative precision, recall, F1, macro-F1), and beats_default"
+    )
+
+
+class SentimentModelView(OrgScopedAPIView):
+    """The organisation's own sentiment model: everyone reads it."""
+
+    @extend_schema(responses=SentimentModelSerializer)
+    def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
+        data = selectors.sentiment_model_status(membership=request.membership)
+        return Response(SentimentModelSerializer(data).data)
+
+
+class SentimentModelTrainView(OrgScopedAPIView):
+    """Ask the worker to train (or retrain) the model: managers and owners."""
+
+    write_role = Role.MANAGER
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: SentimentModelSerializer,
+            409: OpenApiResponse(description="Too few corrected mentions to train"),
+        },
+    )
+    def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
+        services.sentiment_model_request(organisation=request.organisation)
+        data = selectors.sentiment_model_status(membership=request.membership)
+        return Response(SentimentModelSerializer(data).data, status=status.HTTP_202_ACCEPTED)
+
+
 # --- signed ingest (no user: the brand's secret signs the body) ---
 
 

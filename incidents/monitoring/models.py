@@ -188,3 +188,38 @@ class MentionBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} @ {self.bucket_start:%Y-%m-%d %H:%M}: {self.negative}/{self.total}"
+
+
+class SentimentModelState(models.TextChoices):
+    NONE = "none", _("Not trained")
+    TRAINING = "training", _("Training")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class OrganisationSentimentModel(models.Model):
+    """An organisation's own sentiment model, trained from its staff's corrections.
+
+    `active` only when its cross-validated figures beat the default analyser on the same
+    labels. `version` grows with every trained model: a process keeps the loaded model while
+    the version it loaded is the stored one."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="sentiment_model"
+    )
+    state = models.CharField(
+        max_length=8, choices=SentimentModelState.choices, default=SentimentModelState.NONE
+    )
+    active = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+    blob = models.BinaryField(null=True, editable=False)
+    labels = models.PositiveIntegerField(default=0)  # labels the stored model learned from
+    trained_at = models.DateTimeField(null=True)
+    requested_at = models.DateTimeField(null=True)
+    evaluation = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.state} v{self.version}"

@@ -9,7 +9,14 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from incidents.models import OPEN_STATUSES, Incident
-from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule
+from incidents.monitoring.models import (
+    Mention,
+    MentionBucket,
+    MentionLabel,
+    MonitoringRule,
+    OrganisationSentimentModel,
+    SentimentModelState,
+)
 from tenants.models import Brand, Membership
 
 BASELINE_PERIOD = timedelta(days=7)
@@ -199,4 +206,37 @@ def mention_stats(*, incident: Incident, now: datetime | None = None) -> dict:
             organisation_id=incident.organisation_id, incident_id=incident.id
         ).count(),
         "points": points,
+    }
+
+
+def sentiment_model_status(*, membership: Membership) -> dict:
+    """The organisation model as the API shows it: state, labels so far, whether it scores
+    new mentions, when it was trained and the figures it was judged by."""
+    organisation_id = membership.organisation_id
+    row = (
+        OrganisationSentimentModel.objects.filter(organisation_id=organisation_id)
+        .defer("blob")
+        .first()
+    )
+    labels = MentionLabel.objects.filter(organisation_id=organisation_id).count()
+    if row is None:
+        return {
+            "state": SentimentModelState.NONE,
+            "labels": labels,
+            "active": False,
+            "trained_at": None,
+            "trained_on": 0,
+            "version": 0,
+            "error": "",
+            "evaluation": {},
+        }
+    return {
+        "state": row.state,
+        "labels": labels,
+        "active": row.active,
+        "trained_at": row.trained_at,
+        "trained_on": row.labels,
+        "version": row.version,
+        "error": row.error,
+        "evaluation": row.evaluation,
     }

@@ -3,6 +3,10 @@
 from celery import shared_task
 
 from incidents.monitoring.services.detection import volume_rules_evaluate
+from incidents.monitoring.services.sentiment_model import (
+    sentiment_model_train,
+    sentiment_models_retrain_due,
+)
 
 
 @shared_task(name="incidents.tasks.spike_detection_run")
@@ -12,3 +16,17 @@ def spike_detection_run() -> dict[str, list[int]]:
     Running twice at once is safe: triggers lock the brand's rules and link or open once."""
     outcome = volume_rules_evaluate()
     return {"opened": outcome.opened, "linked": outcome.linked}
+
+
+@shared_task(name="incidents.tasks.sentiment_model_train_run")
+def sentiment_model_train_run(organisation_id: int) -> str | None:
+    """Train and judge one organisation's sentiment model (asked for by the API or the
+    periodic retraining). Twice for one request: the second run finds it done."""
+    row = sentiment_model_train(organisation_id=organisation_id)
+    return row.state if row is not None else None
+
+
+@shared_task(name="incidents.tasks.sentiment_models_retrain_run")
+def sentiment_models_retrain_run() -> list[int]:
+    """Hourly: retrain the models of organisations with enough new labels since."""
+    return sentiment_models_retrain_due()

@@ -6,9 +6,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +22,7 @@ from incidents.monitoring.services.labels import LABEL_ROLE, may_label, mention_
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Brand, Role
-from tenants.tenancy import OrgRequest, not_found, org_page, scoped_get
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 from tenants.views import render_brand
 
 # --- Linked mentions (a room section) ---
@@ -71,16 +71,16 @@ def mentions_section(
 def mention_label(request: OrgRequest, mention_pk: int) -> HttpResponse:
     """One mention's sentiment as staff say it is. htmx: the refreshed row; a plain form post:
     back where it came from. Another organisation's mention is the not-found page."""
+    mentions = selectors.mention_list(membership=request.membership)
+    scoped_get(mentions, mention_pk)  # "not yours" before anything about the value
     result = mention_labels_apply(
         membership=request.membership,
         actor=request.user,
-        items=[{"id": mention_pk, "sentiment": request.POST.get("sentiment", "")}],
+        items=[{"id": int(mention_pk), "sentiment": request.POST.get("sentiment", "")}],
     )
-    if result.rejected and result.rejected[0]["status"] == 404:
-        return not_found(request)
     error = result.rejected[0]["reason"] if result.rejected else None
     if request.htmx:
-        mention = scoped_get(selectors.mention_list(membership=request.membership), mention_pk)
+        mention = scoped_get(mentions, mention_pk)
         return render(
             request,
             "incidents/_mention_row.html",

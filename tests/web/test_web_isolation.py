@@ -25,7 +25,7 @@ from playbooks import services as playbook_services
 from templates import services as template_services
 from tenants import services as tenant_services
 from tenants.models import Brand, Role
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, MentionFactory
 from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,7 @@ def world(agency, outsider) -> dict:
         monitoring_services.monitoring_rule_create(
             brand=brand, actor=owner.user, name="Boycott", keywords=["boycott"]
         )
+        MentionFactory(brand=brand)
     for incident in (first, second):
         playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
         template_services.response_create(

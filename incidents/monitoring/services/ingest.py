@@ -29,6 +29,7 @@ from incidents.monitoring.services.items import (
     mention_item_clean,
     required,
 )
+from incidents.monitoring.services.sentiment_model import organisation_scorer
 from tenants.models import Brand, Membership
 
 MAX_ITEMS_PER_REQUEST = 1000
@@ -311,9 +312,24 @@ def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
     rows: list[IngestedMention] = []
     keyword_hits: dict[int, list[tuple[IngestedMention, list[str]]]] = {}
     # Sorted keys: concurrent batches lock the rows they share in the same order.
-    for key in sorted(batch.cleaned):
+    keys = sorted(batch.cleaned)
+    verdicts = [
+        analyse(
+            batch.cleaned[key]["text"], language=_analyser_language(batch.cleaned[key]["language"])
+        )
+        for key in keys
+    ]
+    # The organisation's own model, when it beat the default analyser on its labels, scores
+    # the whole batch at once (one sparse matrix: per-item calls would cost 20x more).
+    scorer = organisation_scorer(organisation_id=brand.organisation_id)
+    if scorer is not None:
+        scored = scorer.predict([batch.cleaned[key]["text"] for key in keys], verdicts)
+        source = SentimentSource.ORGANISATION
+    else:
+        scored = [(verdict.label, round(verdict.score, 4)) for verdict in verdicts]
+        source = SentimentSource.DEFAULT
+    for key, verdict, (label, score) in zip(keys, verdicts, scored, strict=True):
         clean = batch.cleaned[key]
-        verdict = analyse(clean["text"], language=_analyser_language(clean["language"]))
         row = IngestedMention(
             platform=clean["platform"],
             external_id=clean["external_id"],
@@ -323,8 +339,9 @@ def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
             language=clean["language"] or verdict.language,
             posted_at=clean["posted_at"],
             reach=clean["reach"],
-            sentiment_score=round(verdict.score, 4),
-            sentiment_label=verdict.label,
+            sentiment_score=score,
+            sentiment_label=label,
+            sentiment_source=source,
         )
         if matchers:
             for rule, hits in detection.keywords_in(matchers, clean["text"]):

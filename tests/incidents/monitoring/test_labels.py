@@ -111,9 +111,11 @@ def test_a_brand_limited_member_cannot_label_another_brands_mention(api, agency)
     limited.brands.add(agency.brand)
     other = MentionFactory(brand=agency.other_brand)
 
-    body = api(limited.user).post(
-        LABELS, [{"id": other.id, "sentiment": "negative"}], format="json"
-    ).json()
+    body = (
+        api(limited.user)
+        .post(LABELS, [{"id": other.id, "sentiment": "negative"}], format="json")
+        .json()
+    )
 
     assert body == {
         "labelled": 0,
@@ -200,7 +202,7 @@ def test_one_click_on_the_incident_page_corrects_a_mention(browser_as, agency) -
     mention = MentionFactory(brand=agency.brand, incident=incident, sentiment_label="neutral")
     client = browser_as("responder")
     room = client.get(f"/o/alpha/incidents/{incident.id}/").content.decode()
-    assert f'/o/alpha/mentions/{mention.id}/label/' in room
+    assert f"/o/alpha/mentions/{mention.id}/label/" in room
 
     response = client.post(
         f"/o/alpha/mentions/{mention.id}/label/", {"sentiment": "negative"}, HTTP_HX_REQUEST="true"
