@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_mention_labels'),
+        ('incidents', '0009_mention_labels'),
         ('tenants', '0005_email_verification'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_notification_receipts'),
+        ('incidents', '0008_telegram_incident_messages'),
         ('tenants', '0005_email_verification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
