@@ -1,57 +1,69 @@
-"""Import mentions from a CSV file in batches through the same ingest as the API."""
+"""Import mentions from a CSV file in batches through the same ingest as the API.
 
-import csv
-import io
+The row → item logic is `incidents.monitoring.services.csv_import.mentions_import_csv`; this
+command opens the file, shows a progress bar and prints the report, also when the run is cut
+short (the database going away), so that what was stored is always said.
+"""
+
 import os
 import sys
-import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from incidents.monitoring.selectors import brand_by_slugs
-from incidents.monitoring.services import mention_ingest
-
-COLUMNS = ("platform", "external_id", "author", "text", "url", "language", "posted_at", "reach")
-REQUIRED = {"platform", "external_id", "text", "posted_at"}
-SHOWN_REJECTIONS = 50
+from incidents.monitoring.services.csv_import import (
+    COLUMNS,
+    MAX_BATCH,
+    ImportRefused,
+    ImportReport,
+    mentions_import_csv,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Import mentions from a UTF-8 CSV with a header row (columns: "
         + ", ".join(COLUMNS)
-        + "). Streams the file in batches; an existing mention is updated, not duplicated."
+        + "). Streams the file in batches; an existing mention is updated, not duplicated, "
+        "so the same file can be imported again safely."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--org", required=True, help="organisation slug")
         parser.add_argument("--brand", required=True, help="brand slug")
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=MAX_BATCH)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="language of the report (en, ru)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"]):
+            self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
         brand = brand_by_slugs(org_slug=options["org"], brand_slug=options["brand"])
         if brand is None:
-            raise CommandError(f"No brand {options['brand']!r} in organisation {options['org']!r}.")
+            raise CommandError(
+                _("No brand %(brand)r in organisation %(org)r.")
+                % {"brand": options["brand"], "org": options["org"]}
+            )
         path = options["file"]
         if not os.path.isfile(path):
-            raise CommandError(f"No such file: {path}")
-        batch_size = max(1, min(options["batch_size"], 1000))
-        # Text is at most 10,000 characters; a longer field must become a rejected line with
-        # its number, not a csv.Error that ends the import.
-        csv.field_size_limit(1_000_000)
-
-        self.created = self.updated = self.rejected_count = 0
-        self.rejections: list[tuple[int, str, str]] = []
-        self.opened: list[int] = []
-        self.linked: list[int] = []
-        started = time.monotonic()
-        rows = 0
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        report = ImportReport()
         with (
-            open(path, "rb") as raw,
+            open(path, "rb") as file,
             tqdm(
                 total=os.path.getsize(path),
                 unit="B",
@@ -61,78 +73,80 @@ class Command(BaseCommand):
                 disable=options["no_progress"],
             ) as bar,
         ):
-            # Invalid UTF-8 bytes become lone surrogates, which ingest rejects as invalid
-            # Unicode: the line is reported with its number and the import goes on.
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-            reader = csv.reader(text)
+
+            def progress(running: ImportReport) -> None:
+                bar.update(running.bytes_read - bar.n)
+
             try:
-                header = [name.strip().lower() for name in next(reader)]
-            except StopIteration:
-                raise CommandError("The file is empty.") from None
-            missing = REQUIRED - set(header)
-            if missing:
-                raise CommandError(f"Missing column(s): {', '.join(sorted(missing))}.")
-            batch: list[dict[str, str]] = []
-            lines: list[int] = []
-            last_line = reader.line_num
-            done_bytes = 0
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    self._reject(reader.line_num, "row", f"Unreadable CSV: {exc}.")
-                    last_line = reader.line_num
-                    continue
-                line, last_line = last_line + 1, reader.line_num
-                if not row:
-                    continue  # a blank line
-                rows += 1
-                if len(row) != len(header):
-                    self._reject(line, "row", f"Expected {len(header)} columns, got {len(row)}.")
-                    continue
-                batch.append({k: v for k, v in zip(header, row, strict=True) if v != ""})
-                lines.append(line)
-                if len(batch) >= batch_size:
-                    self._flush(brand, batch, lines)
-                    batch, lines = [], []
-                    bar.update(raw.tell() - done_bytes)
-                    done_bytes = raw.tell()
-            self._flush(brand, batch, lines)
-            bar.update(os.path.getsize(path) - done_bytes)
-        self._report(path, rows, started)
+                mentions_import_csv(
+                    brand=brand,
+                    file=file,
+                    batch_size=options["batch_size"],
+                    progress=progress,
+                    report=report,
+                )
+            except ImportRefused as exc:
+                raise CommandError(exc.message) from None
+            finally:
+                # Also when cut short: what was stored is said before the error.
+                self._report(path, report)
 
-    def _reject(self, line: int, field: str, reason: str) -> None:
-        self.rejected_count += 1
-        if len(self.rejections) < SHOWN_REJECTIONS:
-            self.rejections.append((line, field, reason))
-
-    def _flush(self, brand: Any, batch: list[dict[str, str]], lines: list[int]) -> None:
-        if not batch:
-            return
-        result = mention_ingest(brand=brand, items=batch, positions=lines)
-        self.created += result.created
-        self.updated += result.updated
-        for rejection in result.rejected:
-            self._reject(rejection["index"], rejection["field"], rejection["reason"])
-        self.opened += result.incidents_opened
-        self.linked += [i for i in result.incidents_linked if i not in self.linked]
-
-    def _report(self, path: str, rows: int, started: float) -> None:
-        seconds = time.monotonic() - started
+    def _report(self, path: str, report: ImportReport) -> None:
+        rows = ngettext("%(count)d row", "%(count)d rows", report.rows) % {"count": report.rows}
         self.stdout.write(
-            f"{path}: {rows} rows in {seconds:.1f} s — new: {self.created}, "
-            f"updated: {self.updated}, rejected: {self.rejected_count}"
+            _(
+                "%(path)s: %(rows)s in %(seconds).1f s — new: %(created)d, updated: "
+                "%(updated)d, rejected: %(rejected)d, duplicates: %(duplicates)d"
+            )
+            % {
+                "path": path,
+                "rows": rows,
+                "seconds": report.seconds,
+                "created": report.created,
+                "updated": report.updated,
+                "rejected": report.rejected_count,
+                "duplicates": report.duplicate_count,
+            }
         )
-        if self.rejections:
-            self.stdout.write("Rejected lines:")
-            for line, field, reason in sorted(self.rejections):
-                self.stdout.write(f"  line {line}: {field}: {reason}")
-            hidden = self.rejected_count - len(self.rejections)
+        if report.stored and report.first_line is not None:
+            self.stdout.write(
+                ngettext(
+                    "Stored %(count)d mention of lines %(first)d–%(last)d.",
+                    "Stored %(count)d mentions of lines %(first)d–%(last)d.",
+                    report.stored,
+                )
+                % {"count": report.stored, "first": report.first_line, "last": report.last_line}
+            )
+        if not report.finished and report.rows:
+            self.stdout.write(
+                _(
+                    "The import stopped before the end of the file; what is counted above is "
+                    "stored. Run the same command again to complete it (safe: stored lines "
+                    "are updated, not repeated)."
+                )
+            )
+        if report.rejected:
+            self.stdout.write(_("Rejected lines:"))
+            for line, field, reason in sorted(report.rejected):
+                self.stdout.write(
+                    _("  line %(line)d: %(field)s: %(reason)s")
+                    % {"line": line, "field": field, "reason": reason}
+                )
+            hidden = report.rejected_count - len(report.rejected)
             if hidden:
-                self.stdout.write(f"  … and {hidden} more.")
-        if self.opened:
-            self.stdout.write(f"Incidents opened: {', '.join(f'#{i}' for i in self.opened)}")
-        if self.linked:
-            self.stdout.write(f"Mentions linked to: {', '.join(f'#{i}' for i in self.linked)}")
+                self.stdout.write(_("  … and %(count)d more.") % {"count": hidden})
+        if report.duplicates:
+            self.stdout.write(_("Repeated lines (the last copy is stored):"))
+            for line, first in sorted(report.duplicates):
+                self.stdout.write(
+                    _("  line %(line)d repeats line %(first)d") % {"line": line, "first": first}
+                )
+            hidden = report.duplicate_count - len(report.duplicates)
+            if hidden:
+                self.stdout.write(_("  … and %(count)d more.") % {"count": hidden})
+        if report.incidents_opened:
+            opened = ", ".join(f"#{i}" for i in report.incidents_opened)
+            self.stdout.write(_("Incidents opened: %(ids)s") % {"ids": opened})
+        if report.incidents_linked:
+            linked = ", ".join(f"#{i}" for i in report.incidents_linked)
+            self.stdout.write(_("Mentions linked to: %(ids)s") % {"ids": linked})

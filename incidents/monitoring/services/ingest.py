@@ -272,11 +272,15 @@ Key = tuple[str, str]
 
 @dataclass(slots=True)
 class _Batch:
-    """One brand's valid items of a request, by (platform, external_id), the last copy kept."""
+    """One brand's valid items of a request, by (platform, external_id), the last copy kept.
+
+    `first_at` may come from the caller and outlive the batch (a CSV import's earlier
+    batches): a key stored by an earlier call is a duplicate here too, not an update."""
 
     brand: Brand
     cleaned: dict[Key, dict[str, Any]] = field(default_factory=dict)
     first_at: dict[Key, int] = field(default_factory=dict)
+    earlier: int = 0  # keys of this batch stored by an earlier call with the same first_at
 
     def add(self, clean: dict[str, Any], index: int, result: IngestResult) -> None:
         key = (clean["platform"], clean["external_id"])
@@ -292,6 +296,8 @@ class _Batch:
                     ),
                 }
             )
+            if key not in self.cleaned:
+                self.earlier += 1
         self.cleaned[key] = clean
 
 
@@ -364,7 +370,8 @@ def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
         now=now,
     )
     result.created += len(created)
-    result.updated += len(rows) - len(created)
+    # A row an earlier call of the same run stored is counted once, as that call counted it.
+    result.updated += len(rows) - len(created) - batch.earlier
     result.mention_ids.extend(row.pk for row in rows)
     result.incidents_opened.extend(outcome.opened)
     for incident_id in outcome.linked:
@@ -389,6 +396,7 @@ def mention_ingest(
     items: Sequence[Any],
     now: datetime | None = None,
     positions: Sequence[int] | None = None,
+    seen: dict[tuple[str, str], int] | None = None,
 ) -> IngestResult:
     """Store a batch of one brand's mentions: idempotent on (platform, external_id).
 
@@ -397,13 +405,15 @@ def mention_ingest(
     sentiment and counts as updated. An item repeated within the batch is reported in
     `duplicates` (its index and the first copy's) and the last copy is stored. Invalid
     items are refused one by one with their index (or `positions[i]`, e.g. a CSV line
-    number), field and reason; they never stop the valid ones. New mentions feed the
+    number), field and reason; they never stop the valid ones. `seen` carries the stored
+    keys and their first positions from call to call (a file ingested in batches), so a
+    repeat in a later batch is a duplicate too. New mentions feed the
     per-minute counters, then detection runs in the same transaction, so the request that
     crosses a threshold opens the incident.
     """
     now = now or timezone.now()
     result = IngestResult()
-    batch = _Batch(brand=brand)
+    batch = _Batch(brand=brand) if seen is None else _Batch(brand=brand, first_at=seen)
     for i, item in enumerate(items):
         index = positions[i] if positions is not None else i
         try:

@@ -1,13 +1,20 @@
 """manage.py import_mentions: streams a CSV in batches, reports new/updated/rejected by line."""
 
 import csv
-from io import StringIO
+from datetime import timedelta
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DataError, OperationalError
+from django.utils import timezone
 
-from incidents.monitoring.models import Mention
+from incidents.models import Incident
+from incidents.monitoring.models import Mention, MentionBucket
+from incidents.monitoring.services import csv_import
+from incidents.monitoring.services.csv_import import ImportRefused, mentions_import_csv
+from tests.factories import MonitoringRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +42,8 @@ def good_row(n: int, text: str = "Отличный кофе") -> list[str]:
     ]
 
 
-def run(path: Path, *args: str) -> tuple[str, str]:
-    out, err = StringIO(), StringIO()
+def run(path: Path, *args: str, stdout: StringIO | None = None) -> tuple[str, str]:
+    out, err = stdout or StringIO(), StringIO()
     call_command(
         "import_mentions", str(path), "--org", "alpha", "--brand", "alpha-brand", *args,
         stdout=out, stderr=err,
@@ -55,7 +62,8 @@ def test_a_generated_file_with_bad_lines_reports_counts_and_line_numbers(agency,
     out, err = run(path, "--batch-size", "1000")
 
     assert Mention.objects.filter(brand=agency.brand).count() == 2496
-    assert "new: 2496, updated: 0, rejected: 4" in out
+    assert "new: 2496, updated: 0, rejected: 4, duplicates: 0" in out
+    assert "Stored 2496 mentions of lines 2–2501." in out
     assert "line 11: posted_at: Must be an ISO 8601 date-time." in out
     assert "line 1501: platform: Must be one of" in out
     assert "line 2002: row: Expected 8 columns, got 3." in out
@@ -137,3 +145,133 @@ def test_a_line_of_invalid_utf8_is_rejected_with_its_number(agency, tmp_path) ->
     assert "new: 2, updated: 0, rejected: 1" in out
     assert "line 3: text: Contains invalid Unicode." in out
     assert set(Mention.objects.values_list("external_id", flat=True)) == {"id-1", "id-3"}
+
+
+# --- issue 14, problem 5: never stops half way, says what it stored, safe to run again ---
+
+
+def test_a_date_out_of_range_after_1000_rows_stops_nothing(agency, tmp_path) -> None:
+    rows = [good_row(n) for n in range(1602)]
+    rows.insert(1200, ["vk", "far", "", "text", "", "", "9999-12-31T23:59:00-05:00", ""])
+    path = write_csv(tmp_path / "m.csv", rows)
+
+    out, _ = run(path, "--no-progress")
+
+    assert Mention.objects.filter(brand=agency.brand).count() == 1602
+    assert "new: 1602, updated: 0, rejected: 1, duplicates: 0" in out
+    assert "Stored 1602 mentions of lines 2–1604." in out
+    assert "line 1202: posted_at: Must be between 2000-01-01 and 5 minutes from now (UTC)." in out
+
+
+def test_running_the_same_file_again_stores_and_counts_nothing_twice(agency, tmp_path) -> None:
+    MonitoringRuleFactory(brand=agency.brand, keywords=["отравление"], min_negative=None)
+    posted = (timezone.now() - timedelta(minutes=2)).isoformat()
+    rows = [
+        ["vk", f"id-{n}", "", "Ужасное отравление после кофе", "", "ru", posted, ""]
+        for n in range(30)
+    ]
+    path = write_csv(tmp_path / "m.csv", rows)
+    first, _ = run(path, "--no-progress", "--batch-size", "7")
+    counters = list(MentionBucket.objects.values_list("bucket_start", "total", "negative"))
+
+    again, _ = run(path, "--no-progress", "--batch-size", "7")
+
+    assert "new: 30, updated: 0" in first and "Incidents opened: #" in first
+    assert "new: 0, updated: 30, rejected: 0, duplicates: 0" in again
+    assert "Incidents opened" not in again
+    assert Mention.objects.count() == 30
+    assert Incident.objects.count() == 1
+    assert list(MentionBucket.objects.values_list("bucket_start", "total", "negative")) == counters
+
+
+def test_a_line_repeating_one_of_an_earlier_batch_is_a_duplicate(agency, tmp_path) -> None:
+    rows = [good_row(1), good_row(2), good_row(3), good_row(1, text="Новый текст"), good_row(2)]
+    path = write_csv(tmp_path / "m.csv", rows)
+
+    out, _ = run(path, "--no-progress", "--batch-size", "2")
+
+    assert "new: 3, updated: 0, rejected: 0, duplicates: 2" in out
+    assert "line 5 repeats line 2" in out
+    assert "line 6 repeats line 3" in out
+    assert Mention.objects.get(external_id="id-1").text == "Новый текст"
+
+
+def test_a_batch_the_database_refuses_is_stored_line_by_line(agency, tmp_path, monkeypatch) -> None:
+    real = csv_import.mention_ingest
+
+    def refusing(*, items: list, **kwargs: object) -> object:
+        if any(item.get("external_id") == "id-poison" for item in items):
+            raise DataError("value too long for the column")
+        return real(items=items, **kwargs)
+
+    monkeypatch.setattr(csv_import, "mention_ingest", refusing)
+    rows = [good_row(1), good_row(2), ["vk", "id-poison", "", "x", "", "", "2025-03-01", ""]]
+    path = write_csv(tmp_path / "m.csv", [*rows, good_row(4)])
+
+    out, _ = run(path, "--no-progress")
+
+    assert "new: 3, updated: 0, rejected: 1" in out
+    assert "line 4: row: The database refused this line (DataError)." in out
+    assert set(Mention.objects.values_list("external_id", flat=True)) == {"id-1", "id-2", "id-4"}
+
+
+def test_a_run_cut_short_says_what_it_stored_and_the_next_run_completes(
+    agency, tmp_path, monkeypatch
+) -> None:
+    real = csv_import.mention_ingest
+    calls = []
+
+    def database_goes_away(**kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(csv_import, "mention_ingest", database_goes_away)
+    path = write_csv(tmp_path / "m.csv", [good_row(n) for n in range(5)])
+
+    with pytest.raises(OperationalError):
+        run(path, "--no-progress", "--batch-size", "2", stdout=(out := StringIO()))
+    monkeypatch.setattr(csv_import, "mention_ingest", real)
+    completed, _ = run(path, "--no-progress", "--batch-size", "2")
+
+    assert "new: 2, updated: 0" in out.getvalue()
+    assert "Stored 2 mentions of lines 2–" in out.getvalue()
+    assert "Run the same command again to complete it" in out.getvalue()
+    assert "new: 3, updated: 2" in completed
+    assert Mention.objects.count() == 5
+
+
+def test_the_report_is_in_russian_on_request(agency, tmp_path) -> None:
+    rows = [good_row(1), ["vk", "id-2", "", "x", "", "", "0001-01-01T00:00:00+05:00", ""]]
+    path = write_csv(tmp_path / "m.csv", rows)
+
+    out, _ = run(path, "--no-progress", "--language", "ru")
+
+    assert "2 строки за" in out
+    assert "новых: 1, обновлено: 0, отклонено: 1, повторов: 0" in out
+    assert "строка 3: posted_at: Должно быть не раньше 2000-01-01" in out
+
+
+def test_the_service_takes_a_file_object_and_reports_progress(agency) -> None:
+    body = "platform,external_id,text,posted_at\n" + "".join(
+        f"vk,id-{n},Отличный кофе,2025-03-01T10:00:00Z\n" for n in range(5)
+    )
+    seen: list[tuple[int, int]] = []
+
+    report = mentions_import_csv(
+        brand=agency.brand,
+        file=BytesIO(body.encode()),
+        batch_size=2,
+        progress=lambda running: seen.append((running.stored, running.bytes_read)),
+    )
+
+    assert (report.created, report.rejected_count, report.finished) == (5, 0, True)
+    assert [stored for stored, _ in seen] == [2, 4, 5]
+    assert seen[-1][1] == len(body.encode())
+
+
+def test_a_file_without_a_required_column_is_refused_whole(agency) -> None:
+    with pytest.raises(ImportRefused, match="Missing column"):
+        mentions_import_csv(brand=agency.brand, file=BytesIO(b"platform,text\nvk,x\n"))
+    assert not Mention.objects.exists()
