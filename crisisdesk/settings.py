@@ -393,6 +393,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("telegram-poll", "incidents.tasks.telegram_poll_run", 30),
     ("telegram-sla-watch", "incidents.tasks.telegram_sla_watch_run", 60),
     ("sentiment-retraining", "incidents.tasks.sentiment_models_retrain_run", 3600),
+    ("escalation-climb", "incidents.tasks.escalation_climb_run", 60),
 ]
 
 # An organisation's sentiment model is retrained once this many labels were added since.

@@ -203,6 +203,23 @@ def event_sentence(event: IncidentEvent, teams: dict[int, str]) -> str:
             "title": p.get("title", ""),
             "name": p.get("assignee_name") or _("nobody"),
         }
+    if kind == "escalation_notified":
+        return _("called %(name)s (level %(level)s: %(channels)s)") % {
+            "name": p.get("member_name", ""),
+            "level": p.get("level", "?"),
+            "channels": ", ".join(p.get("channels") or []) or _("no channel reaches them"),
+        }
+    if kind == "escalation_climbed":
+        return _("escalated to level %(level)s (round %(round)s)") % {
+            "level": p.get("level", "?"),
+            "round": p.get("round", 1),
+        }
+    if kind == "escalation_deferred":
+        return _("held the escalation until the quiet hours end")
+    if kind == "escalation_stopped":
+        if p.get("reason") == "acknowledged":
+            return _("stopped the escalation: acknowledged")
+        return _("stopped the escalation: every level was called")
     response_sentences = {
         "response_drafted": gettext_lazy("drafted %(response)s"),
         "response_submitted": gettext_lazy("submitted %(response)s for approval"),

@@ -5,6 +5,7 @@ from incidents.analytics import api as analytics
 from incidents.api import views
 from incidents.monitoring import api as mentions
 from incidents.notifications import api as notifications
+from incidents.notifications import api_escalation as escalation
 from incidents.postmortems import api as postmortems
 
 router = SimpleRouter()
@@ -16,6 +17,8 @@ router.register(
     postmortems.ActionItemViewSet,
     basename="postmortem-action-item",
 )
+router.register("rotas", escalation.RotaViewSet, basename="rota")
+router.register("escalation-policies", escalation.PolicyViewSet, basename="escalation-policy")
 router.register(
     r"brands/(?P<brand_pk>[0-9]+)/rules", mentions.MonitoringRuleViewSet, basename="brand-rule"
 )
@@ -41,6 +44,11 @@ org_urlpatterns = [
         "incidents/<int:incident_pk>/mention-stats/",
         mentions.MentionStatsView.as_view(),
         name="incident-mention-stats",
+    ),
+    path(
+        "notification-channels/",
+        escalation.NotificationChannelsView.as_view(),
+        name="notification-channels",
     ),
     path("telegram/", notifications.TelegramBotView.as_view(), name="telegram-bot"),
     path(

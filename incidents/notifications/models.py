@@ -220,3 +220,161 @@ class TelegramIncidentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.message_id} of incident {self.incident_id} in {self.chat_id}"
+
+
+# --- Duty rotas and escalation policies ---
+
+
+class Channel(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+def default_channels() -> list[str]:
+    return [Channel.TELEGRAM, Channel.EMAIL]
+
+
+class NotificationPreference(models.Model):
+    """The channels a member is reached by when an escalation calls them (default: Telegram,
+    where linked, and email)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    channels = models.JSONField(default=default_channels)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {', '.join(self.channels)}"
+
+
+class DutyRota(models.Model):
+    """Who of a team is on duty: members in order, each for one shift (a week, or `shift_hours`
+    for a custom rotation), handing over at the local time of `starts_at` in `time_zone`;
+    overrides replace the rotation for their span."""
+
+    class Rotation(models.TextChoices):
+        WEEKLY = "weekly", "weekly"
+        CUSTOM = "custom", "custom"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="duty_rota")
+    rotation = models.CharField(max_length=8, choices=Rotation.choices, default=Rotation.WEEKLY)
+    shift_hours = models.PositiveSmallIntegerField(default=168)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    starts_at = models.DateTimeField()
+    member_ids = models.JSONField(default=list)  # memberships in rotation order
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"rota of team {self.team_id}"
+
+
+class RotaOverride(models.Model):
+    """Someone else on duty for a span (a swap, a holiday)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    rota = models.ForeignKey(DutyRota, on_delete=models.CASCADE, related_name="overrides")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} on duty {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class EscalationPolicy(models.Model):
+    """Who is called, level after level, until someone acknowledges an incident. The most
+    specific policy applies: brand and severity, then brand, then severity, then the default
+    (neither). The whole chain runs `repeat` times. Quiet hours (in `time_zone`) hold the climb
+    until they end, except for SEV1."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    severity = models.CharField(max_length=4, blank=True, default="")
+    repeat = models.PositiveSmallIntegerField(default=1)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "brand", "severity"],
+                name="escalation_policy_scope_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationLevel(models.Model):
+    class Target(models.TextChoices):
+        ON_DUTY = "on_duty", "on duty"
+        TEAM = "team", "team"
+        BRAND_MANAGER = "brand_manager", "brand manager"
+        OWNERS = "owners", "owners"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    position = models.PositiveSmallIntegerField()
+    target = models.CharField(max_length=16, choices=Target.choices)
+    delay_minutes = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "position"], name="escalation_level_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.target} after {self.delay_minutes} min"
+
+
+class Escalation(models.Model):
+    """The climb of one incident: the next level to call and when. Locked by the climb, so
+    two beats never call a level twice."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="escalation"
+    )
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="+")
+    next_level = models.PositiveSmallIntegerField(default=0)  # index into the policy's levels
+    round = models.PositiveSmallIntegerField(default=0)
+    next_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["stopped_at", "next_at"], name="escalation_due")]
+
+    def __str__(self) -> str:
+        return f"escalation of incident {self.incident_id}"

@@ -66,28 +66,47 @@ def notification_send(
     signed webhook. Both are Celery tasks enqueued after the caller's transaction commits, so
     a rolled-back change notifies no one. Call it inside that transaction."""
     task_enqueue_after_commit(EMAIL_TASK, organisation.id, subject, message, str(uuid.uuid4()))
-    if organisation.webhook_url:
-        envelope = {
-            "id": str(uuid.uuid4()),
-            "type": event_type,
-            "created_at": iso_z(timezone.now()),
-            "organisation": organisation.slug,
-            "data": data,
-        }
-        task_enqueue_after_commit(
-            WEBHOOK_TASK, organisation.id, envelope["id"], event_type, envelope
-        )
+    webhook_send(organisation=organisation, event_type=event_type, data=data)
+
+
+def webhook_send(
+    *, organisation: Organisation, event_type: str, data: dict[str, Any], delivery_id: str = ""
+) -> None:
+    """A signed webhook to the organisation's URL (if it has one), enqueued after commit; a
+    stable `delivery_id` lets a repeated call be recognised by the receiver."""
+    if not organisation.webhook_url:
+        return
+    envelope = {
+        "id": delivery_id or str(uuid.uuid4()),
+        "type": event_type,
+        "created_at": iso_z(timezone.now()),
+        "organisation": organisation.slug,
+        "data": data,
+    }
+    task_enqueue_after_commit(WEBHOOK_TASK, organisation.id, envelope["id"], event_type, envelope)
+
+
+def member_email_send(
+    *, organisation: Organisation, to: str, subject: str, message: str, key: str
+) -> None:
+    """One email to one person (an escalation's call), sent once per key, after commit."""
+    task_enqueue_after_commit(EMAIL_TASK, organisation.id, subject, message, key, [to])
 
 
 def notification_email_deliver(
-    *, organisation_id: int, subject: str, message: str, key: str | None = None
+    *,
+    organisation_id: int,
+    subject: str,
+    message: str,
+    key: str | None = None,
+    to: list[str] | None = None,
 ) -> int:
-    """Send one alert email to the organisation's current managers and owners.
+    """Send one alert email to the organisation's current managers and owners (or to `to`).
 
     With a key, at most once however often the task runs: the key is claimed by a unique
     row first, and released again if sending fails so that a retry can send it.
     """
-    recipients = alert_recipients(organisation_id=organisation_id)
+    recipients = to if to is not None else alert_recipients(organisation_id=organisation_id)
     if not recipients:
         return 0
     if key is not None:

@@ -11,6 +11,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 
+from incidents.notifications.escalation import escalation_climb
 from incidents.notifications.outbox import deferred_tasks_flush
 from incidents.notifications.services import (
     EMAIL_TASK,
@@ -46,10 +47,14 @@ def sla_check_run() -> int:
     max_retries=5,
 )
 def notification_email_send(
-    organisation_id: int, subject: str, message: str, key: str | None = None
+    organisation_id: int,
+    subject: str,
+    message: str,
+    key: str | None = None,
+    to: list[str] | None = None,
 ) -> int:
     return notification_email_deliver(
-        organisation_id=organisation_id, subject=subject, message=message, key=key
+        organisation_id=organisation_id, subject=subject, message=message, key=key, to=to
     )
 
 
@@ -146,3 +151,9 @@ def telegram_incident_sync_run(organisation_id: int, incident_id: int) -> int:
 def telegram_sla_watch_run() -> int:
     """Every minute: edit the messages of incidents whose SLA is now at risk or breached."""
     return telegram_sla_watch()
+
+
+@shared_task(name="incidents.tasks.escalation_climb_run")
+def escalation_climb_run() -> dict[str, int]:
+    """Every minute: call the next level of each climb that is due (see notifications/escalation)."""
+    return escalation_climb()

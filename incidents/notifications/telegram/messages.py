@@ -38,7 +38,16 @@ SEVERITY_MARK = {"sev1": "🔴", "sev2": "🟠", "sev3": "🟡", "sev4": "🔵"}
 # An SLA target is at risk once this share of its time has passed.
 AT_RISK_SHARE = 0.75
 EVIDENCE_POSTS = 3
-QUIET_KINDS = frozenset({"note"})
+# Events that change nothing the message shows.
+QUIET_KINDS = frozenset(
+    {
+        "note",
+        "escalation_notified",
+        "escalation_climbed",
+        "escalation_stopped",
+        "escalation_deferred",
+    }
+)
 
 # Responses waiting for approval, as {"id", "channel", "body"}: supplied by the responses app
 # (templates registers it from its AppConfig.ready; incidents never imports templates).
