@@ -11,6 +11,7 @@ from incidents import views as incident_views
 from incidents.analytics import views as dashboard_views
 from incidents.monitoring import views as monitoring_views
 from incidents.notifications import views as notification_views
+from incidents.notifications import views_escalation as escalation_views
 from incidents.postmortems import views as postmortem_views
 from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
@@ -130,6 +131,9 @@ org_urls = [
         tenant_settings_views.organisation_rotate_webhook_secret,
         name="org-rotate-webhook-secret",
     ),
+    path("rotas/", escalation_views.rotas, name="rotas"),
+    path("escalation/", escalation_views.policies, name="escalation-policies"),
+    path("escalation/delete/", escalation_views.policy_delete, name="escalation-policy-delete"),
     path("settings/telegram/", notification_views.telegram_bot, name="telegram-bot"),
     path(
         "settings/telegram/unlink/", notification_views.telegram_bot_unlink, name="telegram-unlink"

@@ -477,3 +477,8 @@ def channels_set(*, membership: Membership, channels: list[str]) -> Notification
         defaults={"channels": list(dict.fromkeys(channels))},
     )
     return preference
+
+
+def policy_delete(*, policy: EscalationPolicy) -> None:
+    """Remove a policy; the climbs it drives end with it (their rows cascade)."""
+    policy.delete()
