@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.jsonbody import body_too_large
+from crisisdesk.core.unavailable import is_database_outage, retry_after, unavailable_body
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -52,6 +53,11 @@ def _flatten(detail: Any) -> Any:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every error is JSON: {"detail": message, "code": ..., "errors": {field: [reasons]}}."""
+    if is_database_outage(exc):
+        # Checked before DataError: both are DatabaseErrors, only this one is the server's.
+        response = Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = retry_after()
+        return response
     if isinstance(exc, RequestDataTooBig):
         # Django refused to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the API's
         # shape, not the 400 HTML page Django answers a SuspiciousOperation with.

@@ -10,6 +10,9 @@ from templates.api.urls import org_urlpatterns as template_org_urls
 from tenants.api.urls import org_urlpatterns as tenant_org_urls
 from tenants.api.urls import urlpatterns as tenant_urls
 
+# A database outage met outside a view is a 503 too (crisisdesk/core/unavailable.py).
+handler500 = "crisisdesk.core.unavailable.server_error"
+
 org_urlpatterns = [*tenant_org_urls, *incident_org_urls, *playbook_org_urls, *template_org_urls]
 
 api_v1 = [
