@@ -407,6 +407,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("telegram-sla-watch", "incidents.tasks.telegram_sla_watch_run", 60),
     ("sentiment-retraining", "incidents.tasks.sentiment_models_retrain_run", 3600),
     ("escalation-climb", "incidents.tasks.escalation_climb_run", 60),
+    ("sources-dispatch", "incidents.tasks.sources_dispatch_run", 30),
 ]
 
 # An organisation's sentiment model is retrained once this many labels were added since.
@@ -438,6 +439,14 @@ TELEGRAM_LINK_CODE_MINUTES = int(os.environ.get("TELEGRAM_LINK_CODE_MINUTES", "6
 # Bot tokens are encrypted at rest with these Fernet keys, comma-separated, newest first (every
 # key decrypts, the first encrypts). Empty: a key derived from SECRET_KEY (embedded mode).
 TELEGRAM_TOKEN_KEYS = env_list("TELEGRAM_TOKEN_KEY", "")
+# Source credentials are encrypted at rest (crisisdesk/core/encryption.py) with these Fernet
+# keys, comma-separated, newest first (rotation: prepend a new key and keep the old ones: they
+# still decrypt; a saved source is re-encrypted with the first). Empty: a key derived from
+# SECRET_KEY (the embedded run).
+# Make a key with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+SOURCE_CREDENTIALS_KEYS = env_list("SOURCE_CREDENTIALS_KEY", "")
+# Consecutive failed polls after which a source's brand managers are told.
+SOURCE_FAILURE_ALERT_AFTER = int(os.environ.get("SOURCE_FAILURE_ALERT_AFTER", "3"))
 # Signed-in Bluesky search (a handle and an app password) goes through the account's PDS.
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social/xrpc/")
 # httpx logs every request URL at INFO; a Telegram bot token is part of the URL path (and API

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from incidents.models import Incident, IncidentEvent, SlaBreach
-from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule
+from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule, Source
 from incidents.notifications.models import DeferredTask, NotificationReceipt, WebhookDelivery
 from incidents.postmortems.models import ActionItem, PostMortem
 
@@ -67,6 +67,16 @@ class MonitoringRuleAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "brand", "window_minutes", "min_negative", "severity", "active"]
     list_filter = ["organisation", "active", "severity"]
     search_fields = ["name"]
+
+
+@admin.register(Source)
+class SourceAdmin(_ReadOnlyAdmin):
+    """Health at a glance; credentials are never shown (nor the cursor)."""
+
+    list_display = ["id", "brand", "kind", "name", "state", "last_success_at", "fetched_total"]
+    list_filter = ["organisation", "kind", "state"]
+    search_fields = ["name"]
+    exclude = ["credentials_encrypted", "cursor", "claimed_until"]
 
 
 @admin.register(MentionBucket)

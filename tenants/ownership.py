@@ -20,7 +20,7 @@ from tenants.models import Membership, Organisation
 from tenants.services import audit_record
 
 # Secrets never leave through an export.
-EXCLUDED_FIELDS = {"ingest_secret", "webhook_secret", "token_hash"}
+EXCLUDED_FIELDS = {"ingest_secret", "webhook_secret", "token_hash", "credentials_encrypted"}
 
 
 def tenant_models() -> list[type[models.Model]]:

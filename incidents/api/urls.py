@@ -11,6 +11,7 @@ from incidents.postmortems import api as postmortems
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("mentions", mentions.MentionViewSet, basename="mention")
+router.register("sources", mentions.SourceViewSet, basename="source")
 router.register("postmortems", postmortems.PostMortemViewSet, basename="postmortem")
 router.register(
     r"postmortems/(?P<postmortem_pk>[0-9]+)/action-items",

@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,7 +23,15 @@ from rest_framework.views import APIView
 from crisisdesk.core.jsonbody import JSONRefused, body_too_large, json_parse
 from crisisdesk.core.signing import SIGNATURE_HEADER, SignatureRefused
 from incidents.monitoring import selectors, services
-from incidents.monitoring.models import Mention, MonitoringRule, Platform, SentimentLabel
+from incidents.monitoring.models import (
+    Mention,
+    MonitoringRule,
+    Platform,
+    SentimentLabel,
+    Source,
+    SourceKind,
+)
+from incidents.monitoring.services import sources as source_services
 from incidents.monitoring.services.ingest import MAX_ITEMS_PER_REQUEST
 from incidents.monitoring.services.labels import (
     LABEL_ROLE,
@@ -368,6 +377,175 @@ class SentimentModelTrainView(OrgScopedAPIView):
         services.sentiment_model_request(organisation=request.organisation)
         data = selectors.sentiment_model_status(membership=request.membership)
         return Response(SentimentModelSerializer(data).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- sources ---
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source as everyone reads it: never its credentials, only whether they are set."""
+
+    brand = serializers.IntegerField(source="brand_id")
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    config = serializers.JSONField(required=False)
+    credentials = serializers.JSONField(
+        required=False,
+        write_only=True,
+        help_text="Write only: the kind's credential fields (encrypted at rest, never returned)",
+    )
+    has_credentials = serializers.SerializerMethodField()
+    last_error = serializers.SerializerMethodField()
+    lag_seconds = serializers.SerializerMethodField()
+    interval_seconds = serializers.IntegerField(required=False)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "brand",
+            "kind",
+            "name",
+            "config",
+            "credentials",
+            "has_credentials",
+            "interval_seconds",
+            "state",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+            "last_error_kind",
+            "fetched_total",
+            "consecutive_failures",
+            "next_poll_at",
+            "lag_seconds",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "state",
+            "last_polled_at",
+            "last_success_at",
+            "last_error_kind",
+            "fetched_total",
+            "consecutive_failures",
+            "next_poll_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_has_credentials(self, source: Source) -> bool:
+        return bool(source.credentials_encrypted)
+
+    def get_last_error(self, source: Source) -> str:
+        return source_services.last_error_text(source)
+
+    def get_lag_seconds(self, source: Source) -> int | None:
+        """Seconds since the last successful poll (None before the first)."""
+        if source.last_success_at is None:
+            return None
+        return max(0, int((timezone.now() - source.last_success_at).total_seconds()))
+
+
+class SourceUpdateSerializer(SourceSerializer):
+    brand = serializers.IntegerField(source="brand_id", read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+
+class ConnectionCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
+    error_kind = serializers.CharField()
+
+
+class SourceFilter(django_filters.FilterSet):
+    brand = django_filters.NumberFilter(field_name="brand_id")
+    kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
+
+    class Meta:
+        model = Source
+        fields = ["brand", "kind"]
+
+
+class SourceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """Where a brand's mentions are collected: viewers read, managers and owners write."""
+
+    scoped_model = Source
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[Source]:
+        return selectors.source_list(membership=self.membership)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "partial_update":
+            return SourceUpdateSerializer
+        return SourceSerializer
+
+    def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
+        serializer = SourceSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # Another organisation's brand (or one outside a limited member's) reads as unknown.
+        brand = brand_list(membership=self.membership).filter(pk=data["brand_id"]).first()
+        if brand is None:
+            raise exceptions.ValidationError({"brand": ["Unknown brand."]})
+        source = source_services.source_create(
+            brand=brand,
+            kind=data["kind"],
+            config=data.get("config"),
+            credentials=data.get("credentials"),
+            interval_seconds=data.get("interval_seconds", 300),
+            name=data.get("name", ""),
+        )
+        return Response(
+            SourceSerializer(source, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=SourceUpdateSerializer, responses=SourceSerializer)
+    def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        source = self.get_object()
+        serializer = SourceUpdateSerializer(source, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        source = source_services.source_update(source=source, **serializer.validated_data)
+        return Response(SourceSerializer(source, context=self.get_serializer_context()).data)
+
+    def perform_destroy(self, instance: Source) -> None:
+        source_services.source_delete(source=instance)
+
+    @extend_schema(request=None, responses={202: OpenApiResponse(description="Poll enqueued")})
+    @action(detail=True, methods=["post"])
+    def poll(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        """Poll now, on the worker: 202 at once; read the source again for its health."""
+        source = self.get_object()
+        if source.state == "paused":
+            raise exceptions.ValidationError({"state": ["The source is paused."]})
+        source_services.source_poll_request(source=source)
+        return Response({"id": source.pk, "queued": True}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=ConnectionCheckSerializer)
+    @action(detail=True, methods=["post"], url_path="test-connection")
+    def test_connection(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        """One cheap call to the service with the stored configuration and credentials."""
+        check = source_services.source_test_connection(source=self.get_object())
+        return Response({"ok": check.ok, "error": check.error, "error_kind": check.error_kind})
+
+    @extend_schema(request=None, responses=SourceSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        source = source_services.source_pause(source=self.get_object())
+        return Response(SourceSerializer(source, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=SourceSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        source = source_services.source_resume(source=self.get_object())
+        return Response(SourceSerializer(source, context=self.get_serializer_context()).data)
 
 
 # --- signed ingest (no user: the brand's secret signs the body) ---

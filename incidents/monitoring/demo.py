@@ -4,11 +4,13 @@
 import random
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from incidents.monitoring.models import Mention, MonitoringRule
+from incidents.monitoring.models import Mention, MonitoringRule, Source, SourceState
 from incidents.monitoring.services import mention_ingest, monitoring_rule_create
+from incidents.monitoring.services.sources import source_create
 from tenants.models import Brand, Organisation
 
 BASELINE_PREFIX = "baseline-"
@@ -135,6 +137,16 @@ def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now:
         for rule in rules:
             if rule["name"] not in existing:
                 monitoring_rule_create(brand=brand, actor=users["demo-manager"], **rule)
+        if not Source.objects.filter(organisation=organisation, brand=brand).exists():
+            # A news search feed, paused: the demo reaches the internet only when resumed.
+            source = source_create(
+                brand=brand,
+                kind="rss",
+                name="Google News",
+                config={"url": "https://news.google.com/rss/search?q=" + quote(brand.name)},
+                interval_seconds=900,
+            )
+            Source.objects.filter(pk=source.pk).update(state=SourceState.PAUSED)
         if not Mention.objects.filter(
             organisation=organisation, brand=brand, external_id__startswith=BASELINE_PREFIX
         ).exists():

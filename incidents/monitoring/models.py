@@ -223,3 +223,65 @@ class OrganisationSentimentModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.state} v{self.version}"
+
+
+class SourceKind(models.TextChoices):
+    RSS = "rss", _("RSS / Atom feed")
+    VK = "vk", "VK"
+    TELEGRAM = "telegram", "Telegram"
+    YOUTUBE = "youtube", "YouTube"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+
+
+class SourceState(models.TextChoices):
+    NEW = "new", _("New")
+    OK = "ok", _("OK")
+    ERROR = "error", _("Error")
+    PAUSED = "paused", _("Paused")
+
+
+class Source(models.Model):
+    """Where a brand's mentions are collected: a kind (its collector in
+    incidents/monitoring/collectors), its configuration, its credentials, its polling cursor and
+    health.
+
+    `credentials_encrypted` is a Fernet token (crisisdesk/core/encryption.py); the plaintext is
+    only ever in memory, in the poll. `claimed_until` is the lease of the poll in flight: a
+    poll starts only by the conditional UPDATE that sets it (services/sources.py).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices)
+    name = models.CharField(_("name"), max_length=120, blank=True, default="")
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    credentials_encrypted = models.TextField(default="", blank=True, editable=False)
+    interval_seconds = models.PositiveIntegerField(_("interval (seconds)"), default=300)
+    cursor = models.JSONField(default=dict, blank=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=8, choices=SourceState.choices, default=SourceState.NEW
+    )
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # {"en": …, "ru": …}: the collector's message in both languages, shown in the reader's.
+    last_error = models.JSONField(default=dict, blank=True)
+    last_error_kind = models.CharField(max_length=16, blank=True, default="")
+    fetched_total = models.PositiveBigIntegerField(default=0)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BrandOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["organisation", "brand"], name="source_org_brand"),
+            models.Index(fields=["state", "next_poll_at"], name="source_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name or self.pk} ({self.brand_id})"

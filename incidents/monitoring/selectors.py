@@ -16,6 +16,7 @@ from incidents.monitoring.models import (
     MonitoringRule,
     OrganisationSentimentModel,
     SentimentModelState,
+    Source,
 )
 from tenants.models import Brand, Membership
 
@@ -31,6 +32,12 @@ def mention_list(*, membership: Membership) -> QuerySet[Mention]:
 
 def monitoring_rule_list(*, membership: Membership, brand_id: int) -> QuerySet[MonitoringRule]:
     return MonitoringRule.objects.visible_to(membership).filter(brand_id=brand_id).order_by("id")
+
+
+def source_list(*, membership: Membership, brand_id: int | None = None) -> QuerySet[Source]:
+    """The sources a member may see (their organisation's, within their brand limits)."""
+    sources = Source.objects.visible_to(membership).select_related("brand").order_by("id")
+    return sources if brand_id is None else sources.filter(brand_id=brand_id)
 
 
 def brand_for_ingest(*, ingest_id: uuid.UUID) -> Brand | None:

@@ -7,6 +7,7 @@ from incidents.monitoring.services.sentiment_model import (
     sentiment_model_train,
     sentiment_models_retrain_due,
 )
+from incidents.monitoring.services.sources import source_poll, sources_dispatch
 
 
 @shared_task(name="incidents.tasks.spike_detection_run")
@@ -30,3 +31,18 @@ def sentiment_model_train_run(organisation_id: int) -> str | None:
 def sentiment_models_retrain_run() -> list[int]:
     """Hourly: retrain the models of organisations with enough new labels since."""
     return sentiment_models_retrain_due()
+
+
+@shared_task(name="incidents.tasks.sources_dispatch_run")
+def sources_dispatch_run() -> list[int]:
+    """Every 30 s: enqueue a poll for each due source (services/sources.py)."""
+    return sources_dispatch()
+
+
+@shared_task(name="incidents.tasks.source_poll_run", acks_late=True)
+def source_poll_run(source_id: int) -> dict | None:
+    """Poll one source; a no-op when another worker holds its lease or it is paused."""
+    outcome = source_poll(source_id=source_id)
+    if outcome is None:
+        return None
+    return {"fetched": outcome.fetched, "created": outcome.created, "error": outcome.error_kind}
