@@ -50,6 +50,7 @@ from tenants.mail import language_of
 from tenants.models import Brand, Membership, Organisation, Role, Team
 
 REPEAT_MINUTES = 5
+START_WINDOW = timedelta(hours=24)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -331,7 +332,12 @@ def _start_climbs(now: datetime) -> int:
     waiting = (
         Incident.objects.all_tenants()
         .filter(
-            status=Status.DETECTED, escalation__isnull=True, organisation__deleted_at__isnull=True
+            status=Status.DETECTED,
+            escalation__isnull=True,
+            organisation__deleted_at__isnull=True,
+            # Within the window only: a policy created today pages nobody about last month's
+            # forgotten incidents.
+            detected_at__gte=now - START_WINDOW,
         )
         .select_related("organisation")
     )

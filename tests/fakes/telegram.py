@@ -2,10 +2,14 @@
 GET or POST (query, form or JSON), answers ``{"ok": true, "result": …}`` or ``{"ok": false,
 "error_code", "description", "parameters"?}`` with the same HTTP status.
 
-Methods live in ``METHODS`` (name -> handler), so the bot's own calls (sendMessage,
-editMessageText, answerCallbackQuery, setWebhook …, issue 18) are added there. getUpdates follows
-the documented rules: an update is confirmed (dropped) once called with a higher offset,
-``allowed_updates`` persists between calls when omitted, and a webhook makes it answer 409.
+Methods live in ``METHODS`` (name -> handler). getUpdates follows the documented rules: an
+update is confirmed (dropped) once called with a higher offset, ``allowed_updates`` persists
+between calls when omitted, and a webhook makes it answer 409. The bot's own calls behave as
+Telegram's do: sendMessage only to chats the bot is in ("chat not found" otherwise), HTML
+checked and stored without its tags, inline keyboards validated (64-byte callback data);
+editMessageText refuses a missing message and an edit that changes nothing ("message is not
+modified"); answerCallbackQuery answers a press once; setWebhook keeps its secret_token. The test
+side adds presses of inline buttons (``press``) and replies to the bot's messages (``reply_to``).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from incidents.notifications.models import (
     NotificationPreference,
     TelegramAccount,
 )
+from tests.fakes.base import FakeService, Response
 from tests.fakes.telegram import TelegramServer
 
 from .conftest import person, private
@@ -63,6 +64,11 @@ def duty(tg: TelegramServer, bot, agency):
     )
     policy = policy_save(organisation=agency.org, name="Default", levels=LADDER)
     return {"rota": rota, "policy": policy}
+
+
+class Receiver(FakeService):
+    def route(self, request):  # a webhook receiver that accepts everything
+        return Response(200, b"ok")
 
 
 def open_incident(agency, severity: str = "sev2", at: datetime = T0, **kw):
@@ -198,3 +204,44 @@ def test_the_most_specific_policy_applies(duty, agency):
         brand=agency.other_brand, title="x", severity="sev1", actor=None, detected_at=T0
     )
     assert policy_for(other) == sev1_policy
+
+
+def test_the_chain_repeats_until_acknowledged_and_the_webhook_is_a_channel(
+    duty, agency, climb, settings
+):
+    receiver = Receiver()
+    with receiver.running():
+        settings.OUTBOUND_ALLOW_HOSTS = [*settings.OUTBOUND_ALLOW_HOSTS, receiver.hostport]
+        agency.org.webhook_url = receiver.url + "/hooks/crisisdesk"
+        agency.org.save()
+        _repeat_until_exhausted(agency, duty, climb)
+        # One delivery per call, each with its own stable id.
+        deliveries = [r.headers["x-crisisdesk-delivery"] for r in receiver.requests]
+        assert len(deliveries) == 2 and len(set(deliveries)) == 2
+        assert receiver.requests[0].json()["type"] == "incident.escalated"
+
+
+def _repeat_until_exhausted(agency, duty, climb):
+    NotificationPreference.objects.filter(membership=agency.member("responder")).update(
+        channels=["webhook"]
+    )
+    policy_save(
+        organisation=agency.org,
+        name="Twice",
+        policy=duty["policy"],
+        repeat=2,
+        levels=[{"target": "on_duty", "delay_minutes": 0}],
+    )
+    incident = open_incident(agency)
+
+    climb(T0)
+    climb(T0 + timedelta(minutes=4))
+    climb(T0 + timedelta(minutes=5))  # the second round, REPEAT_MINUTES later
+    climb(T0 + timedelta(minutes=60))  # no third round
+
+    assert notified(incident) == [
+        (1, "alpha-responder", ["webhook"]),
+        (1, "alpha-responder", ["webhook"]),
+    ]
+    [stopped] = IncidentEvent.objects.filter(incident=incident, kind="escalation_stopped")
+    assert stopped.payload["reason"] == "exhausted"
