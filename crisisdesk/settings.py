@@ -436,9 +436,6 @@ TELEGRAM_WEBHOOK_BASE_URL = os.environ.get("TELEGRAM_WEBHOOK_BASE_URL", "")
 TELEGRAM_POLL_SECONDS = 30  # the beat interval of telegram-poll (PERIODIC_TASKS)
 TELEGRAM_POLL_TIMEOUT = int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "25"))
 TELEGRAM_LINK_CODE_MINUTES = int(os.environ.get("TELEGRAM_LINK_CODE_MINUTES", "60"))
-# Bot tokens are encrypted at rest with these Fernet keys, comma-separated, newest first (every
-# key decrypts, the first encrypts). Empty: a key derived from SECRET_KEY (embedded mode).
-TELEGRAM_TOKEN_KEYS = env_list("TELEGRAM_TOKEN_KEY", "")
 # Source credentials are encrypted at rest (crisisdesk/core/encryption.py) with these Fernet
 # keys, comma-separated, newest first (rotation: prepend a new key and keep the old ones: they
 # still decrypt; a saved source is re-encrypted with the first). Empty: a key derived from

@@ -4,23 +4,18 @@ Every call is ``POST <TELEGRAM_API_URL>/bot<token>/<method>`` with a JSON body; 
 ``{"ok": true, "result": …}`` or ``{"ok": false, "error_code", "description", "parameters"?}``.
 The token is part of the URL path, so no error message here ever carries the URL.
 
-Tokens are encrypted at rest with Fernet (the `cryptography` library: AES-128-CBC and
-HMAC-SHA256, authenticated) under TELEGRAM_TOKEN_KEY, or without it a key derived from
-SECRET_KEY with HKDF under its own label (never SECRET_KEY itself).
+Tokens are encrypted at rest like every stored credential, by `crisisdesk.core.encryption`
+(Fernet under SOURCE_CREDENTIALS_KEY, rotating).
 """
 
 from __future__ import annotations
 
-import base64
 import re
-from functools import lru_cache
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+from crisisdesk.core.encryption import DecryptionFailed, decrypt_json, encrypt_json
 from crisisdesk.core.outbound import OutboundError, OutboundRefused, request
 
 TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,100}")
@@ -71,30 +66,16 @@ def bot_call(
     return body.get("result")
 
 
-# --- the token at rest ---
-
-
-@lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    if keys:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"crisisdesk telegram bot token"
-    ).derive(secret_key.encode())
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(derived))])
-
-
-def _keys() -> MultiFernet:
-    return _fernet(tuple(settings.TELEGRAM_TOKEN_KEYS), settings.SECRET_KEY)
+# --- the token at rest: the one encryption home (crisisdesk/core/encryption.py) ---
 
 
 def token_encrypt(token: str) -> str:
-    return _keys().encrypt(token.encode()).decode()
+    return encrypt_json({"bot_token": token})
 
 
 def token_decrypt(encrypted: str) -> str:
     """The bot token; raises TelegramApiError when no configured key opens it."""
     try:
-        return _keys().decrypt(encrypted.encode()).decode()
-    except InvalidToken:
+        return str(decrypt_json(encrypted).get("bot_token") or "")
+    except DecryptionFailed:
         raise TelegramApiError(401, "the stored token cannot be decrypted") from None
