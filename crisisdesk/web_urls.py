@@ -31,6 +31,7 @@ incident_views.ROOM_SECTIONS[:] = [
     monitoring_views.mentions_section,
     postmortem_views.room_section,
 ]
+incident_views.RESOLVE_WARNINGS[:] = [playbook_views.resolve_warnings]
 dashboard_views.DASHBOARD_SECTIONS[:] = [
     postmortem_views.dashboard_section,
     playbook_dashboard.overdue_tasks_section,
@@ -98,6 +99,7 @@ org_urls = [
         tenant_views.brand_rotate_secret,
         name="brand-rotate-secret",
     ),
+    path("brands/<int:brand_pk>/secret/", tenant_views.brand_secret, name="brand-secret"),
     path("brands/<int:brand_pk>/delete/", tenant_views.brand_delete, name="brand-delete"),
     path("brands/<int:brand_pk>/rules/new/", monitoring_views.rule_new, name="brand-rule-new"),
     path(

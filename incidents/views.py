@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents import selectors, services
 from incidents.api.filters import IncidentFilter
@@ -57,6 +58,10 @@ ARCHIVE_PAGE_SIZE = 25
 # {"template": …, **context} or None. The dashboard's are in incidents.analytics.views.
 RoomSection = Callable[[OrgRequest, Incident, dict[str, Any]], dict[str, Any] | None]
 ROOM_SECTIONS: list[RoomSection] = []
+# What resolving would leave behind (open playbook tasks, …), each a sentence; registered by
+# crisisdesk.web_urls like the room sections. Any sentence turns "Resolve" into a confirmation.
+ResolveWarning = Callable[[OrgRequest, Incident], list[str]]
+RESOLVE_WARNINGS: list[ResolveWarning] = []
 
 
 def _board_queryset(request: OrgRequest, params: QueryDict) -> QuerySet[Incident]:
@@ -297,6 +302,21 @@ def transition(request: OrgRequest, incident_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
         return _back(request, incident)
+    if form.cleaned_data["status"] == Status.RESOLVED:
+        warnings = [w for warn in RESOLVE_WARNINGS for w in warn(request, incident)]
+        ask = warnings and confirmation(
+            request,
+            title=_("Resolve “%(title)s” with work left open?") % {"title": incident.title},
+            consequence=_(
+                "The incident is marked resolved and its post-mortem is drafted now: what "
+                "is still open is reported there as it stands."
+            ),
+            warnings=warnings,
+            action=_("Resolve anyway"),
+            cancel_url=reverse("web:incident", args=[request.organisation.slug, incident.pk]),
+        )
+        if ask:
+            return ask
     try:
         services.incident_transition(
             incident=incident,

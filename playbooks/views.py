@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.exceptions import DomainError
@@ -37,6 +37,30 @@ DOMAIN_MESSAGES = [
 
 def _incident(request: OrgRequest, incident_pk: int) -> Incident:
     return scoped_get(incident_list(membership=request.membership), incident_pk)
+
+
+def resolve_warnings(request: OrgRequest, incident: Incident) -> list[str]:
+    """Before resolving: the playbook tasks still open, and how many of them are past due
+    (those the post-mortem will report as skipped)."""
+    counts = selectors.task_counts(incident=incident, now=timezone.now())
+    still_open = counts["total"] - counts["done"]
+    if not still_open:
+        return []
+    sentence = ngettext(
+        "%(count)s playbook task is still open",
+        "%(count)s playbook tasks are still open",
+        still_open,
+    ) % {"count": still_open}
+    overdue = counts["overdue"]
+    if overdue:
+        sentence += ngettext(
+            "; %(count)s of them is past due and will be reported as skipped.",
+            "; %(count)s of them are past due and will be reported as skipped.",
+            overdue,
+        ) % {"count": overdue}
+    else:
+        sentence += _("; none is past due yet, so none will be reported as skipped.")
+    return [sentence]
 
 
 def tasks_section(request: OrgRequest, incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:

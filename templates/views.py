@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from incidents.selectors import incident_list
@@ -316,6 +317,21 @@ def edit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespons
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def delete(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
+    incident = _incident(request, incident_pk)
+    response = _response(request, incident, response_pk)
+    ask = confirmation(
+        request,
+        title=_("Discard response #%(id)s (%(channel)s)?")
+        % {"id": response.pk, "channel": response.get_channel_display()},
+        consequence=_(
+            "The response is discarded: its text is gone from the incident and it cannot "
+            "be submitted or published. The timeline keeps a record that it was discarded."
+        ),
+        action=_("Discard the response"),
+        cancel_url=f"/o/{request.organisation.slug}/incidents/{incident.pk}/#section-responses",
+    )
+    if ask:
+        return ask
     return _act(
         request,
         incident_pk,

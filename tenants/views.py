@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.throttling import SignupThrottle
 from tenants import accounts, selectors, services
@@ -254,7 +255,7 @@ def brands(request: OrgRequest) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc.field, exc.message)
         else:
-            return _secret_page(request, brand, secret, created=True)
+            return _secret_redirect(request, brand, secret, created=True)
     return render(
         request,
         "tenants/brands.html",
@@ -267,14 +268,32 @@ def brands(request: OrgRequest) -> HttpResponse:
     )
 
 
-def _secret_page(request: OrgRequest, brand: Brand, secret: str, *, created: bool) -> HttpResponse:
+def _secret_session_key(brand: Brand) -> str:
+    return f"brand-secret-{brand.organisation_id}-{brand.pk}"
+
+
+def _secret_redirect(
+    request: OrgRequest, brand: Brand, secret: str, *, created: bool
+) -> HttpResponse:
+    """POST-redirect-GET: the new secret waits in the session for the one page that shows it,
+    so a reload neither rotates again nor shows it twice."""
+    request.session[_secret_session_key(brand)] = {"secret": secret, "created": created}
+    return redirect("web:brand-secret", request.organisation.slug, brand.pk)
+
+
+@org_page()
+@require_GET
+def brand_secret(request: OrgRequest, brand_pk: int) -> HttpResponse:
+    """The new ingest secret, once; afterwards the page says it was shown and how to get one."""
+    brand = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    shown = request.session.pop(_secret_session_key(brand), None) or {}
     response = render(
         request,
         "tenants/brand_secret.html",
         {
             "brand": brand,
-            "secret": secret,
-            "created": created,
+            "secret": shown.get("secret"),
+            "created": shown.get("created", False),
             "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{brand.ingest_id}/"),
         },
     )
@@ -342,14 +361,38 @@ def brand(request: OrgRequest, brand_pk: int) -> HttpResponse:
 @require_POST
 def brand_rotate_secret(request: OrgRequest, brand_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    ask = confirmation(
+        request,
+        title=_("Rotate the ingest secret of “%(name)s”?") % {"name": obj.name},
+        consequence=_(
+            "A new secret is made and the current one stops working at once: live ingest "
+            "for this brand is refused until every sender signs with the new secret."
+        ),
+        action=_("Rotate the secret"),
+        cancel_url=reverse("web:brand", args=[request.organisation.slug, obj.pk]),
+    )
+    if ask:
+        return ask
     secret = services.brand_rotate_secret(brand=obj, actor=request.user)
-    return _secret_page(request, obj, secret, created=False)
+    return _secret_redirect(request, obj, secret, created=False)
 
 
 @org_page()
 @require_POST
 def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.brand_list(membership=request.membership), brand_pk)
+    ask = confirmation(
+        request,
+        title=_("Delete the brand “%(name)s”?") % {"name": obj.name},
+        consequence=_(
+            "The brand, its monitoring rules and its ingest address are deleted; this "
+            "cannot be undone. A brand that has incidents cannot be deleted."
+        ),
+        action=_("Delete the brand"),
+        cancel_url=reverse("web:brand", args=[request.organisation.slug, obj.pk]),
+    )
+    if ask:
+        return ask
     try:
         services.brand_delete(brand=obj, actor=request.user)
     except DomainError as exc:
@@ -421,6 +464,18 @@ def team(request: OrgRequest, team_pk: int) -> HttpResponse:
 @require_POST
 def team_delete(request: OrgRequest, team_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.team_list(membership=request.membership), team_pk)
+    ask = confirmation(
+        request,
+        title=_("Delete the team “%(name)s”?") % {"name": obj.name},
+        consequence=_(
+            "The team is deleted; its members stay in the organisation, and incidents and "
+            "brands no longer name it. This cannot be undone."
+        ),
+        action=_("Delete the team"),
+        cancel_url=reverse("web:team", args=[request.organisation.slug, obj.pk]),
+    )
+    if ask:
+        return ask
     services.team_delete(team=obj)
     messages.success(request, _("Team deleted."))
     return redirect("web:teams", request.organisation.slug)
@@ -524,6 +579,30 @@ def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
 @require_POST
 def member_remove(request: OrgRequest, membership_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.member_list(membership=request.membership), membership_pk)
+    if obj.pk == request.membership.pk:
+        title = _("Leave “%(org)s”?") % {"org": request.organisation.name}
+        consequence = _(
+            "You lose access to this organisation's incidents at once; only an owner can "
+            "invite you again."
+        )
+    else:
+        title = _("Remove %(name)s from “%(org)s”?") % {
+            "name": obj.user.get_username(),
+            "org": request.organisation.name,
+        }
+        consequence = _(
+            "%(name)s loses access to this organisation at once and leaves its teams. They "
+            "can come back only with a new invitation."
+        ) % {"name": obj.user.get_username()}
+    ask = confirmation(
+        request,
+        title=title,
+        consequence=consequence,
+        action=_("Remove the member") if obj.pk != request.membership.pk else _("Leave"),
+        cancel_url=reverse("web:member", args=[request.organisation.slug, obj.pk]),
+    )
+    if ask:
+        return ask
     try:
         services.membership_remove(membership=obj, actor=request.user)
     except DomainError as exc:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crisisdesk.charts import stacked_bars
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from incidents.monitoring import selectors, services
@@ -155,6 +156,20 @@ def rule_toggle(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpRespons
 @require_POST
 def rule_delete(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpResponse:
     brand = _brand(request, brand_pk)
-    services.monitoring_rule_delete(rule=_rule(request, brand, rule_pk))
+    rule = _rule(request, brand, rule_pk)
+    ask = confirmation(
+        request,
+        title=_("Delete the monitoring rule “%(name)s”?") % {"name": rule.name},
+        consequence=_(
+            "The rule stops watching %(brand)s's mentions and is deleted; incidents it "
+            "opened stay. Pausing it instead keeps its settings."
+        )
+        % {"brand": brand.name},
+        action=_("Delete the rule"),
+        cancel_url=reverse("web:brand", args=[request.organisation.slug, brand.pk]),
+    )
+    if ask:
+        return ask
+    services.monitoring_rule_delete(rule=rule)
     messages.success(request, _("Monitoring rule deleted."))
     return redirect("web:brand", request.organisation.slug, brand.pk)

@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from crisisdesk.core.time import iso_z
 from incidents.models import Incident, IncidentEvent
@@ -124,11 +126,21 @@ def _mentions(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _tasks(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Done, late and skipped playbook tasks, replaying task_done / task_reopened in order."""
-    total = sum(
-        int(e["payload"].get("task_count", 0)) for e in events if e["kind"] == "playbook_applied"
-    )
+def _tasks(events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
+    """Done, late and skipped playbook tasks, replaying task_done / task_reopened in order.
+
+    A task left open counts as skipped only when it was due before `end` (the resolution):
+    a task not yet due when the incident was resolved is "not due", not skipped. A task
+    whose due time the timeline does not carry (older events) counts as skipped.
+    """
+    total = 0
+    due: dict[Any, datetime | None] = {}
+    for e in events:
+        if e["kind"] != "playbook_applied":
+            continue
+        total += int(e["payload"].get("task_count", 0))
+        for task in e["payload"].get("tasks") or []:
+            due[task.get("task")] = parse_datetime(task["due_at"]) if task.get("due_at") else None
     state: dict[Any, dict[str, Any]] = {}
     for e in events:
         task = e["payload"].get("task")
@@ -141,12 +153,14 @@ def _tasks(events: list[dict[str, Any]]) -> dict[str, Any]:
             state.pop(task, None)
     done = len(state)
     late = [t["title"] for t in state.values() if t["late"]]
+    not_due = sum(1 for task, at in due.items() if task not in state and at and at >= end)
     return {
         "total": total,
         "done": done,
         "late": len(late),
         "late_titles": late,
-        "skipped": max(0, total - done),
+        "skipped": max(0, total - done - not_due),
+        "not_due": not_due,
     }
 
 
@@ -187,7 +201,7 @@ def postmortem_prefill(*, incident: Incident) -> dict[str, Any]:
         "timeline": _timeline(events),
         "metrics": _metrics(incident),
         "mentions": _mentions(incident),
-        "tasks": _tasks(events),
+        "tasks": _tasks(events, incident.resolved_at or timezone.now()),
         "approvals": _approvals(events),
         "responses_published": sum(1 for e in events if e["kind"] == "response_published"),
         "sla_breaches": [e["payload"].get("kind") for e in events if e["kind"] == "sla_breached"],

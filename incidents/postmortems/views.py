@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.charts import stacked_bars
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from incidents.models import Incident, Status
 from incidents.postmortems import exports, selectors, services
@@ -360,6 +362,19 @@ def postmortem_request_changes(request: OrgRequest, postmortem_pk: int) -> HttpR
 def postmortem_approve(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """Approve; the service closes the incident."""
     postmortem = _postmortem(request, postmortem_pk)
+    ask = confirmation(
+        request,
+        title=_("Approve the post-mortem and close incident #%(id)s?")
+        % {"id": postmortem.incident_id},
+        consequence=_(
+            "The post-mortem is approved as it stands and the incident is closed: a closed "
+            "incident cannot be reopened or edited, and the post-mortem cannot be changed."
+        ),
+        action=_("Approve and close the incident"),
+        cancel_url=reverse("web:postmortem", args=[request.organisation.slug, postmortem.pk]),
+    )
+    if ask:
+        return ask
     try:
         services.postmortem_approve(postmortem=postmortem, membership=request.membership)
     except DomainError as exc:
@@ -451,6 +466,17 @@ def action_item_done(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
 def action_item_delete(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     item = _item(postmortem, request.POST.get("item", ""))
+    ask = confirmation(
+        request,
+        title=_("Delete the action item “%(title)s”?") % {"title": item.title},
+        consequence=_(
+            "The action item is deleted with its owner and due date; this cannot be undone."
+        ),
+        action=_("Delete the action item"),
+        cancel_url=reverse("web:postmortem", args=[request.organisation.slug, postmortem.pk]),
+    )
+    if ask:
+        return ask
     services.action_item_delete(item=item)
     messages.success(request, _("Action item deleted."))
     return _back(request, postmortem)

@@ -86,6 +86,9 @@ def test_resolve_write_submit_request_changes_approve_and_close(web, agency) -> 
     # The manager approves: the post-mortem is approved and the incident closed.
     manager.reload()
     manager.get_by_role("button", name="Approve and close the incident").click()
+    # It asks first, saying what it will do.
+    expect(manager.locator("[data-consequence]")).to_contain_text("cannot be reopened")
+    manager.get_by_role("button", name="Approve and close the incident").click()
     expect(manager.locator("[data-postmortem-status]")).to_have_text("Approved")
     expect(manager.locator("[data-incident-status]")).to_have_text("Incident: Closed")
     manager.goto(room)

@@ -203,7 +203,12 @@ def test_request_changes_then_the_author_sees_the_comments_and_edits_again(
 
 def test_approve_closes_the_incident(browser_as, postmortem) -> None:
     _in_review(postmortem)
-    response = browser_as("manager").post(url(postmortem, "approve/"))
+    manager = browser_as("manager")
+    asked = manager.post(url(postmortem, "approve/"))
+    assert "the incident is closed: a closed incident cannot be reopened" in asked.content.decode()
+    postmortem.refresh_from_db()
+    assert postmortem.status == "in_review"
+    response = manager.post(url(postmortem, "approve/"), {"confirmed": "yes"})
     assert response.status_code == 302
     postmortem.refresh_from_db()
     postmortem.incident.refresh_from_db()
@@ -214,7 +219,7 @@ def test_approve_closes_the_incident(browser_as, postmortem) -> None:
 
 def test_approving_a_draft_is_refused_as_a_message(browser_as, postmortem) -> None:
     client = browser_as("owner")
-    client.post(url(postmortem, "approve/"))
+    client.post(url(postmortem, "approve/"), {"confirmed": "yes"})
     postmortem.refresh_from_db()
     assert postmortem.status == "draft"
     assert (
@@ -248,7 +253,10 @@ def test_action_items_added_edited_done_and_deleted(browser_as, agency, postmort
     item.refresh_from_db()
     assert item.status == "done" and item.completed_at is not None
 
-    client.post(url(postmortem, "items/delete/"), {"item": item.pk})
+    asked = client.post(url(postmortem, "items/delete/"), {"item": item.pk}).content.decode()
+    assert "Delete the action item" in asked and f'name="item" value="{item.pk}"' in asked
+    assert ActionItem.objects.exists()
+    client.post(url(postmortem, "items/delete/"), {"item": item.pk, "confirmed": "yes"})
     assert not ActionItem.objects.exists()
 
 

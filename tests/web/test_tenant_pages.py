@@ -116,23 +116,61 @@ def test_a_new_brand_shows_its_secret_once(browser_as, agency) -> None:
         {"name": "Кофейня Север", "languages": ["ru"], "default_teams": [agency.team.pk]},
     )
     brand = Brand.objects.get(name="Кофейня Север")
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    assert f"data-secret>{brand.ingest_secret}<" in body
+    # POST-redirect-GET: the secret waits in the session for the page that shows it once.
+    assert response.status_code == 302
+    assert response["Location"] == f"/o/alpha/brands/{brand.pk}/secret/"
+    assert brand.ingest_secret not in response.content.decode()
+    shown = client.get(response["Location"])
+    assert shown["Cache-Control"] == "no-store"
+    assert f"data-secret>{brand.ingest_secret}<" in shown.content.decode()
+    reloaded = client.get(response["Location"]).content.decode()
+    assert brand.ingest_secret not in reloaded and "data-secret-gone" in reloaded
     assert list(brand.default_teams.all()) == [agency.team]
     page = client.get(f"/o/alpha/brands/{brand.pk}/").content.decode()
     assert brand.ingest_secret not in page
     assert str(brand.ingest_id) in page
 
 
-def test_rotating_shows_the_new_secret_once(browser_as, agency) -> None:
+def test_rotating_asks_first_then_shows_the_new_secret_once(browser_as, agency) -> None:
     old = agency.brand.ingest_secret
-    response = browser_as("manager").post(f"/o/alpha/brands/{agency.brand.pk}/rotate-secret/")
+    client = browser_as("manager")
+    url = f"/o/alpha/brands/{agency.brand.pk}/rotate-secret/"
+    asked = client.post(url)
+    agency.brand.refresh_from_db()
+    assert agency.brand.ingest_secret == old  # nothing happens before the confirmation
+    body = asked.content.decode()
+    assert asked.status_code == 200
+    assert "the current one stops working at once" in body
+    assert '<input type="hidden" name="confirmed" value="yes">' in body
+    assert f'action="{url}"' in body
+
+    response = client.post(url, {"confirmed": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/o/alpha/brands/{agency.brand.pk}/secret/"
     agency.brand.refresh_from_db()
     assert agency.brand.ingest_secret != old
-    assert f"data-secret>{agency.brand.ingest_secret}<" in response.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert f"data-secret>{agency.brand.ingest_secret}<" in page
+    assert 'data-copy="#secret-value"' in page
+    # The signing instructions keep their placeholders, escaped, not eaten as tags.
+    assert "t=&lt;unix time&gt;,v1=&lt;hex HMAC-SHA256 of “&lt;t&gt;.&lt;body&gt;”" in page
+    # A reload neither rotates again nor shows the secret again.
+    secret = agency.brand.ingest_secret
+    again = client.get(response["Location"]).content.decode()
+    agency.brand.refresh_from_db()
+    assert agency.brand.ingest_secret == secret and secret not in again
     assert AuditEntry.objects.filter(action="brand.secret_rotated").count() == 1
+
+
+def test_the_signing_instructions_are_escaped_in_russian(browser_as, agency) -> None:
+    client = browser_as("manager")
+    client.post(f"/o/alpha/brands/{agency.brand.pk}/rotate-secret/", {"confirmed": "yes"})
+    page = client.get(
+        f"/o/alpha/brands/{agency.brand.pk}/secret/", HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "Подписывайте каждый запрос заголовком" in page
+    assert "t=&lt;время unix&gt;,v1=&lt;" in page
+    assert "Копировать" in page
 
 
 def test_a_duplicate_brand_slug_is_refused_beside_the_field(browser_as, agency) -> None:
@@ -148,12 +186,16 @@ def test_a_duplicate_brand_slug_is_refused_beside_the_field(browser_as, agency) 
 
 def test_a_brand_with_incidents_cannot_be_deleted(browser_as, agency, incident) -> None:
     client = browser_as("manager")
-    response = client.post(f"/o/alpha/brands/{agency.brand.pk}/delete/", follow=True)
+    asked = client.post(f"/o/alpha/brands/{agency.brand.pk}/delete/").content.decode()
+    assert "cannot be undone" in asked and Brand.objects.filter(pk=agency.brand.pk).exists()
+    response = client.post(
+        f"/o/alpha/brands/{agency.brand.pk}/delete/", {"confirmed": "yes"}, follow=True
+    )
     assert (
         "This brand has incidents; their timeline cannot be deleted." in response.content.decode()
     )
     assert Brand.objects.filter(pk=agency.brand.pk).exists()
-    client.post(f"/o/alpha/brands/{agency.other_brand.pk}/delete/")
+    client.post(f"/o/alpha/brands/{agency.other_brand.pk}/delete/", {"confirmed": "yes"})
     assert not Brand.objects.filter(pk=agency.other_brand.pk).exists()
 
 
@@ -259,5 +301,7 @@ def test_managers_add_pause_and_delete_monitoring_rules(browser_as, agency) -> N
     viewer_page = browser_as("viewer").get(f"/o/alpha/brands/{agency.brand.pk}/").content.decode()
     assert "Boycott" in viewer_page and "Add a rule" not in viewer_page
     assert browser_as("responder").post(base + f"{rule.pk}/delete/").status_code == 403
-    client.post(base + f"{rule.pk}/delete/")
+    assert "Delete the monitoring rule" in client.post(base + f"{rule.pk}/delete/").content.decode()
+    assert MonitoringRule.objects.filter(pk=rule.pk).exists()
+    client.post(base + f"{rule.pk}/delete/", {"confirmed": "yes"})
     assert not MonitoringRule.objects.exists()

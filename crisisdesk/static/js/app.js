@@ -70,6 +70,29 @@
     for (var w = 0; w < wide.length; w++) { wide[w].setAttribute("open", ""); }
   }
 
+  // Copy buttons: data-copy names the element whose text is copied.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    if (!button) { return; }
+    var source = document.querySelector(button.dataset.copy);
+    if (!source) { return; }
+    var text = source.textContent.trim();
+    function done() { button.textContent = button.dataset.copied || button.textContent; }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { selectText(source); });
+    } else {
+      selectText(source);
+    }
+  });
+
+  function selectText(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
   window.CrisisDesk = window.CrisisDesk || {};
   window.CrisisDesk.tickClocks = tickClocks;
 })();

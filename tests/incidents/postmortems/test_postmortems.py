@@ -98,6 +98,7 @@ def test_prefill_against_a_hand_built_incident(agency) -> None:
         "late": 1,
         "late_titles": ["Holding statement"],
         "skipped": 2,
+        "not_due": 0,
     }
     assert prefill["approvals"] == {
         "count": 2,
@@ -337,3 +338,28 @@ def test_client_export_leaves_out_internal_notes(as_role, agency) -> None:
         AuditEntry.objects.filter(action="postmortem.exported", target=str(postmortem.id)).count()
         == 3
     )
+
+
+def test_open_tasks_count_as_skipped_only_when_due_before_the_resolution() -> None:
+    from incidents.postmortems.selectors import _tasks
+
+    end = T0 + timedelta(hours=3)
+
+    def due(hours: float) -> str:
+        return (T0 + timedelta(hours=hours)).isoformat()
+
+    applied = {
+        "kind": "playbook_applied",
+        "payload": {
+            "task_count": 4,
+            "tasks": [
+                {"task": 1, "title": "Early", "due_at": due(1)},
+                {"task": 2, "title": "Also early", "due_at": due(2)},
+                {"task": 3, "title": "Tomorrow", "due_at": due(24)},
+                {"task": 4, "title": "Done", "due_at": due(1)},
+            ],
+        },
+    }
+    done = {"kind": "task_done", "payload": {"task": 4, "title": "Done", "late": False}}
+    facts = _tasks([applied, done], end)
+    assert (facts["done"], facts["skipped"], facts["not_due"]) == (1, 2, 1)
