@@ -2,13 +2,16 @@
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from incidents.models import Visibility, visibilities_for
 from incidents.realtime import event_data, org_group, team_group
 from incidents.selectors import event_replay
+from tenants.live import user_group
 from tenants.models import Membership
 from tenants.scoping import tenant_guard
 from tenants.tenancy import SocketScope, socket_scope
@@ -16,6 +19,9 @@ from tenants.tenancy import SocketScope, socket_scope
 logger = logging.getLogger(__name__)
 
 REPLAY_BATCH = 500
+# The event ids a socket remembers having sent: a member of several assigned teams is in
+# several of the event's groups, and gets it once.
+SEEN_EVENTS = 2000
 
 
 class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
@@ -24,9 +30,11 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
     membership: Membership | None = None
     groups_joined: list[str]
     brand_ids: set[int] | None
+    visibilities: tuple[str, ...] = ()
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.seen: OrderedDict[int, None] = OrderedDict()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
@@ -36,12 +44,10 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
         if scope is None:
             await self.close(code=4404)
             return
-        membership = self.membership = scope.membership
-        self.brand_ids = set(scope.brand_ids) if scope.brand_ids is not None else None
-        if membership.sees_whole_organisation:
-            self.groups_joined = [org_group(membership.organisation_id)]
-        else:
-            self.groups_joined = [team_group(membership.organisation_id, t) for t in scope.team_ids]
+        self._apply(scope)
+        # The per-user group first: an access change sent while the others are joined is
+        # not lost.
+        self.groups_joined = [user_group(user.pk), *self._groups_of(scope)]
         try:
             await self._join_groups()
         except Exception:
@@ -52,7 +58,48 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=1011)
             return
         await self.accept()
-        await self.send_json({"type": "hello", "organisation": org_slug, "role": membership.role})
+        await self.send_json(
+            {"type": "hello", "organisation": org_slug, "role": scope.membership.role}
+        )
+
+    def _apply(self, scope: SocketScope) -> None:
+        self.membership = scope.membership
+        self.brand_ids = set(scope.brand_ids) if scope.brand_ids is not None else None
+        self.visibilities = visibilities_for(scope.membership)
+
+    @staticmethod
+    def _groups_of(scope: SocketScope) -> list[str]:
+        membership = scope.membership
+        if membership.sees_whole_organisation:
+            return [org_group(membership.organisation_id)]
+        return [team_group(membership.organisation_id, t) for t in scope.team_ids]
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """The member's access changed (tenants.live): re-resolve the scope through the door;
+        close when it is gone, otherwise join and leave groups to match it."""
+        if (
+            self.membership is None
+            or message.get("organisation") != self.membership.organisation_id
+        ):
+            return
+        user = self.scope["user"]
+        scope = await self._load(user, self.scope["url_route"]["kwargs"]["org_slug"])
+        if scope is None:
+            # Leave every group and read nothing more before the close completes.
+            self.visibilities = ()
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined = []
+            await self.close(code=4403)
+            return
+        self._apply(scope)
+        wanted = [user_group(user.pk), *self._groups_of(scope)]
+        for group in set(self.groups_joined) - set(wanted):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in set(wanted) - set(self.groups_joined):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = wanted
+        await self.send_json({"type": "scope.changed", "role": scope.membership.role})
 
     async def _join_groups(self) -> None:
         # One retry: the first command after a Redis restart may meet a pooled connection
@@ -101,15 +148,36 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _replay(self, since: int) -> list[dict[str, Any]]:
+        assert self.membership is not None
+        for_client = self.membership.is_client
         with tenant_guard():
             events = event_replay(membership=self.membership, since=since, limit=REPLAY_BATCH)
-        return [
-            {"type": "incident.event", "incident": e.incident_id, "event": event_data(e)}
-            for e in events
-        ]
+            return [
+                {
+                    "type": "incident.event",
+                    "incident": e.incident_id,
+                    "event": event_data(e, for_client=for_client),
+                }
+                for e in events
+            ]
 
     async def incident_event(self, message: dict[str, Any]) -> None:
-        # Team groups do not know about brand limits; a client's own staff see only their brands.
+        # The groups know neither brand limits nor member kinds: each socket applies its
+        # member's rule (the replay's, incidents.models.visibilities_for). A message without
+        # a visibility is internal.
         if self.brand_ids is not None and message.get("brand") not in self.brand_ids:
             return
-        await self.send_json(message["data"])
+        if message.get("visibility", Visibility.INTERNAL) not in self.visibilities:
+            return
+        data = message["data"]
+        event_id = data.get("event", {}).get("id")
+        if event_id is not None:
+            if event_id in self.seen:
+                return
+            self.seen[event_id] = None
+            if len(self.seen) > SEEN_EVENTS:
+                self.seen.popitem(last=False)
+        if self.membership is not None and self.membership.is_client:
+            event = {**data["event"], "actor": message.get("actor_display")}
+            data = {**data, "event": event}
+        await self.send_json(data)

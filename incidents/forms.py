@@ -141,5 +141,10 @@ class NoteForm(PageForm):
         label=_("Note"),
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Internal: never part of a client export."),
+        help_text=_("Internal unless marked for the client: client staff never read it."),
+    )
+    for_client = forms.BooleanField(
+        label=_("Visible to the client"),
+        required=False,
+        help_text=_("The client's own staff read this note on the timeline."),
     )

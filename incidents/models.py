@@ -17,6 +17,70 @@ from tenants.models import Brand, Membership, Organisation, Severity, Team
 from tenants.scoping import TenantQuerySet
 
 
+class Visibility(models.TextChoices):
+    """Who may read a timeline event: the agency only, or the client's staff too."""
+
+    INTERNAL = "internal", _("Internal")
+    CLIENT = "client", _("Visible to the client")
+
+
+# Every kind of timeline event, with the visibility it gets unless its writer says otherwise
+# (a note marked for the client). The one place a kind is declared: a kind missing here is
+# internal (fail closed). Client staff read the status, severity and SLA state of their
+# brands' incidents, the published and client-facing responses and the approved post-mortem;
+# the agency's work (notes, assignments, tasks, drafts, mentions) stays internal.
+EVENT_KINDS: dict[str, str] = {
+    # the lifecycle (incidents.services.lifecycle)
+    "created": Visibility.CLIENT,
+    "acknowledged": Visibility.CLIENT,
+    "status_changed": Visibility.CLIENT,
+    "severity_changed": Visibility.CLIENT,
+    "updated": Visibility.INTERNAL,
+    "assigned": Visibility.INTERNAL,
+    "note": Visibility.INTERNAL,
+    # SLA and escalation (incidents.notifications): who was paged is the agency's
+    "sla_breached": Visibility.CLIENT,
+    "escalation_notified": Visibility.INTERNAL,
+    "escalation_climbed": Visibility.INTERNAL,
+    "escalation_deferred": Visibility.INTERNAL,
+    "escalation_stopped": Visibility.INTERNAL,
+    # monitoring
+    "mention_linked": Visibility.INTERNAL,
+    # playbooks (their app writes these)
+    "playbook_applied": Visibility.INTERNAL,
+    "task_done": Visibility.INTERNAL,
+    "task_reopened": Visibility.INTERNAL,
+    "task_assigned": Visibility.INTERNAL,
+    # responses (the templates app writes these)
+    "response_drafted": Visibility.INTERNAL,
+    "response_submitted": Visibility.INTERNAL,
+    "response_approved": Visibility.INTERNAL,
+    "response_client_approved": Visibility.CLIENT,
+    "response_rejected": Visibility.INTERNAL,
+    "response_published": Visibility.CLIENT,
+    "response_deleted": Visibility.INTERNAL,
+    "response_escalated": Visibility.INTERNAL,
+    # post-mortems
+    "postmortem_drafted": Visibility.INTERNAL,
+    "postmortem_submitted": Visibility.INTERNAL,
+    "postmortem_changes_requested": Visibility.INTERNAL,
+    "postmortem_approved": Visibility.CLIENT,
+}
+
+
+def event_visibility_default(kind: str) -> str:
+    return EVENT_KINDS.get(kind, Visibility.INTERNAL)
+
+
+def visibilities_for(membership: Membership) -> tuple[str, ...]:
+    """The one rule of event visibility: client staff read client events only, agency staff
+    every event. The API, the pages, the replay (through `IncidentEvent.objects.visible_to`)
+    and the live push (the consumer, per socket) all ask this."""
+    if membership.is_client:
+        return (Visibility.CLIENT,)
+    return (Visibility.INTERNAL, Visibility.CLIENT)
+
+
 class Status(models.TextChoices):
     DETECTED = "detected", _("Detected")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -129,14 +193,25 @@ class Incident(models.Model):
 class IncidentEventQuerySet(TenantQuerySet["IncidentEvent"]):
     brand_field = "incident__brand_id"
 
+    def visible_to(self, membership: Membership | None) -> "IncidentEventQuerySet":
+        """The organisation's events within the brand limits, of the visibilities the member
+        may read (`visibilities_for`)."""
+        qs = super().visible_to(membership)
+        assert membership is not None  # visible_to refused None
+        if membership.is_client:
+            qs = qs.filter(visibility__in=visibilities_for(membership))
+        return qs
+
     def pushed_to(self, membership: Membership | None) -> "IncidentEventQuerySet":
-        """Events of the incidents `Incident.objects.pushed_to(membership)` answers."""
+        """Events of the incidents `Incident.objects.pushed_to(membership)` answers, of the
+        visibilities the member may read."""
         if membership is None:
             return self.visible_to(None)
         incidents = Incident.objects.pushed_to(membership).values("id")
-        return self.filter(
-            organisation_id=membership.organisation_id, incident_id__in=incidents
-        )._scoped()
+        qs = self.filter(organisation_id=membership.organisation_id, incident_id__in=incidents)
+        if membership.is_client:
+            qs = qs.filter(visibility__in=visibilities_for(membership))
+        return qs._scoped()
 
 
 class IncidentEvent(models.Model):
@@ -150,6 +225,9 @@ class IncidentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     payload = models.JSONField(default=dict, blank=True)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IncidentEventQuerySet.as_manager()

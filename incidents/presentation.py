@@ -4,9 +4,10 @@ Pure functions of already loaded objects (no queries): the views pass what they 
 through the selectors.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,7 +16,17 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from incidents.models import Incident, IncidentEvent, Status
 from incidents.sla import sla_clocks
-from tenants.models import Organisation, Severity
+from tenants.models import Organisation, Severity, display_name
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def client_section(provider: _F) -> _F:
+    """Mark a page section (of the incident room) that client staff see too; its version for
+    them is the section's business. Unmarked sections are the agency's."""
+    provider.for_clients = True  # type: ignore[attr-defined]
+    return provider
+
 
 # The labels of the three SLA clocks (a context: "Acknowledge" is also a button).
 CLOCK_LABELS = {
@@ -255,17 +266,29 @@ class EventView:
     sentence: str
     detail: str
     created_at: datetime
+    visibility: str
 
 
-def event_views(events: list[IncidentEvent], teams: dict[int, str]) -> list[EventView]:
+def _actor(event: IncidentEvent, for_client: bool) -> str:
+    if not event.actor_id:
+        return "CrisisDesk"
+    return display_name(event.actor) if for_client else event.actor.get_username()
+
+
+def event_views(
+    events: list[IncidentEvent], teams: dict[int, str], *, for_client: bool = False
+) -> list[EventView]:
+    """Timeline entries; client staff read people's display names (the events are already
+    the client's: `IncidentEvent.objects.visible_to`)."""
     return [
         EventView(
             e.id,
             e.kind,
-            e.actor.get_username() if e.actor_id else "CrisisDesk",
+            _actor(e, for_client),
             event_sentence(e, teams),
             event_detail(e),
             e.created_at,
+            e.visibility,
         )
         for e in events
     ]

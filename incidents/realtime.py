@@ -10,6 +10,7 @@ from django.db import transaction
 
 from crisisdesk.core.time import iso_z
 from incidents.models import IncidentEvent
+from tenants.models import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +24,21 @@ def team_group(organisation_id: int, team_id: int) -> str:
     return f"org.{organisation_id}.team.{team_id}"
 
 
-def event_data(event: IncidentEvent, actor_name: str | None = None) -> dict[str, Any]:
-    """The wire shape of an event, shared by the API, the push and the replay."""
-    if actor_name is None and event.actor_id is not None:
+def event_data(
+    event: IncidentEvent, actor_name: str | None = None, *, for_client: bool = False
+) -> dict[str, Any]:
+    """The wire shape of an event, shared by the API, the push and the replay. Client staff
+    read the actor's display name, never a username (`for_client`)."""
+    if for_client:
+        actor_name = display_name(event.actor) if event.actor_id is not None else None
+    elif actor_name is None and event.actor_id is not None:
         actor_name = event.actor.get_username()
     return {
         "id": event.id,
         "kind": event.kind,
         "actor": actor_name,
         "payload": event.payload,
+        "visibility": event.visibility,
         "created_at": iso_z(event.created_at),
     }
 
@@ -56,7 +63,15 @@ def broadcast_after_commit(
     groups = [org_group(event.organisation_id)] + [
         team_group(event.organisation_id, team_id) for team_id in sorted(set(team_ids))
     ]
-    envelope = {"type": "incident.event", "data": message, "brand": brand_id}
+    # `visibility` and `actor_display` let each socket apply its member's rule
+    # (incidents.models.visibilities_for) and name the actor to client staff.
+    envelope = {
+        "type": "incident.event",
+        "data": message,
+        "brand": brand_id,
+        "visibility": event.visibility,
+        "actor_display": display_name(event.actor) if event.actor_id is not None else None,
+    }
 
     def send() -> None:
         layer = get_channel_layer()

@@ -81,10 +81,16 @@ def incident_filter_open(qs: QuerySet[Incident], is_open: bool) -> QuerySet[Inci
     return qs.filter(status__in=OPEN_STATUSES) if is_open else qs.exclude(status__in=OPEN_STATUSES)
 
 
-def event_list(*, incident: Incident, since: int | None = None) -> QuerySet[IncidentEvent]:
-    qs = IncidentEvent.objects.filter(
-        organisation_id=incident.organisation_id, incident_id=incident.id
-    ).select_related("actor")
+def event_list(
+    *, membership: Membership, incident: Incident, since: int | None = None
+) -> QuerySet[IncidentEvent]:
+    """The timeline of an incident (got from a scoped selector) as this member may read it:
+    client staff only its client events."""
+    qs = (
+        IncidentEvent.objects.visible_to(membership)
+        .filter(incident_id=incident.id)
+        .select_related("actor")
+    )
     if since is not None:
         qs = qs.filter(id__gt=since)
     return qs.order_by("id")

@@ -33,7 +33,7 @@ from incidents.forms import (
     SeverityForm,
     TransitionForm,
 )
-from incidents.models import OPEN_STATUSES, Incident, Status
+from incidents.models import OPEN_STATUSES, Incident, Status, Visibility
 from incidents.presentation import clock_views, event_views, row_context
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
@@ -45,6 +45,7 @@ DOMAIN_MESSAGES = [
     gettext_noop("A closed incident cannot be edited."),
     gettext_noop("Give teams, a commander, or both."),
     gettext_noop("A note cannot be empty."),
+    gettext_noop("Unknown visibility."),
     gettext_noop("Commander not found."),
 ]
 
@@ -82,13 +83,13 @@ def _board_query(request: OrgRequest, names: tuple[str, ...] = BOARD_PARAMS) -> 
 
 
 def _may_work(request: OrgRequest) -> bool:
-    return request.membership.has_role(Role.RESPONDER)
+    return request.membership.has_role(Role.RESPONDER) and not request.membership.is_client
 
 
 # --- The board ---
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 def board(request: OrgRequest) -> HttpResponse:
     """Open incidents, newest first; live.js keeps the rows current. Asking for a resolved
     or closed status leads to the archive, with the same filters."""
@@ -131,7 +132,7 @@ def _board_page(
     )
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def archive(request: OrgRequest) -> HttpResponse:
     """Every incident the member may see, open or not, filtered (the API's filters) and paged,
@@ -149,7 +150,7 @@ def archive(request: OrgRequest) -> HttpResponse:
     )
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def board_row(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """One board row, for live updates; empty when the incident no longer matches the board's
@@ -214,12 +215,12 @@ def render_room(
 
 def _room(request: OrgRequest, incident: Incident, status: int = 200, **forms: Any) -> HttpResponse:
     membership = request.membership
-    events = list(selectors.event_list(incident=incident))
+    events = list(selectors.event_list(membership=request.membership, incident=incident))
     teams = {t.id: t.name for t in tenant_selectors.team_list(membership=membership)}
     context = _header_context(request, incident)
     context.update(
         {
-            "events": event_views(events, teams),
+            "events": event_views(events, teams, for_client=membership.is_client),
             "last_event_id": events[-1].id if events else 0,
             "note_form": forms.get("note_form") or NoteForm(auto_id="note_%s"),
             "severity_form": forms.get("severity_form")
@@ -233,6 +234,7 @@ def _room(request: OrgRequest, incident: Incident, status: int = 200, **forms: A
             "sections": [
                 section
                 for provider in ROOM_SECTIONS
+                if not membership.is_client or getattr(provider, "for_clients", False)
                 if (section := provider(request, incident, forms)) is not None
             ],
         }
@@ -240,30 +242,35 @@ def _room(request: OrgRequest, incident: Incident, status: int = 200, **forms: A
     return render(request, "incidents/room.html", context, status=status)
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def room(request: OrgRequest, incident_pk: int) -> HttpResponse:
     return _room(request, _incident(request, incident_pk))
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def room_header(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     return render(request, "incidents/_room_header.html", _header_context(request, incident))
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def timeline(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """Timeline entries after ?since=<event id>, for live.js to append."""
     incident = _incident(request, incident_pk)
     since = request.GET.get("since", "")
     events = list(
-        selectors.event_list(incident=incident, since=int(since) if since.isdigit() else None)
+        selectors.event_list(
+            membership=request.membership,
+            incident=incident,
+            since=int(since) if since.isdigit() else None,
+        )
     )
     teams = {t.id: t.name for t in tenant_selectors.team_list(membership=request.membership)}
-    return render(request, "incidents/_timeline.html", {"events": event_views(events, teams)})
+    views = event_views(events, teams, for_client=request.membership.is_client)
+    return render(request, "incidents/_timeline.html", {"events": views})
 
 
 def _back(request: OrgRequest, incident: Incident) -> HttpResponse:
@@ -384,6 +391,10 @@ def note(request: OrgRequest, incident_pk: int) -> HttpResponse:
         NoteForm(request.POST, auto_id="note_%s"),
         "note_form",
         lambda data: services.incident_add_note(
-            incident=incident, actor=request.user, text=data["text"]
+            incident=incident,
+            actor=request.user,
+            text=data["text"],
+            visibility=Visibility.CLIENT if data["for_client"] else Visibility.INTERNAL,
+            membership=request.membership,
         ),
     )

@@ -22,11 +22,18 @@ def template_version_list(*, template: ResponseTemplate) -> QuerySet[TemplateVer
     ).select_related("created_by")
 
 
-def response_list(*, incident: Incident) -> QuerySet[Response]:
-    """Responses of one incident (the caller got the incident from a scoped selector)."""
-    return Response.objects.filter(
-        organisation_id=incident.organisation_id, incident_id=incident.id
-    ).select_related(
+def response_list(*, incident: Incident, membership: Membership) -> QuerySet[Response]:
+    """Responses of one incident (the caller got the incident from a scoped selector). Client
+    staff read the client-facing ones only: published, approved for the client, or waiting
+    for the client's own approval (addressed to them)."""
+    qs = Response.objects.filter(organisation_id=incident.organisation_id, incident_id=incident.id)
+    if membership.is_client:
+        qs = qs.filter(
+            Q(status=ResponseStatus.PUBLISHED)
+            | Q(client_approved_by__isnull=False)
+            | Q(status=ResponseStatus.PENDING_APPROVAL, approved_by__isnull=False)
+        )
+    return qs.select_related(
         "author__user",
         "approved_by__user",
         "client_approved_by__user",

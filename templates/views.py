@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
+from incidents.presentation import client_section
 from incidents.selectors import incident_list
 from incidents.views import render_room
 from templates import selectors, services
@@ -143,6 +144,7 @@ def _preview(incident: Incident, draft: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@client_section
 def responses_section(
     request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any]:
@@ -159,7 +161,9 @@ def responses_section(
     is_manager = membership.has_role(Role.MANAGER)
     client_approver = _is_client_approver(membership, incident)
     items = []
-    for response in selectors.response_list(incident=incident).order_by("-id"):
+    for response in selectors.response_list(incident=incident, membership=membership).order_by(
+        "-id"
+    ):
         mine_or_manager = response.author_id == membership.id or is_manager
         pending = response.status == ResponseStatus.PENDING_APPROVAL
         agency_done = response.approved_by_id is not None
@@ -182,12 +186,14 @@ def responses_section(
         "place": "main",
         "incident": incident,
         "items": items,
-        "templates": list(_templates_for(request, incident)),
+        "templates": [] if membership.is_client else list(_templates_for(request, incident)),
         "channels": Channel.choices,
         "draft": draft,
         "preview": _preview(incident, draft) if draft.get("template") or draft.get("body") else {},
         "error": forms.get("response_error"),
-        "can_work": membership.has_role(Role.RESPONDER) and incident.status != "closed",
+        "can_work": membership.has_role(Role.RESPONDER)
+        and not membership.is_client
+        and incident.status != "closed",
     }
 
 
@@ -195,7 +201,7 @@ def _back(request: OrgRequest, incident: Incident) -> HttpResponse:
     return redirect(f"/o/{request.organisation.slug}/incidents/{incident.pk}/#section-responses")
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def responses(request: OrgRequest, incident_pk: int) -> HttpResponse:
     """The responses list alone, for live refreshes."""
@@ -267,7 +273,9 @@ def draft(request: OrgRequest, incident_pk: int) -> HttpResponse:
 
 
 def _response(request: OrgRequest, incident: Incident, response_pk: int) -> Response:
-    return scoped_get(selectors.response_list(incident=incident), response_pk)
+    return scoped_get(
+        selectors.response_list(incident=incident, membership=request.membership), response_pk
+    )
 
 
 def _act(
@@ -344,7 +352,7 @@ def delete(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespo
 
 
 # Viewers may be a client's own approvers: the service decides who approves.
-@org_page(write_role=Role.VIEWER)
+@org_page(write_role=Role.VIEWER, client=("POST",))
 @require_POST
 def approve(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     return _act(
@@ -358,7 +366,7 @@ def approve(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
     )
 
 
-@org_page(write_role=Role.VIEWER)
+@org_page(write_role=Role.VIEWER, client=("POST",))
 @require_POST
 def reject(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")

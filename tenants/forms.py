@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.core.outbound import OutboundRefused, check_url
 from tenants import selectors
-from tenants.models import Brand, Membership, Role, Team
+from tenants.models import Brand, MemberKind, Membership, Role, Team
 from tenants.profiles import time_zone_names
 
 User = get_user_model()
@@ -137,9 +137,18 @@ class TeamForm(PageForm):
 
 class MemberForm(PageForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=MemberKind.choices,
+        required=False,  # not sent: unchanged
+        help_text=_(
+            "Client staff see only what is meant for the client: status, severity and SLA "
+            "of their brands' incidents, client-facing responses, the client post-mortem."
+        ),
+    )
     brands = forms.ModelMultipleChoiceField(
         label=_("Limited to brands"),
-        help_text=_("Leave all unticked for every brand (a client's own staff see only theirs)."),
+        help_text=_("Leave all unticked for every brand (client staff need at least one)."),
         queryset=Brand.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -152,10 +161,30 @@ class MemberForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["brands"].queryset = selectors.brand_list(membership=membership)
 
+    def clean_kind(self) -> str | None:
+        return self.cleaned_data["kind"] or None
+
 
 class InvitationForm(PageForm):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RESPONDER)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=MemberKind.choices, initial=MemberKind.AGENCY, required=False
+    )
+    brands = forms.ModelMultipleChoiceField(
+        label=_("Limited to brands"),
+        help_text=_("Leave all unticked for every brand (client staff need at least one)."),
+        queryset=Brand.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["brands"].queryset = selectors.brand_list(membership=membership)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or MemberKind.AGENCY
 
 
 class WebhookForm(PageForm):

@@ -119,6 +119,22 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 0, Role.RESPONDER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 
 
+class MemberKind(models.TextChoices):
+    """Agency staff work incidents; client staff (the brand's own people) see only what is
+    meant for the client: `incidents.models.visibilities_for` and the door's client routes."""
+
+    AGENCY = "agency", _("Agency staff")
+    CLIENT = "client", _("Client staff")
+
+
+def display_name(user: Any) -> str:
+    """How a person is named to people outside the agency (client staff): the full name,
+    never the username or the email; someone without a name is "Agency staff"."""
+    if user is None:
+        return "CrisisDesk"
+    return user.get_full_name().strip() or str(_("Agency staff"))
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -127,7 +143,12 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
-    # Empty means every brand of the organisation; otherwise only these (a client's own staff).
+    # Explicit, never inferred from a brand limit: agency staff may be brand-limited too; a
+    # client member always is (tenants.services refuses one without a brand).
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=MemberKind.choices, default=MemberKind.AGENCY
+    )
+    # Empty means every brand of the organisation; otherwise only these.
     brands = models.ManyToManyField(Brand, related_name="limited_members", blank=True)
     is_client_approver = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -168,6 +189,10 @@ class Membership(models.Model):
         return ids is None or brand_id in ids
 
     @property
+    def is_client(self) -> bool:
+        return self.kind == MemberKind.CLIENT
+
+    @property
     def sees_whole_organisation(self) -> bool:
         """Owners and managers see every incident, whatever team it is assigned to."""
         return self.has_role(Role.MANAGER)
@@ -179,6 +204,9 @@ class Invitation(models.Model):
     )
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESPONDER)
+    kind = models.CharField(max_length=8, choices=MemberKind.choices, default=MemberKind.AGENCY)
+    # The brand limits the membership gets on acceptance (a client invitation names one or more).
+    brands = models.ManyToManyField(Brand, related_name="+", blank=True)
     # Only a hash is stored: the token itself is shown once, to the inviter.
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(

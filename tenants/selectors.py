@@ -2,7 +2,7 @@
 its brands). Memberships are resolved by the door, `tenants.tenancy.resolve`."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Team
 
@@ -30,18 +30,26 @@ def team_list(*, membership: Membership) -> QuerySet[Team]:
 
 
 def member_list(*, membership: Membership) -> QuerySet[Membership]:
-    return (
-        Membership.objects.visible_to(membership)
-        .select_related("user")
-        .prefetch_related(
-            Prefetch("brands", queryset=Brand.objects.only("id", "slug")),
-            Prefetch("teams", queryset=Team.objects.only("id", "name")),
+    """The organisation's members; for client staff, only the people of their brands: the
+    members limited to one of them, and the agency staff who serve every brand."""
+    qs = Membership.objects.visible_to(membership)
+    ids = membership.brand_limits()
+    if membership.is_client and ids is not None:
+        limits = Membership.brands.through.objects
+        qs = qs.filter(
+            ~Q(pk__in=limits.values("membership_id"))
+            | Q(pk__in=limits.filter(brand_id__in=ids).values("membership_id"))
         )
+    return qs.select_related("user").prefetch_related(
+        Prefetch("brands", queryset=Brand.objects.only("id", "slug")),
+        Prefetch("teams", queryset=Team.objects.only("id", "name")),
     )
 
 
 def invitation_list(*, membership: Membership) -> QuerySet[Invitation]:
-    return Invitation.objects.visible_to(membership)
+    return Invitation.objects.visible_to(membership).prefetch_related(
+        Prefetch("brands", queryset=Brand.objects.only("id"))
+    )
 
 
 def audit_list(*, membership: Membership) -> QuerySet[AuditEntry]:

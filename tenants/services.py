@@ -16,10 +16,12 @@ from django.utils.text import slugify
 from crisisdesk.core.client_ip import current_client_ip
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from tenants import accounts
+from tenants.live import access_changed
 from tenants.models import (
     AuditEntry,
     Brand,
     Invitation,
+    MemberKind,
     Membership,
     Organisation,
     Role,
@@ -218,6 +220,10 @@ def team_create(
     with transaction.atomic():
         team = Team.objects.create(organisation=organisation, name=name)
         team.members.set(_own_members(organisation, members))
+        access_changed(
+            organisation_id=organisation.id,
+            user_ids=team.members.values_list("user_id", flat=True),
+        )
     return team
 
 
@@ -238,21 +244,31 @@ def team_update(
             team.name = name
             team.save(update_fields=["name"])
         if members is not None:
+            before = set(team.members.values_list("user_id", flat=True))
             team.members.set(_own_members(team.organisation, members))
+            after = set(team.members.values_list("user_id", flat=True))
+            access_changed(organisation_id=team.organisation_id, user_ids=before ^ after)
     return team
 
 
 def team_delete(*, team: Team) -> None:
-    team.delete()
+    with transaction.atomic():
+        user_ids = list(team.members.values_list("user_id", flat=True))
+        team.delete()
+        access_changed(organisation_id=team.organisation_id, user_ids=user_ids)
 
 
 def team_member_add(*, team: Team, membership: Membership) -> None:
     _own_members(team.organisation, [membership])
-    team.members.add(membership)
+    with transaction.atomic():
+        team.members.add(membership)
+        access_changed(organisation_id=team.organisation_id, user_ids=[membership.user_id])
 
 
 def team_member_remove(*, team: Team, membership: Membership) -> None:
-    team.members.remove(membership)
+    with transaction.atomic():
+        team.members.remove(membership)
+        access_changed(organisation_id=team.organisation_id, user_ids=[membership.user_id])
 
 
 def _lock_owners(organisation: Organisation) -> list[Membership]:
@@ -263,17 +279,29 @@ def _lock_owners(organisation: Organisation) -> list[Membership]:
     )
 
 
+def _check_kind(*, kind: str, role: str, has_brands: bool) -> None:
+    """A client member always has at least one brand and never owns the agency."""
+    if kind == MemberKind.CLIENT:
+        if not has_brands:
+            raise DomainError("A client member needs at least one brand.", field="brands")
+        if role == Role.OWNER:
+            raise DomainError("A client member cannot be an owner.", field="role")
+
+
 def membership_update(
     *,
     membership: Membership,
     actor: AbstractBaseUser,
     role: str | None = None,
+    kind: str | None = None,
     brands: Iterable[Brand] | None = None,
     is_client_approver: bool | None = None,
 ) -> Membership:
-    """Change a member's role, brand limitation or client-approver flag.
+    """Change a member's role, kind (agency or client staff), brand limitation or
+    client-approver flag.
 
-    Refuses (409) to demote the organisation's last owner.
+    Refuses (409) to demote the organisation's last owner, (400) a client member without a
+    brand and (400) a client owner.
     """
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
@@ -283,14 +311,23 @@ def membership_update(
                 raise Conflict("The last owner cannot be demoted.", field="role")
             changes["role"] = [membership.role, role]
             membership.role = role
+        if kind is not None and kind != membership.kind:
+            changes["kind"] = [membership.kind, kind]
+            membership.kind = kind
         if is_client_approver is not None:
             membership.is_client_approver = is_client_approver
             changes["is_client_approver"] = is_client_approver
-        membership.save()
         if brands is not None:
             brands = list(brands)
             if any(b.organisation_id != membership.organisation_id for b in brands):
                 raise NotFound("Brand not found.", field="brands")
+        _check_kind(
+            kind=membership.kind,
+            role=membership.role,
+            has_brands=bool(brands) if brands is not None else membership.brands.exists(),
+        )
+        membership.save()
+        if brands is not None:
             membership.brands.set(brands)
             changes["brands"] = sorted(b.slug for b in brands)
         audit_record(
@@ -300,6 +337,7 @@ def membership_update(
             target=membership.user.get_username(),
             payload=changes,
         )
+        access_changed(organisation_id=membership.organisation_id, user_ids=[membership.user_id])
     return membership
 
 
@@ -317,6 +355,7 @@ def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> Non
             payload={"role": membership.role},
         )
         membership.delete()
+        access_changed(organisation_id=membership.organisation_id, user_ids=[membership.user_id])
 
 
 def _invitation_mail(
@@ -346,27 +385,36 @@ def invitation_create(
     actor: AbstractBaseUser,
     email: str,
     role: str,
+    kind: str = MemberKind.AGENCY,
+    brands: Iterable[Brand] = (),
     link_base: str = "",
 ) -> tuple[Invitation, str]:
-    """Invite someone by email: the accept link is mailed to them (after commit), and the
-    single-use token is returned to the inviter, this once. `link_base` is the site's
+    """Invite someone by email as agency or client staff, limited to `brands` (a client
+    invitation names at least one): the accept link is mailed to them (after commit), and
+    the single-use token is returned to the inviter, this once. `link_base` is the site's
     address the link starts with (the request's; PUBLIC_BASE_URL otherwise)."""
+    brands = list(brands)
+    if any(b.organisation_id != organisation.id for b in brands):
+        raise NotFound("Brand not found.", field="brands")
+    _check_kind(kind=kind, role=role, has_brands=bool(brands))
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email.strip().lower(),
             role=role,
+            kind=kind,
             token_hash=token_hash(token),
             invited_by=actor,
             expires_at=timezone.now() + settings.INVITATION_TTL,
         )
+        invitation.brands.set(brands)
         audit_record(
             organisation=organisation,
             actor=actor,
             action="invitation.created",
             target=invitation.email,
-            payload={"role": role},
+            payload={"role": role, "kind": kind, "brands": sorted(b.slug for b in brands)},
         )
         _invitation_mail(invitation=invitation, token=token, actor=actor, link_base=link_base)
     return invitation, token
@@ -424,8 +472,12 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
         if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
             raise Conflict("You are already a member of this organisation.")
         membership = Membership.objects.create(
-            user=user, organisation=invitation.organisation, role=invitation.role
+            user=user,
+            organisation=invitation.organisation,
+            role=invitation.role,
+            kind=invitation.kind,
         )
+        membership.brands.set(invitation.brands.all())
         # The invitation was mailed to this address: accepting it proves the address.
         accounts.email_mark_verified(user=user)
         invitation.accepted_at = timezone.now()

@@ -9,6 +9,10 @@ Each sets `request.membership` and `request.organisation` (typed: `OrgRequest`,
 read of tenant rows that forgets `visible_to(membership)` raises instead of answering with every
 organisation's rows (`tenants.scoping`). Another organisation's slug or object answers 404,
 exactly like one that does not exist (never 403: an organisation's existence is private).
+
+Client staff (`Membership.kind == "client"`) pass only where a view says so: an API view's
+`client_actions`, a page's `org_page(client=…)`. Every other route refuses them (403) before
+the view runs, so a route added later stays closed to them until someone decides otherwise.
 """
 
 from collections.abc import Callable
@@ -23,6 +27,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, views, viewsets
 from rest_framework.request import Request
 
@@ -31,6 +36,7 @@ from tenants.scoping import tenant_guard
 from tenants.selectors import user_memberships
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CLIENT_REFUSED = gettext_lazy("Client staff cannot use this.")
 
 
 class OrgRequest(HttpRequest):
@@ -104,6 +110,8 @@ class OrgScopeMixin:
     write_role: ClassVar[str] = Role.MANAGER
     # action name (viewsets) or method (API views) -> minimum role
     action_roles: ClassVar[dict[str, str]] = {}
+    # The actions (viewsets) or methods (API views) client staff may use; none by default.
+    client_actions: ClassVar[frozenset[str]] = frozenset()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         with tenant_guard():
@@ -120,7 +128,13 @@ class OrgScopeMixin:
             raise Http404
         request.membership = membership  # type: ignore[attr-defined]
         request.organisation = membership.organisation  # type: ignore[attr-defined]
+        if membership.is_client and not self.client_may(request):
+            raise exceptions.PermissionDenied(CLIENT_REFUSED)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def client_may(self, request: Request) -> bool:
+        action = getattr(self, "action", None) or request.method
+        return action in self.client_actions
 
     def required_role(self, request: Request) -> str:
         action = getattr(self, "action", None)
@@ -193,7 +207,12 @@ def my_memberships(request: HttpRequest) -> Any:
     return SimpleLazyObject(lambda: list(user_memberships(user=request.user)))
 
 
-def org_page(*, read_role: str = Role.VIEWER, write_role: str = Role.MANAGER) -> Callable:
+def org_page(
+    *,
+    read_role: str = Role.VIEWER,
+    write_role: str = Role.MANAGER,
+    client: tuple[str, ...] = (),
+) -> Callable:
     """Decorate a view of /o/<org_slug>/…: the view gets the request (an OrgRequest, with
     .organisation and .membership) and the other URL kwargs, never org_slug.
 
@@ -221,6 +240,8 @@ def org_page(*, read_role: str = Role.VIEWER, write_role: str = Role.MANAGER) ->
                 required = read_role if request.method in SAFE_METHODS else write_role
                 if not membership.has_role(required):
                     return forbidden(request)
+                if membership.is_client and request.method not in client:
+                    return forbidden(request)
                 try:
                     return view(request, *args, **kwargs)
                 except Http404:
@@ -231,6 +252,7 @@ def org_page(*, read_role: str = Role.VIEWER, write_role: str = Role.MANAGER) ->
         wrapper.org_page = True  # type: ignore[attr-defined]  # the isolation test's URL walk
         wrapper.read_role = read_role  # type: ignore[attr-defined]
         wrapper.write_role = write_role  # type: ignore[attr-defined]
+        wrapper.client_methods = client  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

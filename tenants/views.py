@@ -56,6 +56,8 @@ DOMAIN_MESSAGES = [
     gettext_noop("Brand not found."),
     gettext_noop("Unknown language."),
     gettext_noop("Unknown time zone."),
+    gettext_noop("A client member needs at least one brand."),
+    gettext_noop("A client member cannot be an owner."),
 ]
 
 NO_STORE = "no-store"
@@ -262,7 +264,7 @@ def brands(request: OrgRequest) -> HttpResponse:
         {
             "brands": selectors.brand_list(membership=membership),
             "form": form,
-            "can_manage": membership.has_role(Role.MANAGER),
+            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
         },
         status=400 if form.errors else 200,
     )
@@ -405,7 +407,7 @@ def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
 # --- Teams ---
 
 
-@org_page()
+@org_page(client=("GET",))
 def teams(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     form = TeamForm(request.POST or None, membership=membership)
@@ -427,13 +429,13 @@ def teams(request: OrgRequest) -> HttpResponse:
         {
             "teams": selectors.team_list(membership=membership),
             "form": form,
-            "can_manage": membership.has_role(Role.MANAGER),
+            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
         },
         status=400 if form.errors else 200,
     )
 
 
-@org_page()
+@org_page(client=("GET",))
 def team(request: OrgRequest, team_pk: int) -> HttpResponse:
     membership = request.membership
     obj: Team = scoped_get(selectors.team_list(membership=membership), team_pk)
@@ -455,7 +457,11 @@ def team(request: OrgRequest, team_pk: int) -> HttpResponse:
     return render(
         request,
         "tenants/team.html",
-        {"team": obj, "form": form, "can_manage": membership.has_role(Role.MANAGER)},
+        {
+            "team": obj,
+            "form": form,
+            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -484,21 +490,24 @@ def team_delete(request: OrgRequest, team_pk: int) -> HttpResponse:
 # --- Members and invitations (owners change them) ---
 
 
-@org_page(write_role=Role.OWNER)
+@org_page(write_role=Role.OWNER, client=("GET",))
 def members(request: OrgRequest) -> HttpResponse:
     """Members with their roles, brands and teams; owners invite people from here."""
     membership = request.membership
     is_owner = membership.has_role(Role.OWNER)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
-        invitation, token = services.invitation_create(
-            organisation=request.organisation,
-            actor=request.user,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            link_base=request.build_absolute_uri("/"),
-        )
-        return _invitation_page(request, invitation, token)
+        try:
+            invitation, token = services.invitation_create(
+                organisation=request.organisation,
+                actor=request.user,
+                link_base=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            return _invitation_page(request, invitation, token)
     return render(
         request,
         "tenants/members.html",
@@ -555,6 +564,7 @@ def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
         membership=membership,
         initial={
             "role": obj.role,
+            "kind": obj.kind,
             "brands": list(obj.brands.all()),
             "is_client_approver": obj.is_client_approver,
         },

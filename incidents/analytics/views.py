@@ -7,7 +7,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -123,10 +123,13 @@ def _volume_charts(request: OrgRequest, now: datetime) -> list[dict[str, Any]]:
     return charts
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def dashboard(request: OrgRequest) -> HttpResponse:
     membership = request.membership
+    if membership.is_client:
+        # The agency's dashboard (tasks, metrics, reviews) is not theirs: their incidents are.
+        return redirect("web:board", request.organisation.slug)
     now = timezone.now()
     open_incidents = list(
         selectors.incident_filter_open(

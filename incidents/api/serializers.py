@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crisisdesk.core.time import iso_z
-from incidents.models import TRANSITIONS, Incident, IncidentEvent, Status
+from incidents.models import TRANSITIONS, Incident, IncidentEvent, Status, Visibility
 from incidents.realtime import event_data
 from incidents.sla import sla_clocks, sla_clocks_of
 from tenants.api.fields import OrgPrimaryKeyRelatedField
@@ -92,7 +92,12 @@ class IncidentSerializer(serializers.ModelSerializer):
             organisation = cache["organisation"] = Organisation.objects.get(
                 pk=instance["organisation_id"]
             )
-        return incident_json(instance, organisation=organisation, now=cache["now"], tz=cache["tz"])
+        data = incident_json(instance, organisation=organisation, now=cache["now"], tz=cache["tz"])
+        membership = getattr(self.context.get("request"), "membership", None)
+        if membership is not None and membership.is_client:
+            # Client staff read status, severity and SLA state; who commands is the agency's.
+            data["commander"] = None
+        return data
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, obj: Incident) -> dict[str, Any]:
@@ -198,6 +203,11 @@ class AssignSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10000)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
+        help_text="internal (the default: the agency only) or client (client staff read it too)",
+    )
 
 
 class EventSerializer(serializers.Serializer):
@@ -205,10 +215,11 @@ class EventSerializer(serializers.Serializer):
     kind = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
     payload = serializers.JSONField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
     created_at = serializers.DateTimeField()
 
     def to_representation(self, instance: IncidentEvent) -> dict[str, Any]:
-        return event_data(instance)
+        return event_data(instance, for_client=bool(self.context.get("for_client")))
 
 
 class DurationStatsSerializer(serializers.Serializer):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -28,6 +30,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     filterset_class = IncidentFilter
     write_role = Role.RESPONDER
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Client staff read the status, severity and SLA state, and the client timeline.
+    client_actions = frozenset({"list", "retrieve", "events"})
 
     def scoped_queryset(self) -> QuerySet[Incident]:
         return selectors.incident_list(membership=self.membership)
@@ -108,9 +112,18 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         serializer = s.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.incident_add_note(
-            incident=incident, actor=request.user, text=serializer.validated_data["text"]
+            incident=incident,
+            actor=request.user,
+            membership=self.membership,
+            **serializer.validated_data,
         )
-        return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.EventSerializer(event, context=self._event_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _event_context(self) -> dict[str, Any]:
+        return {"for_client": self.membership.is_client}
 
     @extend_schema(
         parameters=[OpenApiParameter("since", int, description="Only events after this event id")],
@@ -130,9 +143,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        events = selectors.event_list(incident=incident, since=int(since) if since else None)
+        events = selectors.event_list(
+            membership=self.membership, incident=incident, since=int(since) if since else None
+        )
         page = self.paginate_queryset(events)
-        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.EventSerializer(page, many=True, context=self._event_context()).data
+        )
 
 
 class ResponseTimesView(OrgScopedAPIView):

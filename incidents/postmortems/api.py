@@ -99,6 +99,26 @@ class PostMortemListSerializer(PostMortemSerializer):
         ]
 
 
+class PostMortemClientSerializer(PostMortemSerializer):
+    """The client post-mortem: the findings, without people, review comments or the
+    internal prefill."""
+
+    class Meta(PostMortemSerializer.Meta):
+        fields = [
+            "id",
+            "incident",
+            "is_drill",
+            "status",
+            "summary",
+            "impact",
+            "root_cause",
+            "went_well",
+            "went_wrong",
+            "lessons",
+            "approved_at",
+        ]
+
+
 class RequestChangesSerializer(serializers.Serializer):
     comments = serializers.CharField(max_length=10000)
 
@@ -112,6 +132,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
     action_roles = {"request_changes": Role.MANAGER, "approve": Role.MANAGER}
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["status", "is_drill"]
+    client_actions = frozenset({"list", "retrieve", "export"})
 
     def scoped_queryset(self) -> QuerySet[PostMortem]:
         qs = selectors.postmortem_list(membership=self.membership)
@@ -120,6 +141,8 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         return qs
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
+        if getattr(self.request, "membership", None) is not None and self.membership.is_client:
+            return PostMortemClientSerializer
         return PostMortemListSerializer if self.action == "list" else PostMortemSerializer
 
     @extend_schema(
@@ -201,6 +224,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        audience = exports.audience_for(self.membership, audience)
         body = exports.postmortem_export(
             postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
         )

@@ -24,6 +24,14 @@ SECTIONS = [
 ]
 
 
+def audience_for(membership: Any, asked: str) -> str:
+    """The audience an export is written for: client staff get the client version whatever
+    they ask for; agency staff choose."""
+    if membership is not None and membership.is_client:
+        return "client"
+    return asked
+
+
 def _minutes(seconds: float | None) -> str:
     if seconds is None:
         return "—"

@@ -209,9 +209,12 @@ def postmortem_prefill(*, incident: Incident) -> dict[str, Any]:
 
 
 def postmortem_list(*, membership: Membership) -> QuerySet[PostMortem]:
-    return PostMortem.objects.visible_to(membership).select_related(
-        "incident__brand", "author__user", "approved_by__user"
-    )
+    """The post-mortems the member may read: client staff only the approved ones (their
+    client version: `exports.audience_for`)."""
+    qs = PostMortem.objects.visible_to(membership)
+    if membership.is_client:
+        qs = qs.filter(status=PostMortemStatus.APPROVED)
+    return qs.select_related("incident__brand", "author__user", "approved_by__user")
 
 
 def postmortem_waiting_for_review(

@@ -31,7 +31,7 @@ from incidents.postmortems.forms import (
     RequestChangesForm,
 )
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
-from incidents.presentation import CLOCK_LABELS, duration_words
+from incidents.presentation import CLOCK_LABELS, client_section, duration_words
 from tenants.forms import form_error
 from tenants.models import Membership, Role, Severity
 from tenants.tenancy import OrgRequest, org_page, scoped_get
@@ -252,7 +252,7 @@ def _editor(
 # --- Pages ---
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def postmortem_list(request: OrgRequest) -> HttpResponse:
     """The review queue: every post-mortem the member may see, filterable."""
@@ -283,10 +283,13 @@ def postmortem_list(request: OrgRequest) -> HttpResponse:
     )
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 def postmortem_page(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
-    """GET: the editor (read-only past the draft); POST: save the written sections."""
+    """GET: the editor (read-only past the draft); POST: save the written sections. Client
+    staff read the client post-mortem (the client export's page)."""
     postmortem = _postmortem(request, postmortem_pk)
+    if request.membership.is_client:
+        return HttpResponse(exports.postmortem_html(postmortem=postmortem, audience="client"))
     if request.method != "POST":
         return _editor(request, postmortem)
     form = PostMortemForm(request.POST, auto_id="pm_%s")
@@ -384,16 +387,18 @@ def postmortem_approve(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     return _back(request, postmortem)
 
 
-@org_page(write_role=Role.RESPONDER)
+@org_page(write_role=Role.RESPONDER, client=("GET",))
 @require_GET
 def postmortem_export(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
-    """?format=md|html&audience=internal|client; the export is audited by the service."""
+    """?format=md|html&audience=internal|client; the export is audited by the service.
+    Client staff get the client version whatever they ask for."""
     postmortem = _postmortem(request, postmortem_pk)
     fmt = request.GET.get("format", "md")
     audience = request.GET.get("audience", "internal")
     if fmt not in ("md", "html") or audience not in ("internal", "client"):
         messages.error(request, _("Choose an export format and audience."))
         return _back(request, postmortem)
+    audience = exports.audience_for(request.membership, audience)
     body = exports.postmortem_export(
         postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
     )
@@ -485,6 +490,7 @@ def action_item_delete(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
 # --- Sections of other pages (registered in crisisdesk.web_urls) ---
 
 
+@client_section
 def room_section(
     request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any] | None:

@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
-from incidents.models import Incident, IncidentEvent, IncidentSource, Status
+from incidents.models import (
+    Incident,
+    IncidentEvent,
+    IncidentSource,
+    Status,
+    Visibility,
+    event_visibility_default,
+)
 from incidents.realtime import broadcast_after_commit
 from tenants.models import Brand, Membership, Team
 
@@ -71,11 +78,13 @@ def event_record(
     actor: AbstractBaseUser | None,
     payload: dict[str, Any] | None = None,
     extra_team_ids: Iterable[int] = (),
+    visibility: str | None = None,
 ) -> IncidentEvent:
     """Append one event to the incident's timeline and push it after commit.
 
     Must run inside the transaction that made the change it records. `extra_team_ids`
-    reach teams that are no longer assigned (they see their own un-assignment).
+    reach teams that are no longer assigned (they see their own un-assignment). The
+    visibility is the kind's default (incidents.models.EVENT_KINDS) unless given.
     """
     event = IncidentEvent.objects.create(
         organisation_id=incident.organisation_id,
@@ -83,6 +92,7 @@ def event_record(
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
         payload=payload or {},
+        visibility=visibility or event_visibility_default(kind),
     )
     broadcast_after_commit(
         event,
@@ -323,13 +333,32 @@ def incident_assign(
     return locked
 
 
-def incident_add_note(*, incident: Incident, actor: AbstractBaseUser, text: str) -> IncidentEvent:
-    """An internal note on the timeline (never part of a client export)."""
+def incident_add_note(
+    *,
+    incident: Incident,
+    actor: AbstractBaseUser,
+    text: str,
+    visibility: str = Visibility.INTERNAL,
+    membership: Membership | None = None,
+) -> IncidentEvent:
+    """A note on the timeline: internal (never shown to client staff, never in a client
+    export) unless its author marks it for the client. A client member's own note is for
+    the client by nature: they cannot write an internal one."""
     text = text.strip()
     if not text:
         raise DomainError("A note cannot be empty.", field="text")
+    if visibility not in Visibility.values:
+        raise DomainError("Unknown visibility.", field="visibility")
+    if membership is not None and membership.is_client:
+        visibility = Visibility.CLIENT
     with transaction.atomic():
-        return event_record(incident=incident, kind="note", actor=actor, payload={"text": text})
+        return event_record(
+            incident=incident,
+            kind="note",
+            actor=actor,
+            payload={"text": text},
+            visibility=visibility,
+        )
 
 
 def incident_record_first_response(*, incident: Incident, at: datetime) -> bool:

@@ -114,10 +114,12 @@ class ResponseViewSet(
     write_role = Role.RESPONDER
     # Client approvers may be viewers; the service decides who may approve or reject.
     action_roles = {"approve": Role.VIEWER, "reject": Role.VIEWER}
+    # Client staff read the client-facing responses and act on the approvals addressed to them.
+    client_actions = frozenset({"list", "retrieve", "approve", "reject"})
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Response]:
-        return selectors.response_list(incident=self.incident)
+        return selectors.response_list(incident=self.incident, membership=self.membership)
 
     def _detail(self, response: Response) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), response.pk)).data)

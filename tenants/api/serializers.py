@@ -9,7 +9,17 @@ from rest_framework import serializers
 
 from crisisdesk.core.outbound import OutboundRefused, check_url
 from tenants.api.fields import OrgPrimaryKeyRelatedField
-from tenants.models import SLA_KINDS, Brand, Membership, Organisation, Role, Severity, Team
+from tenants.models import (
+    SLA_KINDS,
+    Brand,
+    MemberKind,
+    Membership,
+    Organisation,
+    Role,
+    Severity,
+    Team,
+    display_name,
+)
 
 User = get_user_model()
 
@@ -53,7 +63,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "organisation", "role", "brands", "is_client_approver"]
+        fields = ["id", "organisation", "role", "kind", "brands", "is_client_approver"]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_brands(self, obj: Membership) -> list[int]:
@@ -212,26 +222,55 @@ class TeamMemberSerializer(serializers.Serializer):
 
 class MemberSerializer(serializers.ModelSerializer):
     user = UserSerializer(read_only=True)
+    kind = serializers.ChoiceField(choices=MemberKind.choices, required=False)
     brands = OrgPrimaryKeyRelatedField(Brand, many=True, required=False)
     teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "user", "role", "brands", "is_client_approver", "teams", "created_at"]
+        fields = [
+            "id",
+            "user",
+            "role",
+            "kind",
+            "brands",
+            "is_client_approver",
+            "teams",
+            "created_at",
+        ]
         read_only_fields = ["id", "user", "teams", "created_at"]
+
+
+class MemberContactSerializer(serializers.Serializer):
+    """A member as client staff see them: a display name, never a username or an email."""
+
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+
+    def get_name(self, obj: Membership) -> str:
+        return display_name(obj.user)
 
 
 class InvitationCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.RESPONDER)
+    kind = serializers.ChoiceField(choices=MemberKind.choices, default=MemberKind.AGENCY)
+    brands = OrgPrimaryKeyRelatedField(Brand, many=True, required=False)
 
 
 class InvitationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     role = serializers.CharField()
+    kind = serializers.CharField()
+    brands = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField()
     accepted_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_brands(self, obj: Any) -> list[int]:
+        return [brand.id for brand in obj.brands.all()]
 
 
 class InvitationCreatedSerializer(InvitationSerializer):

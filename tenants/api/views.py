@@ -221,6 +221,7 @@ class BrandViewSet(
 
     scoped_model = Brand
     serializer_class = s.BrandSerializer
+    client_actions = frozenset({"list", "retrieve"})
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Brand]:
@@ -265,6 +266,7 @@ class TeamViewSet(
 ):
     scoped_model = Team
     serializer_class = s.TeamSerializer
+    client_actions = frozenset({"list", "retrieve"})
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Team]:
@@ -322,9 +324,16 @@ class MemberViewSet(
     serializer_class = s.MemberSerializer
     write_role = Role.OWNER
     http_method_names = ["get", "patch", "delete", "head", "options"]
+    # Client staff read the agency's contacts by display name (MemberContactSerializer).
+    client_actions = frozenset({"list", "retrieve"})
 
     def scoped_queryset(self) -> QuerySet[Membership]:
         return selectors.member_list(membership=self.membership)
+
+    def get_serializer_class(self) -> type:
+        if getattr(self.request, "membership", None) is not None and self.membership.is_client:
+            return s.MemberContactSerializer
+        return s.MemberSerializer
 
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         membership = self.get_object()
@@ -352,7 +361,9 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         request=s.InvitationCreateSerializer, responses={201: s.InvitationCreatedSerializer}
     )
     def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
-        serializer = s.InvitationCreateSerializer(data=request.data)
+        serializer = s.InvitationCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         invitation, token = services.invitation_create(
             organisation=self.organisation,

@@ -133,7 +133,7 @@ def test_notes_and_the_events_feed_with_since(as_role, agency) -> None:
     events = client.get(url + "events/").json()["results"]
     assert [e["kind"] for e in events] == ["created", "note", "acknowledged"]
     assert events[1]["actor"] == "alpha-responder"
-    assert set(events[0]) == {"id", "kind", "actor", "payload", "created_at"}
+    assert set(events[0]) == {"id", "kind", "actor", "payload", "visibility", "created_at"}
     after = client.get(url + f"events/?since={events[0]['id']}").json()["results"]
     assert [e["kind"] for e in after] == ["note", "acknowledged"]
     assert client.get(url + "events/?since=abc").status_code == 400

@@ -98,7 +98,14 @@ async def test_team_scoped_delivery(agency) -> None:
         assert message["type"] == "incident.event"
         assert message["incident"] == incident.id
         assert message["event"]["kind"] == "created"
-        assert set(message["event"]) == {"id", "kind", "actor", "payload", "created_at"}
+        assert set(message["event"]) == {
+            "id",
+            "kind",
+            "actor",
+            "payload",
+            "visibility",
+            "created_at",
+        }
         assert message["event"]["actor"] == "alpha-manager"
     assert await viewer.receive_nothing(timeout=0.3)
 
