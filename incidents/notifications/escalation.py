@@ -294,6 +294,7 @@ def _call(
                         "inline_keyboard": [[{"text": ack, "callback_data": f"ack:{incident.id}"}]]
                     },
                 },
+                key=hashlib.sha256(f"{delivery}:telegram".encode()).hexdigest(),
             )
         elif channel == Channel.EMAIL:
             if not membership.user.email:

@@ -102,9 +102,13 @@ class TelegramRetryable(Exception):
     retry_jitter=True,
     max_retries=6,
 )
-def telegram_call(organisation_id: int, method: str, params: dict) -> object:
+def telegram_call(
+    organisation_id: int, method: str, params: dict, key: str | None = None
+) -> object:
     try:
-        return telegram_call_deliver(organisation_id=organisation_id, method=method, params=params)
+        return telegram_call_deliver(
+            organisation_id=organisation_id, method=method, params=params, key=key
+        )
     except TelegramApiError as exc:
         if exc.retryable:
             raise TelegramRetryable(str(exc)) from None

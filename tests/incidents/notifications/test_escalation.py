@@ -245,3 +245,30 @@ def _repeat_until_exhausted(agency, duty, climb):
     ]
     [stopped] = IncidentEvent.objects.filter(incident=incident, kind="escalation_stopped")
     assert stopped.payload["reason"] == "exhausted"
+
+
+def test_a_telegram_page_is_sent_once_when_its_task_runs_again(tg: TelegramServer, duty, agency):
+    from incidents.notifications.tasks import telegram_call
+
+    params = {"chat_id": RESPONDER_TG["id"], "text": "SEV2 #1 needs you"}
+    telegram_call(agency.org.id, "sendMessage", params, "page-key-1")
+    telegram_call(agency.org.id, "sendMessage", params, "page-key-1")  # a redelivery
+
+    assert len(tg.messages_in(RESPONDER_TG["id"])) == 1
+
+
+def test_a_failed_page_releases_its_key_for_the_retry(tg: TelegramServer, duty, agency):
+    from incidents.notifications.telegram.client import TelegramApiError
+    from incidents.notifications.telegram.sending import telegram_call_deliver
+
+    params = {"chat_id": RESPONDER_TG["id"], "text": "SEV2 #1 needs you"}
+    tg.flood(3)
+    with pytest.raises(TelegramApiError):
+        telegram_call_deliver(
+            organisation_id=agency.org.id, method="sendMessage", params=params, key="k2"
+        )
+    telegram_call_deliver(
+        organisation_id=agency.org.id, method="sendMessage", params=params, key="k2"
+    )
+
+    assert len(tg.messages_in(RESPONDER_TG["id"])) == 1

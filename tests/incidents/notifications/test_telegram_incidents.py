@@ -232,3 +232,20 @@ def test_answers_follow_the_members_language(tg: TelegramServer, opened, agency,
     poll()
 
     assert tg.callback_answers[0]["text"] == "Подтверждено."
+
+
+def test_the_message_says_when_an_sla_is_at_risk_and_when_it_is_breached(opened):
+    from datetime import timedelta
+
+    from incidents.notifications.telegram.messages import incident_message
+
+    due = opened.detected_at + timedelta(minutes=30)  # SEV2: 30 minutes to acknowledge
+    early, _ = incident_message(
+        opened, language="en", now=opened.detected_at + timedelta(minutes=5)
+    )
+    risky, _ = incident_message(opened, language="en", now=due - timedelta(minutes=5))
+    late, _ = incident_message(opened, language="ru", now=due + timedelta(minutes=1))
+
+    assert "SLA" not in early
+    assert "SLA at risk: time to acknowledge" in risky
+    assert "SLA нарушен: время до подтверждения" in late
