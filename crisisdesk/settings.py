@@ -318,6 +318,9 @@ REST_FRAMEWORK = {
         "signup": os.environ.get("SIGNUP_RATE", "10/hour"),
         # Password-reset and verification emails per client address.
         "account_email": os.environ.get("ACCOUNT_EMAIL_RATE", "10/hour"),
+        # Public statement pages and feeds, and their email subscriptions, per client address.
+        "public_page": os.environ.get("PUBLIC_PAGE_RATE", "120/min"),
+        "public_subscribe": os.environ.get("PUBLIC_SUBSCRIBE_RATE", "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` belongs to the endpoints that take it (post-mortem exports), not to DRF.

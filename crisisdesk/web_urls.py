@@ -17,6 +17,7 @@ from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
 from templates import views as template_views
 from templates import views_library as template_library_views
+from templates import views_public as statement_views
 from tenants import views as tenant_views
 from tenants import views_accounts as account_views
 from tenants import views_settings as tenant_settings_views
@@ -66,6 +67,16 @@ incident_urls = [
     path("tasks/<int:task_pk>/toggle/", playbook_views.task_toggle, name="incident-task-toggle"),
     path("apply-playbook/", playbook_views.apply, name="incident-apply-playbook"),
     path("responses/", include(response_urls)),
+    path(
+        "statement-page/",
+        template_views.statement_page_publish,
+        name="incident-statement-page-publish",
+    ),
+    path(
+        "statement-page/withdraw/",
+        template_views.statement_page_withdraw,
+        name="incident-statement-page-withdraw",
+    ),
 ]
 
 postmortem_urls = [
@@ -160,8 +171,22 @@ org_urls = [
     path("members/<int:membership_pk>/remove/", tenant_views.member_remove, name="member-remove"),
 ]
 
+# The public statement page of an incident: no sign-in, the token is the address.
+statement_urls = [
+    path("", statement_views.statement_page, name="statement-page"),
+    path("feed.atom", statement_views.statement_feed, name="statement-feed"),
+    path("subscribe/", statement_views.statement_subscribe, name="statement-subscribe"),
+    path("confirm/<str:signed>/", statement_views.statement_confirm, name="statement-confirm"),
+    path(
+        "unsubscribe/<str:signed>/",
+        statement_views.statement_unsubscribe,
+        name="statement-unsubscribe",
+    ),
+]
+
 urlpatterns = [
     path("", tenant_views.home, name="home"),
+    path("s/<str:token>/", include(statement_urls)),
     path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", tenant_views.SignOutView.as_view(), name="logout"),
     path("signup/", tenant_views.signup, name="signup"),

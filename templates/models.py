@@ -218,3 +218,65 @@ class Response(models.Model):
             and self.approved_by_id is not None
             and self.client_approved_by_id is None
         )
+
+
+class StatementPageQuerySet(TenantQuerySet["StatementPage"]):
+    brand_field = "incident__brand_id"
+
+
+class StatementPage(models.Model):
+    """The public page of an incident's published statements, opted in by a manager.
+
+    The token is the page's only address (unguessable, 256 bits); withdrawing sets
+    withdrawn_at, after which the token answers 404. Publishing again makes a new token so that
+    an address once withdrawn never comes back to life.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="statement_page"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StatementPageQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "incident"], name="statement_org_inc")]
+
+    def __str__(self) -> str:
+        return f"statement page of incident {self.incident_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def path(self) -> str:
+        return f"/s/{self.token}/"
+
+
+class StatementSubscriber(models.Model):
+    """An email address following a statement page: mailed only once confirmed (double opt-in),
+    never after unsubscribing or after the page is withdrawn."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(StatementPage, on_delete=models.CASCADE, related_name="subscribers")
+    email = models.EmailField()
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "page"], name="statement_sub_org_page")]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "email"], name="statement_sub_unique_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} on page {self.page_id}"

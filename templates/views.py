@@ -30,6 +30,7 @@ from templates.rendering import (
     measure,
     template_render,
 )
+from templates.services import statements
 from tenants.models import Membership, Role
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
@@ -194,6 +195,10 @@ def responses_section(
         "can_work": membership.has_role(Role.RESPONDER)
         and not membership.is_client
         and incident.status != "closed",
+        "statement_page_manage": is_manager and not membership.is_client,
+        "statement_page": statements.statement_page_of(incident=incident)
+        if is_manager and not membership.is_client
+        else None,
     }
 
 
@@ -399,3 +404,34 @@ def publish(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
         ),
         _("Publication recorded."),
     )
+
+
+@org_page(write_role=Role.MANAGER)
+@require_POST
+def statement_page_publish(request: OrgRequest, incident_pk: int) -> HttpResponse:
+    incident = scoped_get(incident_list(membership=request.membership), incident_pk)
+    try:
+        statements.statement_page_publish(
+            incident=incident, membership=request.membership, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("The public statement page is published."))
+    return _back(request, incident)
+
+
+@org_page(write_role=Role.MANAGER)
+@require_POST
+def statement_page_withdraw(request: OrgRequest, incident_pk: int) -> HttpResponse:
+    incident = scoped_get(incident_list(membership=request.membership), incident_pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the withdrawal."))
+        return _back(request, incident)
+    try:
+        statements.statement_page_withdraw(incident=incident, membership=request.membership)
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("The public statement page is withdrawn."))
+    return _back(request, incident)

@@ -95,6 +95,8 @@ class Brand(models.Model):
     ingest_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     ingest_secret = models.CharField(max_length=64, default=new_ingest_secret, editable=False)
     require_client_approval = models.BooleanField(default=False)
+    # What the brand's audience reads: public statement pages, client reports (IANA name).
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BrandQuerySet.as_manager()
@@ -107,6 +109,11 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def language(self) -> str:
+        """The brand's first language: what its public pages and client reports speak."""
+        return (self.languages or ["en"])[0]
 
 
 class Role(models.TextChoices):

@@ -45,3 +45,15 @@ class AccountEmailThrottle(AddressRateThrottle):
     """Requests that mail someone (password reset, verification): per client address."""
 
     scope = "account_email"
+
+
+class PublicPageThrottle(AddressRateThrottle):
+    """Anonymous public pages (statement pages and their feeds): per client address."""
+
+    scope = "public_page"
+
+
+class PublicSubscribeThrottle(AddressRateThrottle):
+    """Email subscriptions from public pages (each one mails a confirmation): per address."""
+
+    scope = "public_subscribe"

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -87,10 +87,20 @@ def webhook_send(
 
 
 def member_email_send(
-    *, organisation: Organisation, to: str, subject: str, message: str, key: str
+    *,
+    organisation: Organisation,
+    to: str,
+    subject: str,
+    message: str,
+    key: str,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """One email to one person (an escalation's call), sent once per key, after commit."""
-    task_enqueue_after_commit(EMAIL_TASK, organisation.id, subject, message, key, [to])
+    """One email to one person (an escalation's call, a statement page's subscriber), sent
+    once per key, after commit; `headers` adds mail headers (List-Unsubscribe)."""
+    args: list[Any] = [organisation.id, subject, message, key, [to]]
+    if headers:
+        args.append(headers)
+    task_enqueue_after_commit(EMAIL_TASK, *args)
 
 
 def notification_email_deliver(
@@ -100,6 +110,7 @@ def notification_email_deliver(
     message: str,
     key: str | None = None,
     to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> int:
     """Send one alert email to the organisation's current managers and owners (or to `to`).
 
@@ -116,6 +127,11 @@ def notification_email_deliver(
         except IntegrityError:
             return 0  # already sent by an earlier run of the same task
     try:
+        if headers:
+            mail = EmailMessage(
+                subject, message, settings.DEFAULT_FROM_EMAIL, recipients, headers=headers
+            )
+            return mail.send(fail_silently=False)
         return send_mail(
             subject,
             message,

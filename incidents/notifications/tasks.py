@@ -52,9 +52,15 @@ def notification_email_send(
     message: str,
     key: str | None = None,
     to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> int:
     return notification_email_deliver(
-        organisation_id=organisation_id, subject=subject, message=message, key=key, to=to
+        organisation_id=organisation_id,
+        subject=subject,
+        message=message,
+        key=key,
+        to=to,
+        headers=headers,
     )
 
 

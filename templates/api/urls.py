@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from templates.api import views
@@ -11,4 +12,11 @@ router.register(
 )
 
 # Mounted under /api/v1/orgs/<org_slug>/
-org_urlpatterns = [*router.urls]
+org_urlpatterns = [
+    *router.urls,
+    path(
+        "incidents/<int:incident_pk>/statement-page/",
+        views.StatementPageView.as_view(),
+        name="incident-statement-page",
+    ),
+]

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response as HttpResponse
 
@@ -10,8 +11,9 @@ from templates.api.filters import TemplateFilter
 from templates.api.nested import INCIDENT_PK, IncidentChildMixin
 from templates.models import Response, ResponseTemplate
 from templates.rendering import template_render
+from templates.services import statements
 from tenants.models import Role
-from tenants.tenancy import OrgAPIRequest, OrgScopedViewSet, scoped_get
+from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
 class TemplateViewSet(
@@ -224,3 +226,32 @@ class ResponseViewSet(
             **serializer.validated_data,
         )
         return self._detail(response)
+
+
+class StatementPageSerializer(serializers.Serializer):
+    url = serializers.CharField(read_only=True)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        parameters=[INCIDENT_PK], request=None, responses={201: StatementPageSerializer}
+    ),
+    delete=extend_schema(parameters=[INCIDENT_PK], request=None, responses={204: None}),
+)
+class StatementPageView(IncidentChildMixin, OrgScopedAPIView):
+    """The incident's public statement page: POST opens it (managers), answering its URL;
+    DELETE withdraws it, after which its public URLs answer 404."""
+
+    write_role = Role.MANAGER
+    http_method_names = ["post", "delete", "options"]
+
+    def post(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> HttpResponse:
+        page = statements.statement_page_publish(
+            incident=self.incident, membership=request.membership, actor=request.user
+        )
+        url = settings.PUBLIC_BASE_URL.rstrip("/") + page.path
+        return HttpResponse({"url": url}, status=status.HTTP_201_CREATED)
+
+    def delete(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> HttpResponse:
+        statements.statement_page_withdraw(incident=self.incident, membership=request.membership)
+        return HttpResponse(status=status.HTTP_204_NO_CONTENT)

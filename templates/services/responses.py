@@ -18,6 +18,7 @@ from incidents.models import Incident, Status
 from incidents.services import event_record, incident_record_first_response
 from templates.models import CHANNEL_LIMITS, Response, ResponseStatus, ResponseTemplate
 from templates.rendering import template_render
+from templates.services.statements import statement_published_notify
 from tenants.models import Membership, Role
 
 # Publication may be recorded a little after the fact, never in the future beyond clock skew.
@@ -297,4 +298,6 @@ def response_publish(
                 "published_by": membership.id,
             },
         )
+        # Subscribers of the public statement page hear of it after commit.
+        statement_published_notify(response=locked)
     return locked
