@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('incidents', '0011_duty_rotas_escalation'),
         ('response_templates', '0001_initial'),
-        ('tenants', '0006_brand_time_zone'),
+        ('tenants', '0007_brand_time_zone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

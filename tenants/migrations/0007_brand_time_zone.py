@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_email_verification'),
+        ('tenants', '0006_member_kind'),
     ]
 
     operations = [
