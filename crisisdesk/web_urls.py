@@ -37,7 +37,7 @@ dashboard_views.DASHBOARD_SECTIONS[:] = [
     postmortem_views.dashboard_section,
     playbook_dashboard.overdue_tasks_section,
 ]
-tenant_views.BRAND_SECTIONS[:] = [monitoring_views.rules_section]
+tenant_views.BRAND_SECTIONS[:] = [monitoring_views.sources_section, monitoring_views.rules_section]
 tenant_settings_views.SETTINGS_SECTIONS[:] = [notification_views.telegram_section]
 
 response_urls = [
@@ -113,6 +113,18 @@ org_urls = [
     path("brands/<int:brand_pk>/secret/", tenant_views.brand_secret, name="brand-secret"),
     path("brands/<int:brand_pk>/delete/", tenant_views.brand_delete, name="brand-delete"),
     path("brands/<int:brand_pk>/rules/new/", monitoring_views.rule_new, name="brand-rule-new"),
+    path(
+        "brands/<int:brand_pk>/sources/new/", monitoring_views.source_new, name="brand-source-new"
+    ),
+    *[
+        path(
+            f"brands/<int:brand_pk>/sources/<int:source_pk>/{action}/",
+            monitoring_views.source_action,
+            {"action": action},
+            name=f"brand-source-{action}",
+        )
+        for action in ("poll", "pause", "resume", "delete")
+    ],
     path(
         "brands/<int:brand_pk>/rules/<int:rule_pk>/toggle/",
         monitoring_views.rule_toggle,

@@ -4,7 +4,7 @@ room) and a brand's monitoring rules (a section of the brand page, with its acti
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -17,8 +17,10 @@ from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from incidents.monitoring import selectors, services
+from incidents.monitoring.collectors import collector_for
 from incidents.monitoring.forms import MonitoringRuleForm
-from incidents.monitoring.models import MonitoringRule
+from incidents.monitoring.models import MonitoringRule, Source, SourceKind, SourceState
+from incidents.monitoring.services import sources as source_services
 from incidents.monitoring.services.labels import LABEL_ROLE, may_label, mention_labels_apply
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
@@ -173,3 +175,155 @@ def rule_delete(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpRespons
     services.monitoring_rule_delete(rule=rule)
     messages.success(request, _("Monitoring rule deleted."))
     return redirect("web:brand", request.organisation.slug, brand.pk)
+
+
+# --- Sources (a section of the brand page) ---
+
+LATEST_MENTIONS = 10
+
+
+def _source_forms(posted_kind: str = "", values: Any = None, errors: Any = None) -> list[dict]:
+    """One add form per kind, its fields from the kind's collector (config, then credentials)."""
+    forms = []
+    for kind, label in SourceKind.choices:
+        collector = collector_for(kind)
+        fields = []
+        for section, specs in (
+            ("config", collector.config_fields),
+            ("credentials", collector.credential_fields),
+        ):
+            for spec in specs:
+                key = f"{section}.{spec.name}"
+                value = ""
+                if kind == posted_kind and values is not None and section == "config":
+                    value = values.get(key, "")
+                fields.append(
+                    {
+                        "key": key,
+                        "id": f"source-{kind}-{section}-{spec.name}",
+                        "label": spec.label,
+                        "help": spec.help,
+                        "required": spec.required,
+                        "secret": section == "credentials",
+                        "value": value,
+                        "errors": (errors or {}).get(key, []) if kind == posted_kind else [],
+                    }
+                )
+        forms.append(
+            {
+                "kind": kind,
+                "label": label,
+                "fields": fields,
+                "open": kind == posted_kind,
+                "errors": (errors or {}) if kind == posted_kind else {},
+                "name": (values or {}).get("name", "") if kind == posted_kind else "",
+                "interval": (values or {}).get("interval_seconds", "300")
+                if kind == posted_kind
+                else "300",
+            }
+        )
+    return forms
+
+
+def sources_section(request: OrgRequest, brand: Brand, forms: dict[str, Any]) -> dict[str, Any]:
+    """The brand's sources with their health, the latest mentions, and (managers) the forms."""
+    sources = list(selectors.source_list(membership=request.membership, brand_id=brand.id))
+    for source in sources:
+        source.error_text = source_services.last_error_text(source)
+    return {
+        "template": "incidents/_sources.html",
+        "brand": brand,
+        "sources": sources,
+        "add_forms": forms.get("source_forms") or _source_forms(),
+        "latest": list(
+            selectors.mention_list(membership=request.membership)
+            .filter(brand_id=brand.id)
+            .order_by("-posted_at")[:LATEST_MENTIONS]
+        ),
+        "can_manage": request.membership.has_role(Role.MANAGER),
+    }
+
+
+def _field_value(spec: Any, raw: str) -> Any:
+    raw = raw.strip()
+    if spec.kind == "list":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if spec.kind == "int" and raw.lstrip("-").isdigit():
+        return int(raw)
+    return raw
+
+
+@org_page()
+@require_POST
+def source_new(request: OrgRequest, brand_pk: int) -> HttpResponse:
+    brand = _brand(request, brand_pk)
+    kind = request.POST.get("kind", "")
+    if kind not in SourceKind.values:
+        messages.error(request, _("Unknown source kind."))
+        return redirect("web:brand", request.organisation.slug, brand.pk)
+    collector = collector_for(kind)
+    config: dict[str, Any] = {}
+    credentials: dict[str, Any] = {}
+    for section, specs, target in (
+        ("config", collector.config_fields, config),
+        ("credentials", collector.credential_fields, credentials),
+    ):
+        for spec in specs:
+            value = _field_value(spec, request.POST.get(f"{section}.{spec.name}", ""))
+            if value not in ("", []):
+                target[spec.name] = value
+    interval_raw = request.POST.get("interval_seconds", "300").strip()
+    interval: Any = int(interval_raw) if interval_raw.isdigit() else interval_raw
+    try:
+        source_services.source_create(
+            brand=brand,
+            kind=kind,
+            config=config,
+            credentials=credentials,
+            interval_seconds=interval,
+            name=request.POST.get("name", ""),
+        )
+    except source_services.SourceInvalid as exc:
+        values = {k: v for k, v in request.POST.items() if not k.startswith("credentials.")}
+        source_forms = _source_forms(kind, values, exc.extra.get("errors"))
+        return render_brand(request, brand, status=400, source_forms=source_forms)
+    messages.success(request, _("Source added; its first poll runs shortly."))
+    return redirect("web:brand", request.organisation.slug, brand.pk)
+
+
+def _source(request: OrgRequest, brand: Brand, source_pk: int) -> Source:
+    return scoped_get(
+        selectors.source_list(membership=request.membership, brand_id=brand.id), source_pk
+    )
+
+
+@org_page()
+@require_POST
+def source_action(request: OrgRequest, brand_pk: int, source_pk: int, action: str) -> HttpResponse:
+    """Poll now, pause, resume or delete (the last with its confirmation box ticked)."""
+    brand = _brand(request, brand_pk)
+    source = _source(request, brand, source_pk)
+    back = redirect(
+        reverse("web:brand", args=[request.organisation.slug, brand.pk]) + "#section-sources"
+    )
+    if action == "poll":
+        if source.state == SourceState.PAUSED:
+            messages.error(request, _("The source is paused."))
+            return back
+        source_services.source_poll_request(source=source)
+        messages.success(request, _("Poll requested: the worker runs it now."))
+    elif action == "pause":
+        source_services.source_pause(source=source)
+        messages.success(request, _("Source paused."))
+    elif action == "resume":
+        source_services.source_resume(source=source)
+        messages.success(request, _("Source resumed."))
+    elif action == "delete":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm the deletion."))
+            return back
+        source_services.source_delete(source=source)
+        messages.success(request, _("Source deleted; the mentions it collected stay."))
+    else:
+        raise Http404
+    return back

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from crisisdesk import web_urls
 from incidents import services
 from incidents.monitoring import services as monitoring_services
+from incidents.monitoring.services.sources import source_create
 from playbooks import services as playbook_services
 from templates import services as template_services
 from tenants import services as tenant_services
@@ -41,6 +42,7 @@ MODELS = {
     "template_pk": "response_templates.ResponseTemplate",
     "response_pk": "response_templates.Response",
     "rule_pk": "incidents.MonitoringRule",
+    "source_pk": "incidents.Source",
     "mention_pk": "incidents.Mention",
     "postmortem_pk": "incidents.PostMortem",
     "invitation_pk": "tenants.Invitation",
@@ -133,6 +135,7 @@ def world(agency, outsider) -> dict:
             brand=brand, actor=owner.user, name="Boycott", keywords=["boycott"]
         )
         MentionFactory(brand=brand)
+        source_create(brand=brand, kind="rss", config={"url": "https://news.example/feed"})
     for incident in (first, second):
         playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
         template_services.response_create(
