@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from incidents.models import Incident, IncidentEvent, Status
 from incidents.sla import sla_clocks
@@ -200,10 +200,12 @@ def event_sentence(event: IncidentEvent, teams: dict[int, str]) -> str:
             "rule": (p.get("rule") or {}).get("name", ""),
         }
     if kind == "playbook_applied":
-        return _("applied the playbook “%(name)s” (%(count)s tasks)") % {
-            "name": p.get("name", ""),
-            "count": p.get("task_count", 0),
-        }
+        count = int(p.get("task_count", 0) or 0)
+        return ngettext(
+            "applied the playbook “%(name)s” (%(count)s task)",
+            "applied the playbook “%(name)s” (%(count)s tasks)",
+            count,
+        ) % {"name": p.get("name", ""), "count": count}
     if kind == "task_done":
         sentence = _("completed the task “%(title)s”") % {"title": p.get("title", "")}
         return sentence + (" — " + _("late") if p.get("late") else "")
@@ -231,6 +233,14 @@ def event_sentence(event: IncidentEvent, teams: dict[int, str]) -> str:
         if p.get("reason") == "acknowledged":
             return _("stopped the escalation: acknowledged")
         return _("stopped the escalation: every level was called")
+    postmortem_sentences = {
+        "postmortem_drafted": gettext_lazy("drafted the post-mortem"),
+        "postmortem_submitted": gettext_lazy("submitted the post-mortem for review"),
+        "postmortem_changes_requested": gettext_lazy("asked for changes to the post-mortem"),
+        "postmortem_approved": gettext_lazy("approved the post-mortem; the incident is closed"),
+    }
+    if kind in postmortem_sentences:
+        return str(postmortem_sentences[kind])
     response_sentences = {
         "response_drafted": gettext_lazy("drafted %(response)s"),
         "response_submitted": gettext_lazy("submitted %(response)s for approval"),

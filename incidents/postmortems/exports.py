@@ -9,18 +9,21 @@ by the template engine.
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from crisisdesk.core.markdown import md_block, md_inline
 from incidents.models import IncidentEvent
 from incidents.postmortems.models import PostMortem
 
+# Headings and labels in the language of the request that exports (the person's).
 SECTIONS = [
-    ("summary", "Summary"),
-    ("impact", "Impact"),
-    ("root_cause", "Root cause"),
-    ("went_well", "What went well"),
-    ("went_wrong", "What went wrong"),
-    ("lessons", "Lessons"),
+    ("summary", gettext_lazy("Summary")),
+    ("impact", gettext_lazy("Impact")),
+    ("root_cause", gettext_lazy("Root cause")),
+    ("went_well", gettext_lazy("What went well")),
+    ("went_wrong", gettext_lazy("What went wrong")),
+    ("lessons", gettext_lazy("Lessons")),
 ]
 
 
@@ -35,7 +38,7 @@ def audience_for(membership: Any, asked: str) -> str:
 def _minutes(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds / 60:.0f} min"
+    return _("%(minutes)s min") % {"minutes": f"{seconds / 60:.0f}"}
 
 
 def postmortem_export_context(*, postmortem: PostMortem, audience: str) -> dict[str, Any]:
@@ -61,7 +64,7 @@ def postmortem_export_context(*, postmortem: PostMortem, audience: str) -> dict[
         "issuer": incident.brand.name if client else incident.organisation.name,
         "incident": incident,
         "postmortem": postmortem,
-        "sections": [(title, getattr(postmortem, name)) for name, title in SECTIONS],
+        "sections": [(str(title), getattr(postmortem, name)) for name, title in SECTIONS],
         "metrics": [
             (
                 label,
@@ -70,13 +73,17 @@ def postmortem_export_context(*, postmortem: PostMortem, audience: str) -> dict[
                 metrics.get(key, {}).get("within_sla"),
             )
             for key, label in (
-                ("tta", "Time to acknowledge"),
-                ("ttfr", "Time to first public response"),
-                ("ttr", "Time to resolve"),
+                ("tta", _("Time to acknowledge")),
+                ("ttfr", _("Time to first public response")),
+                ("ttr", _("Time to resolve")),
             )
         ],
         "mentions": prefill.get("mentions", {}),
         "tasks": prefill.get("tasks", {}),
+        "tasks_line": _tasks_line(prefill["tasks"]) if prefill.get("tasks") else "",
+        "peak_line": _peak(prefill["mentions"]["peak_hour"])
+        if (prefill.get("mentions") or {}).get("peak_hour")
+        else "",
         "timeline": timeline,
         "action_items": list(postmortem.action_items.select_related("owner__user")),
         "notes": notes,
@@ -88,70 +95,101 @@ def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
     c = postmortem_export_context(postmortem=postmortem, audience=audience)
     incident = c["incident"]
     lines = [
-        f"# Post-mortem: {md_inline(incident.title)}",
+        "# " + _("Post-mortem: %(title)s") % {"title": md_inline(incident.title)},
         "",
         f"{md_inline(c['issuer'])} · {md_inline(incident.brand.name)} · {incident.severity.upper()}"
-        + (" · drill" if postmortem.is_drill else ""),
+        + (" · " + _("drill") if postmortem.is_drill else ""),
         "",
-        f"Detected {incident.detected_at:%Y-%m-%d %H:%M} UTC"
-        + (f", resolved {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""),
+        _("Detected %(at)s UTC") % {"at": f"{incident.detected_at:%Y-%m-%d %H:%M}"}
+        + (
+            _(", resolved %(at)s UTC") % {"at": f"{incident.resolved_at:%Y-%m-%d %H:%M}"}
+            if incident.resolved_at
+            else ""
+        ),
         "",
     ]
     for title, text in c["sections"]:
         lines += [f"## {title}", "", md_block(text) or "—", ""]
     lines += [
-        "## Response times against the SLA",
+        "## " + _("Response times against the SLA"),
         "",
-        "| measure | actual | target | within |",
+        f"| {_('Measure')} | {_('Actual')} | {_('Target')} | {_('Within')} |",
         "|---|---|---|---|",
     ]
     for label, actual, target, within in c["metrics"]:
-        lines.append(
-            f"| {label} | {actual} | {target} | {'yes' if within else ('no' if within is False else '—')} |"
-        )
+        lines.append(f"| {label} | {actual} | {target} | {_yes_no(within)} |")
     mentions = c["mentions"]
     if mentions:
-        lines += ["", "## Mentions", "", f"Linked mentions: {mentions.get('linked_total', 0)}"]
+        linked = _("Linked mentions: %(count)s") % {"count": mentions.get("linked_total", 0)}
+        lines += ["", "## " + _("Mentions"), "", linked]
         if mentions.get("peak_hour"):
-            lines.append(
-                f"Peak hour: {mentions['peak_hour']['hour']} ({mentions['peak_hour']['total']} mentions)"
-            )
+            lines.append(_peak(mentions["peak_hour"]))
     tasks = c["tasks"]
     if tasks:
         lines += [
             "",
-            "## Playbook tasks",
+            "## " + _("Playbook tasks"),
             "",
-            f"Done {tasks.get('done', 0)} of {tasks.get('total', 0)}, late {tasks.get('late', 0)}, skipped {tasks.get('skipped', 0)}",
+            _tasks_line(tasks),
         ]
-    lines += ["", "## Timeline", ""]
+    lines += ["", "## " + _("Timeline"), ""]
     for entry in c["timeline"]:
         who = f" ({md_inline(entry['actor'])})" if entry.get("actor") else ""
         lines.append(f"- {md_inline(entry['at'])} — {md_inline(entry['kind'])}{who}")
     if c["action_items"]:
-        lines += ["", "## Action items", ""]
+        lines += ["", "## " + _("Action items"), ""]
         for item in c["action_items"]:
             owner = (
                 ""
                 if c["client"] or not item.owner
                 else f" — {md_inline(item.owner.user.get_username())}"
             )
-            due = f", due {item.due_date:%Y-%m-%d}" if item.due_date else ""
+            due = (
+                _(", due %(date)s") % {"date": f"{item.due_date:%Y-%m-%d}"} if item.due_date else ""
+            )
             done = "x" if item.status == "done" else " "
             lines.append(f"- [{done}] {md_inline(item.title)}{owner}{due}")
     if c["notes"]:
-        lines += ["", "## Internal notes", ""]
+        lines += ["", "## " + _("Internal notes"), ""]
         lines += [
             f"- {at:%Y-%m-%d %H:%M} {md_inline(who)}: {md_inline(text)}"
             for at, who, text in c["notes"]
         ]
     if c["review_comments"]:
-        lines += ["", "## Review comments", ""]
+        lines += ["", "## " + _("Review comments"), ""]
         lines += [
             f"- {md_inline(comment['by'])}: {md_inline(comment['text'])}"
             for comment in c["review_comments"]
         ]
     return "\n".join(lines) + "\n"
+
+
+def _yes_no(within: bool | None) -> str:
+    if within is None:
+        return "—"
+    return _("yes") if within else _("no")
+
+
+def _peak(peak: dict[str, Any]) -> str:
+    total = int(peak.get("total", 0) or 0)
+    return ngettext(
+        "Peak hour: %(hour)s (%(count)s mention)",
+        "Peak hour: %(hour)s (%(count)s mentions)",
+        total,
+    ) % {"hour": peak.get("hour"), "count": total}
+
+
+def _tasks_line(tasks: dict[str, Any]) -> str:
+    return _(
+        "Done %(done)s of %(total)s, late %(late)s, skipped %(skipped)s (open past their due "
+        "time), not yet due %(not_due)s"
+    ) % {
+        "done": tasks.get("done", 0),
+        "total": tasks.get("total", 0),
+        "late": tasks.get("late", 0),
+        "skipped": tasks.get("skipped", 0),
+        "not_due": tasks.get("not_due", 0),
+    }
 
 
 def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:

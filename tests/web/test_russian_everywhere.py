@@ -1,0 +1,161 @@
+"""A Russian page, export or timeline shows no English sentence of the product: every
+catalogue sentence a page renders is translated (the catalogue is complete), and counts use
+the Russian plural forms."""
+
+import html
+import re
+
+import pytest
+from django.utils.translation import trans_real
+
+from incidents import services
+from incidents.models import Incident
+from incidents.postmortems.models import PostMortem
+from playbooks import services as playbook_services
+
+pytestmark = pytest.mark.django_db
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{[^}]*\}\}")
+
+
+def _english_sentences() -> list[str]:
+    """The catalogue's English sentences whose Russian differs, as the literal runs a page
+    would show (placeholders cut out); short words are left aside (brand names, "OK")."""
+    catalog = trans_real.translation("ru")._catalog
+    sentences = set()
+    for key, translated in catalog.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        if not msgid or msgid == translated:
+            continue
+        for run in PLACEHOLDER.split(msgid):
+            run = run.strip(" .,:;()—-«»“”")
+            if len(run) >= 14 and " " in run and "<" not in run:
+                sentences.add(run)
+    return sorted(sentences)
+
+
+def _visible_text(body: str) -> str:
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _english_in(text: str, sentences: list[str]) -> list[str]:
+    text = re.sub(r"\s+", " ", text)
+    return [s for s in sentences if s in text]
+
+
+@pytest.fixture
+def history(agency, incident) -> Incident:
+    """An incident taken through a playbook, resolution and a drafted post-mortem."""
+    owner = agency.member("owner").user
+    playbook = playbook_services.playbook_create(
+        organisation=agency.org,
+        membership=None,
+        name="Жалобы на сервис",
+        crisis_type="service",
+        language="ru",
+        keywords=[],
+        steps=[{"title": "Извиниться публично", "due_offset_minutes": 30}],
+    )
+    playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner)
+    services.incident_acknowledge(incident=incident, actor=owner)
+    services.incident_add_note(incident=incident, actor=owner, text="Проверяем факты")
+    services.incident_transition(incident=incident, status="resolved", actor=owner)
+    incident.refresh_from_db()
+    return incident
+
+
+def test_the_catalogue_has_english_sentences_to_look_for() -> None:
+    sentences = _english_sentences()
+    assert len(sentences) > 300
+    assert "No incident matches these filters" in sentences
+
+
+def test_main_pages_in_russian_show_no_english_sentence(browser_as, agency, history) -> None:
+    sentences = _english_sentences()
+    client = browser_as("owner")
+    postmortem = PostMortem.objects.get(incident=history)
+    pages = [
+        "/o/alpha/",
+        "/o/alpha/incidents/",
+        "/o/alpha/incidents/archive/",
+        f"/o/alpha/incidents/{history.pk}/",
+        "/o/alpha/postmortems/",
+        f"/o/alpha/postmortems/{postmortem.pk}/",
+        "/o/alpha/brands/",
+        f"/o/alpha/brands/{agency.brand.pk}/",
+        "/o/alpha/teams/",
+        f"/o/alpha/teams/{agency.team.pk}/",
+        "/o/alpha/members/",
+        "/o/alpha/playbooks/",
+        "/o/alpha/templates/",
+        "/o/alpha/settings/",
+        "/settings/",
+    ]
+    found = {}
+    for path in pages:
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        assert '<html lang="ru">' in body, path
+        english = _english_in(_visible_text(body), sentences)
+        if english:
+            found[path] = english
+    # A confirmation page too.
+    asked = client.post(f"/o/alpha/teams/{agency.team.pk}/delete/", HTTP_ACCEPT_LANGUAGE="ru")
+    english = _english_in(_visible_text(asked.content.decode()), sentences)
+    if english:
+        found["confirm"] = english
+    assert not found, found
+
+
+def test_the_timeline_speaks_russian_for_every_kind_it_shows(browser_as, history) -> None:
+    room = (
+        browser_as("owner")
+        .get(f"/o/alpha/incidents/{history.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
+        .content.decode()
+    )
+    assert "подготовил(а) черновик разбора" in room
+    assert "применил(а) сценарий «Жалобы на сервис» (1 задача)" in room
+    assert "postmortem drafted" not in room
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_exports_in_russian_have_russian_headings(browser_as, history, fmt) -> None:
+    sentences = _english_sentences()
+    postmortem = PostMortem.objects.get(incident=history)
+    response = browser_as("owner").get(
+        f"/o/alpha/postmortems/{postmortem.pk}/export/?format={fmt}&audience=internal",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Внутренние заметки" in text and "Хронология" in text
+    plain = _visible_text(text) if fmt == "html" else text
+    assert not _english_in(plain, sentences)
+    for heading in ("Response times against the SLA", "Playbook tasks", "Internal notes"):
+        assert heading not in text
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [(1, "1 упоминание, 1 негативное"), (3, "3 упоминания, 3 негативных"), (42, "42 упоминания")],
+)
+def test_mention_counts_use_russian_plurals(browser_as, agency, incident, count, words) -> None:
+    from django.utils import timezone
+
+    from incidents.monitoring.models import MentionBucket
+
+    MentionBucket.objects.create(
+        organisation=agency.org,
+        brand=agency.brand,
+        bucket_start=timezone.now().replace(second=0, microsecond=0),
+        total=count,
+        negative=count if count < 42 else 5,
+    )
+    room = (
+        browser_as("owner")
+        .get(f"/o/alpha/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
+        .content.decode()
+    )
+    assert words in room
