@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "PostMortemStatusEnum": "incidents.postmortems.models.PostMortemStatus",
         "ActionItemStatusEnum": "incidents.postmortems.models.ActionItemStatus",
         "ResponseStatusEnum": "templates.models.ResponseStatus",
+        "SentimentLabelEnum": "incidents.monitoring.models.SentimentLabel",
     },
 }
 

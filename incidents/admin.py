@@ -1,8 +1,30 @@
 from django.contrib import admin
 
 from incidents.models import Incident, IncidentEvent, SlaBreach
-from incidents.monitoring.models import Mention, MentionBucket, MonitoringRule, Source
-from incidents.notifications.models import DeferredTask, NotificationReceipt, WebhookDelivery
+from incidents.monitoring.models import (
+    Mention,
+    MentionBucket,
+    MentionLabel,
+    MonitoringRule,
+    OrganisationSentimentModel,
+    Source,
+)
+from incidents.notifications.models import (
+    DeferredTask,
+    DutyRota,
+    Escalation,
+    EscalationLevel,
+    EscalationPolicy,
+    NotificationPreference,
+    NotificationReceipt,
+    RotaOverride,
+    TelegramAccount,
+    TelegramBot,
+    TelegramChat,
+    TelegramIncidentMessage,
+    TelegramLinkCode,
+    WebhookDelivery,
+)
 from incidents.postmortems.models import ActionItem, PostMortem
 
 
@@ -122,3 +144,91 @@ class DeferredTaskAdmin(admin.ModelAdmin):
 class NotificationReceiptAdmin(admin.ModelAdmin):
     list_display = ["key", "created_at"]
     readonly_fields = ["key", "created_at"]
+
+
+@admin.register(MentionLabel)
+class MentionLabelAdmin(_ReadOnlyAdmin):
+    list_display = ["mention", "sentiment", "scored_label", "scored_source", "labelled_at"]
+    list_filter = ["organisation", "sentiment", "scored_source"]
+    raw_id_fields = ["mention"]
+
+
+@admin.register(OrganisationSentimentModel)
+class OrganisationSentimentModelAdmin(_ReadOnlyAdmin):
+    """The trained model's state and figures; the model itself (`blob`) is not shown."""
+
+    list_display = ["organisation", "state", "active", "labels", "trained_at"]
+    list_filter = ["state", "active"]
+    exclude = ["blob"]
+
+
+# --- Telegram, rotas and escalation ---
+
+
+@admin.register(TelegramBot)
+class TelegramBotAdmin(_ReadOnlyAdmin):
+    """The bot's identity and mode; its token and webhook secret are never shown."""
+
+    list_display = ["organisation", "username", "mode", "linked_at"]
+    exclude = ["token_encrypted", "webhook_secret_hash"]
+
+
+@admin.register(TelegramLinkCode)
+class TelegramLinkCodeAdmin(_ReadOnlyAdmin):
+    list_display = ["organisation", "team", "brand", "membership", "expires_at", "used_at"]
+    exclude = ["code_hash"]
+
+
+@admin.register(TelegramChat)
+class TelegramChatAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "title", "chat_type", "team", "brand", "linked_at"]
+    list_filter = ["organisation", "chat_type"]
+
+
+@admin.register(TelegramAccount)
+class TelegramAccountAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "membership", "username", "linked_at"]
+    raw_id_fields = ["membership"]
+
+
+@admin.register(TelegramIncidentMessage)
+class TelegramIncidentMessageAdmin(_ReadOnlyAdmin):
+    list_display = ["incident", "chat", "message_id", "updated_at"]
+    raw_id_fields = ["incident"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "membership", "channels"]
+    raw_id_fields = ["membership"]
+
+
+class RotaOverrideInline(admin.TabularInline):
+    model = RotaOverride
+    extra = 0
+    raw_id_fields = ["membership"]
+
+
+@admin.register(DutyRota)
+class DutyRotaAdmin(admin.ModelAdmin):
+    list_display = ["team", "rotation", "shift_hours", "time_zone", "starts_at"]
+    list_filter = ["organisation", "rotation"]
+    inlines = [RotaOverrideInline]
+
+
+class EscalationLevelInline(admin.TabularInline):
+    model = EscalationLevel
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "brand", "severity", "repeat"]
+    list_filter = ["organisation", "severity"]
+    inlines = [EscalationLevelInline]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(_ReadOnlyAdmin):
+    list_display = ["incident", "policy", "next_level", "round", "next_at", "stopped_at"]
+    raw_id_fields = ["incident"]

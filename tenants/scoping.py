@@ -80,6 +80,9 @@ class TenantQuerySet(models.QuerySet[_M]):
     # The lookup from a row to its brand, for brand-limited members; None: a brand limit
     # does not narrow this model (playbooks, teams, members: the agency's own).
     brand_field: ClassVar[str | None] = None
+    # A row whose brand is empty applies to every brand (a default): a brand-limited member
+    # sees it beside their brands' rows.
+    brandless_shared: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,7 +116,10 @@ class TenantQuerySet(models.QuerySet[_M]):
         qs = self.filter(organisation_id=membership.organisation_id)
         ids = membership.brand_limits()
         if ids is not None and self.brand_field is not None:
-            qs = qs.filter(**{f"{self.brand_field}__in": ids})
+            limit = models.Q(**{f"{self.brand_field}__in": ids})
+            if self.brandless_shared:
+                limit |= models.Q(**{f"{self.brand_field}__isnull": True})
+            qs = qs.filter(limit)
         return qs._scoped()
 
     def all_tenants(self) -> Self:

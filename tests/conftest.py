@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from channels.layers import channel_layers
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tenants.models import Membership, Role
@@ -65,6 +66,16 @@ def _fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends = {}
     yield
     channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language. A request leaves its language active in the
+    thread (LocaleMiddleware activates it and nothing resets it), so a service called after a
+    Russian page in an earlier test would otherwise answer in Russian."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

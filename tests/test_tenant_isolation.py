@@ -11,16 +11,25 @@ themselves. For each route and each of its HTTP methods:
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from incidents.notifications.models import (
+    DutyRota,
+    EscalationPolicy,
+    RotaOverride,
+    TelegramAccount,
+    TelegramChat,
+)
 from tenants.demo import seed_demo
-from tenants.models import Brand, Membership, Role
+from tenants.models import Brand, Membership, Organisation, Role, Team
 from tests.factories import MembershipFactory, OrganisationFactory
 
 # A nested route's parent kwarg `<name>_pk` names the parent's model.
@@ -35,6 +44,8 @@ PARENT_MODELS = {
     "postmortem": "incidents.PostMortem",
     "rule": "incidents.MonitoringRule",
     "membership": "tenants.Membership",
+    "chat": "incidents.TelegramChat",
+    "account": "incidents.TelegramAccount",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -132,6 +143,7 @@ def world(django_db_setup: None, django_db_blocker: object) -> Iterator[World]:
         try:
             organisation = seed_demo()
             brands = list(Brand.objects.filter(organisation=organisation).order_by("id"))
+            _objects_the_demo_lacks(organisation, brands)
             limited = MembershipFactory(
                 organisation=organisation, role=Role.VIEWER, user__username="client-staff"
             )
@@ -143,6 +155,33 @@ def world(django_db_setup: None, django_db_blocker: object) -> Iterator[World]:
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def _objects_the_demo_lacks(organisation: Organisation, brands: list[Brand]) -> None:
+    """Rows that the demo does not create (a Telegram chat needs a bot), so that their routes
+    are walked too: a linked chat and account, a rota with an override, and an escalation
+    policy for each of two brands (a brand-limited member must not read the other's)."""
+    team = Team.objects.filter(organisation=organisation).order_by("id").first()
+    member = Membership.objects.filter(organisation=organisation).order_by("id").first()
+    now = timezone.now()
+    TelegramChat.objects.create(
+        organisation=organisation, chat_id=-1001, chat_type="group", title="Desk", team=team
+    )
+    TelegramAccount.objects.create(
+        organisation=organisation, membership=member, telegram_user_id=1001
+    )
+    rota = DutyRota.objects.create(
+        organisation=organisation, team=team, starts_at=now, member_ids=[member.id]
+    )
+    RotaOverride.objects.create(
+        organisation=organisation,
+        rota=rota,
+        membership=member,
+        starts_at=now,
+        ends_at=now + timedelta(hours=1),
+    )
+    for brand in brands[:2]:
+        EscalationPolicy.objects.create(organisation=organisation, name=brand.name, brand=brand)
 
 
 # Paths from a model to its brand, for "an object of another brand".

@@ -296,6 +296,11 @@ class RotaOverride(models.Model):
         return f"{self.membership_id} on duty {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
 
 
+class EscalationPolicyQuerySet(TenantQuerySet["EscalationPolicy"]):
+    brand_field = "brand_id"
+    brandless_shared = True  # the default policy (no brand) is every brand's
+
+
 class EscalationPolicy(models.Model):
     """Who is called, level after level, until someone acknowledges an incident. The most
     specific policy applies: brand and severity, then brand, then severity, then the default
@@ -314,7 +319,7 @@ class EscalationPolicy(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = EscalationPolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
