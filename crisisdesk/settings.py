@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "incidents.postmortems.models.ActionItemStatus",
         "ResponseStatusEnum": "templates.models.ResponseStatus",
         "SentimentLabelEnum": "incidents.monitoring.models.SentimentLabel",
+        "MemberKindEnum": "tenants.models.MemberKind",
+        "SourceKindEnum": "incidents.monitoring.models.SourceKind",
     },
 }
 
