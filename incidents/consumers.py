@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from incidents.models import Visibility, visibilities_for
-from incidents.realtime import event_data, org_group, team_group
+from incidents.realtime import event_data, org_group, relay, team_group
 from incidents.selectors import event_replay
 from tenants.live import user_group
 from tenants.models import Membership
@@ -25,7 +25,12 @@ SEEN_EVENTS = 2000
 
 
 class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
-    """Authorised in connect() before accept(); joins only the groups the member may read."""
+    """Authorised in connect() before accept(); joins only the groups the member may read.
+
+    Events come from this process's event relay (incidents/realtime.py), which reads the
+    timeline table and calls `incident_event` for the sockets whose groups an event
+    concerns.
+    """
 
     membership: Membership | None = None
     groups_joined: list[str]
@@ -48,6 +53,10 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
         # The per-user group first: an access change sent while the others are joined is
         # not lost.
         self.groups_joined = [user_group(user.pk), *self._groups_of(scope)]
+        # Followed from before the relay's starting point is read: nothing committed from
+        # now on is missed (held until the hello is out).
+        relay.attach(self)
+        await self._relay_ensure(asyncio.get_running_loop())
         try:
             await self._join_groups()
         except Exception:
@@ -55,12 +64,14 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
             # reconnects with backoff and replays what it missed.
             logger.warning("WebSocket refused: channel layer unavailable", exc_info=True)
             self.groups_joined = []
+            relay.detach(self)
             await self.close(code=1011)
             return
         await self.accept()
         await self.send_json(
             {"type": "hello", "organisation": org_slug, "role": scope.membership.role}
         )
+        await relay.ready(self)
 
     def _apply(self, scope: SocketScope) -> None:
         self.membership = scope.membership
@@ -115,10 +126,15 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
                 await asyncio.sleep(0.2)
 
     @database_sync_to_async
+    def _relay_ensure(self, loop: asyncio.AbstractEventLoop) -> None:
+        relay.ensure(loop)
+
+    @database_sync_to_async
     def _load(self, user: Any, org_slug: str) -> SocketScope | None:
         return socket_scope(user=user, org_slug=org_slug)
 
     async def disconnect(self, code: int) -> None:
+        relay.detach(self)
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -65,6 +65,11 @@ def _fresh_channel_layer() -> Iterator[None]:
     # The in-memory layer keeps groups between tests; start each test with a new one.
     channel_layers.backends = {}
     yield
+    # A socket of the test started this process's event relay: stop it (it holds database
+    # connections, and the next test starts from its own cursor).
+    from incidents.realtime import relay
+
+    relay.stop()
     channel_layers.backends = {}
 
 

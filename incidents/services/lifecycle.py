@@ -1,5 +1,5 @@
 """Every change to an incident: one function per use case, each writing its timeline event in
-the same transaction and pushing it to the assigned teams after commit."""
+the same transaction (the event relay of incidents/realtime.py pushes it live once committed)."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,7 +18,6 @@ from incidents.models import (
     Visibility,
     event_visibility_default,
 )
-from incidents.realtime import broadcast_after_commit
 from tenants.models import Brand, Membership, Team
 
 
@@ -77,13 +76,13 @@ def event_record(
     kind: str,
     actor: AbstractBaseUser | None,
     payload: dict[str, Any] | None = None,
-    extra_team_ids: Iterable[int] = (),
     visibility: str | None = None,
 ) -> IncidentEvent:
-    """Append one event to the incident's timeline and push it after commit.
+    """Append one event to the incident's timeline; the relay pushes it once committed.
 
-    Must run inside the transaction that made the change it records. `extra_team_ids`
-    reach teams that are no longer assigned (they see their own un-assignment). The
+    Must run inside the transaction that made the change it records. An `assigned` event
+    also reaches the teams in its payload's `previous_teams` (they see their own
+    un-assignment). The
     visibility is the kind's default (incidents.models.EVENT_KINDS) unless given.
     """
     event = IncidentEvent.objects.create(
@@ -93,12 +92,6 @@ def event_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         payload=payload or {},
         visibility=visibility or event_visibility_default(kind),
-    )
-    broadcast_after_commit(
-        event,
-        brand_id=incident.brand_id,
-        team_ids=[*_team_ids(incident), *extra_team_ids],
-        actor_name=event.actor.get_username() if event.actor_id else None,
     )
     for hook in _EVENT_HOOKS:
         hook(event=event, incident=incident)
@@ -328,7 +321,6 @@ def incident_assign(
             kind="assigned",
             actor=actor,
             payload=payload,
-            extra_team_ids=previous_team_ids,
         )
     return locked
 
