@@ -202,7 +202,7 @@ class EventRelay:
                 logger.warning("event relay: poll failed (%s in a row)", failures, exc_info=True)
                 self._listener_close()
                 connection.close()
-                self._stop.wait(min(5.0, 0.2 * failures))
+                self._stop.wait(min(1.0, 0.2 * failures))
         self._listener_close()
         connection.close()
 

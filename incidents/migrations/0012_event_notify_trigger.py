@@ -35,5 +35,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0010_organisation_sentiment_model")]
+    dependencies = [("incidents", "0011_duty_rotas_escalation")]
     operations = [migrations.RunPython(forwards, backwards)]
