@@ -273,6 +273,7 @@ class EventRelay:
             teams.setdefault(incident_id, []).append(team_id)
         batch = [(event_groups(e, teams.get(e.incident_id, [])), event_envelope(e)) for e in events]
         self._advance([e.id for e in events], now)
+        logger.debug("event relay: %s events up to %s", len(events), self.cursor)
         self._push(batch)
         return len(events)
 

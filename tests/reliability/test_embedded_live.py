@@ -187,14 +187,17 @@ def test_an_sla_breach_written_by_the_worker_is_live(embedded: Embedded) -> None
 
     async def scenario() -> None:
         async with await _socket(embedded) as ws:
-            task_id = (await asyncio.to_thread(embedded.python, SLA_RUN)).splitlines()[-1]
+            # Read the socket while the command runs: the worker may finish the task before
+            # the command's process has exited.
+            command = asyncio.create_task(asyncio.to_thread(embedded.python, SLA_RUN))
             # The worker picks the task up within its broker's polling interval.
             message, received = await _wait_for(
                 ws,
                 lambda m: m["incident"] == incident and m["event"]["kind"] == "sla_breached",
-                timeout=60,
+                timeout=120,
             )
             assert message["event"]["actor"] is None
+            task_id = (await command).splitlines()[-1]
             # The task has committed before the worker logs its success: the push is due
             # 2 s after, at most (it usually comes before the log line).
             succeeded = await _task_succeeded(embedded, task_id)
