@@ -35,5 +35,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0011_duty_rotas_escalation")]
+    dependencies = [("incidents", "0013_event_visibility")]
     operations = [migrations.RunPython(forwards, backwards)]
