@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from templates.models import Response, ResponseTemplate, TemplateVersion
+from templates.models import (
+    Response,
+    ResponseTemplate,
+    StatementPage,
+    StatementSubscriber,
+    TemplateVersion,
+)
 
 
 class TemplateVersionInline(admin.TabularInline):
@@ -38,3 +44,26 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+class StatementSubscriberInline(admin.TabularInline):
+    """Subscribers of a public statement page: written by the public page's opt-in only."""
+
+    model = StatementSubscriber
+    extra = 0
+    fields = ["email", "language", "created_at", "confirmed_at", "unsubscribed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(StatementPage)
+class StatementPageAdmin(admin.ModelAdmin):
+    """A public statement page; its token (the page's address) is not shown."""
+
+    list_display = ["incident", "organisation", "published_at", "withdrawn_at"]
+    list_filter = ["organisation"]
+    exclude = ["token"]
+    readonly_fields = ["incident", "organisation", "created_by", "published_at"]
+    inlines = [StatementSubscriberInline]
