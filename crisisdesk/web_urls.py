@@ -135,6 +135,8 @@ org_urls = [
         monitoring_views.rule_delete,
         name="brand-rule-delete",
     ),
+    path("mentions/", monitoring_views.mention_browser, name="mentions"),
+    path("mentions/bulk/", monitoring_views.mention_bulk, name="mentions-bulk"),
     path(
         "mentions/<int:mention_pk>/label/",
         monitoring_views.mention_label,

@@ -194,6 +194,12 @@ def event_sentence(event: IncidentEvent, teams: dict[int, str]) -> str:
             "clock": CLOCK_LABELS.get(p.get("kind", ""), p.get("kind", "")),
             "minutes": p.get("target_minutes", "?"),
         }
+    if kind == "mention_linked" and not p.get("rule"):
+        return ngettext(
+            "linked %(count)s mention by hand",
+            "linked %(count)s mentions by hand",
+            p.get("count", 0),
+        ) % {"count": p.get("count", 0)}
     if kind == "mention_linked":
         return _("linked %(count)s mentions (rule “%(rule)s”)") % {
             "count": p.get("count", 0),

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from crisisdesk.core.jsonbody import JSONRefused, body_too_large, json_parse
 from crisisdesk.core.signing import SIGNATURE_HEADER, SignatureRefused
 from incidents.monitoring import selectors, services
+from incidents.monitoring.filters import MentionFilter
 from incidents.monitoring.models import (
     Mention,
     MonitoringRule,
@@ -198,32 +199,6 @@ class MentionStatsSerializer(serializers.Serializer):
 
 
 # --- filters ---
-
-
-class MentionFilter(django_filters.FilterSet):
-    brand = django_filters.NumberFilter(field_name="brand_id")
-    platform = django_filters.ChoiceFilter(choices=Platform.choices)
-    sentiment = django_filters.ChoiceFilter(
-        field_name="sentiment_label", choices=SentimentLabel.choices
-    )
-    incident = django_filters.NumberFilter(field_name="incident_id")
-    unlinked = django_filters.BooleanFilter(field_name="incident", lookup_expr="isnull")
-    q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", max_length=200)
-    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
-    posted_before = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
-
-    class Meta:
-        model = Mention
-        fields = [
-            "brand",
-            "platform",
-            "sentiment",
-            "incident",
-            "unlinked",
-            "q",
-            "posted_after",
-            "posted_before",
-        ]
 
 
 # --- organisation endpoints ---

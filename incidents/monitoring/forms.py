@@ -1,10 +1,14 @@
 """Forms of the monitoring pages (parse and validate only; the services write)."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.monitoring.models import Platform, SentimentLabel, SentimentSource
 from tenants.forms import PageForm
-from tenants.models import Severity
+from tenants.models import Brand, Membership, Severity
+from tenants.selectors import brand_list
 
 
 class MonitoringRuleForm(PageForm):
@@ -32,3 +36,61 @@ class MonitoringRuleForm(PageForm):
 
     def clean_keywords(self) -> list[str]:
         return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()]
+
+
+class MentionBrowserForm(forms.Form):
+    """The mention browser's filters. Parameter names are the API's (monitoring.filters), whose
+    FilterSet does the filtering; this form only draws and checks them."""
+
+    q = forms.CharField(
+        label=_("Words in the text"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    brand = forms.ModelChoiceField(
+        label=_("Brand"), queryset=Brand.objects.none(), required=False, empty_label=_("All brands")
+    )
+    platform = forms.ChoiceField(label=_("Platform"), required=False)
+    sentiment = forms.ChoiceField(label=_("Sentiment"), required=False)
+    source = forms.ChoiceField(label=_("Scored by"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    posted_from = forms.DateField(
+        label=_("Posted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    posted_to = forms.DateField(
+        label=_("Posted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    min_reach = forms.IntegerField(label=_("Reach at least"), required=False, min_value=0)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("Any"))]
+        brand_field = self.fields["brand"]
+        assert isinstance(brand_field, forms.ModelChoiceField)
+        brand_field.queryset = brand_list(membership=membership)
+        for name, choices in (
+            ("platform", Platform.choices),
+            ("sentiment", SentimentLabel.choices),
+            ("source", SentimentSource.choices),
+            ("language", [("ru", _("Russian")), ("en", _("English"))]),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = any_ + list(choices)
+
+
+class MentionBulkForm(forms.Form):
+    """What to do with the chosen mentions: correct their sentiment or link them."""
+
+    mention = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    action = forms.ChoiceField(choices=[("label", "label"), ("link", "link")])
+    sentiment = forms.ChoiceField(choices=SentimentLabel.choices, required=False)
+    incident = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any ids: scoping happens in the services (another organisation's id does nothing).
+        field = self.fields["mention"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.valid_value = lambda value: str(value).isdigit()  # type: ignore[method-assign]

@@ -4,24 +4,40 @@ room) and a brand's monitoring rules (a section of the brand page, with its acti
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.charts import stacked_bars
 from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
-from incidents.models import Incident
+from incidents.models import OPEN_STATUSES, Incident
 from incidents.monitoring import selectors, services
 from incidents.monitoring.collectors import collector_for
-from incidents.monitoring.forms import MonitoringRuleForm
-from incidents.monitoring.models import MonitoringRule, Source, SourceKind, SourceState
+from incidents.monitoring.filters import MentionFilter
+from incidents.monitoring.forms import MentionBrowserForm, MentionBulkForm, MonitoringRuleForm
+from incidents.monitoring.models import (
+    MonitoringRule,
+    SentimentLabel,
+    Source,
+    SourceKind,
+    SourceState,
+)
 from incidents.monitoring.services import sources as source_services
-from incidents.monitoring.services.labels import LABEL_ROLE, may_label, mention_labels_apply
+from incidents.monitoring.services.labels import (
+    LABEL_ROLE,
+    MAX_LABELS_PER_REQUEST,
+    may_label,
+    mention_labels_apply,
+)
+from incidents.monitoring.services.linking import mentions_link
+from incidents.selectors import incident_list
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Brand, Role
@@ -87,19 +103,136 @@ def mention_label(request: OrgRequest, mention_pk: int) -> HttpResponse:
         return render(
             request,
             "incidents/_mention_row.html",
-            {"m": mention, "can_label": True, "error": error},
+            {
+                "m": mention,
+                "can_label": True,
+                "selectable": request.POST.get("selectable") == "1",
+                "error": error,
+            },
             status=400 if error else 200,
         )
     if error:
         messages.error(request, error)
     else:
         messages.success(request, _("Sentiment corrected."))
+    return redirect(_back(request))
+
+
+# --- The mention browser ---
+
+BROWSER_PAGE_SIZE = 50
+BROWSER_PARAMS = (
+    "q",
+    "brand",
+    "platform",
+    "sentiment",
+    "source",
+    "language",
+    "posted_from",
+    "posted_to",
+    "min_reach",
+)
+LINKABLE_INCIDENTS = 50
+
+
+def _browser_query(request: OrgRequest) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name in BROWSER_PARAMS:
+        value = request.GET.get(name, "").strip()
+        if value:
+            query[name] = value
+    return query
+
+
+@org_page(write_role=LABEL_ROLE)
+@require_GET
+def mention_browser(request: OrgRequest) -> HttpResponse:
+    """Every mention the member sees, searched and filtered (the API's filters), newest
+    first, 50 a page in a constant number of queries; responders correct labels (one click
+    or in bulk) and link the chosen mentions to an open incident."""
+    query = _browser_query(request)
+    filters = MentionBrowserForm(query or None, membership=request.membership, auto_id="m_%s")
+    scoped = selectors.mention_list(membership=request.membership).select_related("brand")
+    # Invalid values are shown beside their field and ignored by the filter.
+    mentions = MentionFilter(data=query, queryset=scoped).qs.order_by("-posted_at", "-id")
+    page = Paginator(mentions, BROWSER_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_label = may_label(request.membership)
+    incidents = []
+    if can_label:
+        incidents = list(
+            incident_list(membership=request.membership)
+            .filter(status__in=OPEN_STATUSES)
+            .select_related("brand")
+            .order_by("-id")[:LINKABLE_INCIDENTS]
+        )
+    return render(
+        request,
+        "incidents/mention_browser.html",
+        {
+            "page": page,
+            "mentions": list(page),
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_label": can_label,
+            "incidents": incidents,
+            "sentiments": SentimentLabel.choices,
+        },
+    )
+
+
+def _back(request: OrgRequest) -> str:
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        back = reverse("web:dashboard", args=[request.organisation.slug])
-    return redirect(back)
+        return back
+    return reverse("web:mentions", args=[request.organisation.slug])
+
+
+@org_page(write_role=LABEL_ROLE)
+@require_POST
+def mention_bulk(request: OrgRequest) -> HttpResponse:
+    """The browser's bulk actions on the chosen mentions: a sentiment, or a link to an
+    incident. Another organisation's mention ids do nothing; another's incident is 404."""
+    form = MentionBulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose mentions and what to do with them."))
+        return redirect(_back(request))
+    ids = form.cleaned_data["mention"]
+    if form.cleaned_data["action"] == "label":
+        sentiment = form.cleaned_data["sentiment"]
+        if not sentiment:
+            messages.error(request, _("Choose a sentiment."))
+            return redirect(_back(request))
+        result = mention_labels_apply(
+            membership=request.membership,
+            actor=request.user,
+            items=[{"id": i, "sentiment": sentiment} for i in ids[:MAX_LABELS_PER_REQUEST]],
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d mention corrected.", "%(count)d mentions corrected.", result.labelled
+            )
+            % {"count": result.labelled},
+        )
+    else:
+        incident = scoped_get(
+            incident_list(membership=request.membership), form.cleaned_data["incident"] or ""
+        )
+        count = mentions_link(
+            membership=request.membership, actor=request.user, incident=incident, mention_ids=ids
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d mention linked to the incident.",
+                "%(count)d mentions linked to the incident.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect(_back(request))
 
 
 # --- Monitoring rules (a section of the brand page) ---
