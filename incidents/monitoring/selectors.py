@@ -15,9 +15,11 @@ from incidents.monitoring.models import (
     MentionLabel,
     MonitoringRule,
     OrganisationSentimentModel,
+    SentimentLabel,
     SentimentModelState,
     Source,
 )
+from incidents.monitoring.sentiment.topics import crisis_phrases
 from tenants.models import Brand, Membership
 
 BASELINE_PERIOD = timedelta(days=7)
@@ -247,3 +249,21 @@ def sentiment_model_status(*, membership: Membership) -> dict:
         "error": row.error,
         "evaluation": row.evaluation,
     }
+
+
+MAX_PHRASE_MENTIONS = 2000
+
+
+def incident_phrases(*, incident: Incident, top: int = 8) -> list[dict]:
+    """What the crisis is about: the phrases the incident's negative mentions share (Russian
+    lemmatised), with counts and example posts; the widest-reaching 2,000 are read."""
+    texts = list(
+        Mention.objects.filter(
+            organisation_id=incident.organisation_id,
+            incident_id=incident.id,
+            sentiment_label=SentimentLabel.NEGATIVE,
+        )
+        .order_by("-reach", "-id")
+        .values_list("text", flat=True)[:MAX_PHRASE_MENTIONS]
+    )
+    return [phrase.as_dict() for phrase in crisis_phrases(texts, top=top)]

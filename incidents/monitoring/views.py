@@ -74,6 +74,7 @@ def mentions_section(
         "incident": incident,
         "mentions": mentions,
         "can_label": may_label(request.membership),
+        "phrases": selectors.incident_phrases(incident=incident),
         "linked": stats["linked_mentions"],
         "total": stats["total"],
         "negative": stats["negative"],

@@ -124,6 +124,11 @@ def postmortem_markdown(*, postmortem: PostMortem, audience: str) -> str:
         lines += ["", "## " + _("Mentions"), "", linked]
         if mentions.get("peak_hour"):
             lines.append(_peak(mentions["peak_hour"]))
+        if mentions.get("phrases"):
+            lines += ["", _("What the crisis is about") + ":", ""]
+            for p in mentions["phrases"]:
+                lines.append(f"- {md_inline(p['phrase'])}: {p['count']}")
+                lines += [f"  - “{md_inline(example)}”" for example in p.get("examples", [])[:2]]
     tasks = c["tasks"]
     if tasks:
         lines += [

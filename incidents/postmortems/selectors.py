@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from crisisdesk.core.time import iso_z
 from incidents.models import Incident, IncidentEvent
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
+from incidents.monitoring.selectors import incident_phrases
 from incidents.postmortems.models import PostMortem, PostMortemStatus
 from incidents.sla import sla_clocks
 from tenants.models import Membership
@@ -119,6 +120,7 @@ def _mentions(incident: Incident) -> dict[str, Any]:
         "phases": phases,
         "peak_hour": {"hour": iso_z(peak["hour"]), "total": peak["total"]} if peak else None,
         "top_platforms": platforms,
+        "phrases": incident_phrases(incident=incident),
         "hourly": [
             {"hour": iso_z(h["hour"]), "total": h["total"], "negative": h["negative"]}
             for h in hours
