@@ -241,4 +241,4 @@ def test_a_plain_post_goes_back_only_to_our_own_pages(browser_as, agency) -> Non
     away = client.post(url, {"sentiment": "neutral", "next": "https://evil.example/"})
 
     assert back["Location"] == "/o/alpha/incidents/"
-    assert away["Location"] == "/o/alpha/"
+    assert away["Location"] == "/o/alpha/mentions/"
