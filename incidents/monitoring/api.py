@@ -158,6 +158,13 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
         help_text="Negative mentions in the window that open an incident; null: keywords only",
     )
     multiplier = serializers.FloatField(min_value=1.0, max_value=1000.0, required=False)
+    min_reach = serializers.IntegerField(
+        min_value=1,
+        max_value=10**15,
+        required=False,
+        allow_null=True,
+        help_text="One negative mention with at least this reach opens an incident; null: off",
+    )
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
 
     class Meta:
@@ -170,6 +177,7 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
             "window_minutes",
             "min_negative",
             "multiplier",
+            "min_reach",
             "severity",
             "active",
             "created_at",

@@ -30,6 +30,12 @@ class MonitoringRuleForm(PageForm):
     multiplier = forms.FloatField(
         label=_("Multiplier over the brand's baseline"), min_value=1.0, initial=3.0
     )
+    min_reach = forms.IntegerField(
+        label=_("Reach of a single negative mention that opens an incident"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: no reach trigger. E.g. 100000 for a post by a large account."),
+    )
     severity = forms.ChoiceField(
         label=_("Severity of the incident it opens"), choices=Severity.choices, initial="sev2"
     )

@@ -58,6 +58,11 @@ class MonitoringRule(models.Model):
         _("minimum negative mentions in the window"), null=True, blank=True
     )
     multiplier = models.FloatField(_("multiplier over the baseline"), default=3.0)
+    # None: no reach trigger. Set: one negative mention with at least this reach (followers,
+    # members, subscribers of its author) opens an incident by itself (the influencer case).
+    min_reach = models.PositiveBigIntegerField(
+        _("reach of a single negative mention that opens an incident"), null=True, blank=True
+    )
     severity = models.CharField(
         _("severity"), max_length=4, choices=Severity.choices, default=Severity.SEV2
     )

@@ -132,7 +132,15 @@ def keywords_in(
 
 # --- rules ---
 
-RULE_FIELDS = ("name", "keywords", "window_minutes", "min_negative", "multiplier", "severity")
+RULE_FIELDS = (
+    "name",
+    "keywords",
+    "window_minutes",
+    "min_negative",
+    "multiplier",
+    "severity",
+    "min_reach",
+)
 
 
 def _rule_clean(fields: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +157,10 @@ def _rule_clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rule_check(rule: MonitoringRule) -> None:
-    if not rule.keywords and rule.min_negative is None:
+    if not rule.keywords and rule.min_negative is None and rule.min_reach is None:
         raise DomainError(
-            "A rule needs keywords, a minimum negative volume, or both.", field="keywords"
+            "A rule needs keywords, a minimum negative volume or a reach threshold.",
+            field="keywords",
         )
 
 
@@ -361,6 +370,30 @@ def batch_detect(
             title=f"{brand.name}: “{found[0]}” in mentions",
             summary=f"Opened by monitoring rule “{rule.name}”: keyword(s) {', '.join(found)}.",
             detail={"keywords": found},
+        )
+    for rule in rules:
+        if rule.min_reach is None:
+            continue
+        loud = [
+            m
+            for m in new_mentions
+            if m.sentiment_label == SentimentLabel.NEGATIVE
+            and m.reach >= rule.min_reach
+            and m.incident_id is None
+            and m.posted_at >= fresh_after
+        ]
+        if not loud:
+            continue
+        top = max(loud, key=lambda m: m.reach)
+        trigger.fire(
+            rule=rule,
+            reason="reach",
+            mentions=Q(id__in=[m.pk for m in loud]),
+            title=f"{brand.name}: negative post by {top.author or top.platform} "
+            f"(reach {top.reach:,})",
+            summary=f"Opened by monitoring rule “{rule.name}”: a negative mention with reach "
+            f"{top.reach:,} (threshold {rule.min_reach:,}).",
+            detail={"reach": top.reach, "min_reach": rule.min_reach},
         )
     negative_times = [
         m.posted_at for m in new_mentions if m.sentiment_label == SentimentLabel.NEGATIVE
