@@ -25,6 +25,7 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 messages: $(MO_FILES)
 
 install: $(BIN)/.installed $(MO_FILES)
+	@command -v pdftotext >/dev/null 2>&1 || .ci/install-pdf
 
 ## make run: migrate, seed the demo agency, serve http://127.0.0.1:8000 (ASGI) with the Celery worker and beat
 run: install

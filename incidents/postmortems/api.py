@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -203,28 +204,36 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=["md", "html"], required=True),
+            OpenApiParameter("format", str, enum=["md", "html", "pdf"], required=True),
             OpenApiParameter("audience", str, enum=["internal", "client"]),
         ],
-        responses={(200, "text/markdown"): str, (200, "text/html"): str},
+        responses={
+            (200, "text/markdown"): str,
+            (200, "text/html"): str,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=True, methods=["get"], filterset_fields=None)
     def export(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         postmortem = self.get_object()
         fmt = request.query_params.get("format", "md")
         audience = request.query_params.get("audience", "internal")
-        if fmt not in ("md", "html") or audience not in ("internal", "client"):
+        if fmt not in ("md", "html", "pdf") or audience not in ("internal", "client"):
             return Response(
                 {
-                    "detail": "format must be md or html; audience internal or client.",
+                    "detail": "format must be md, html or pdf; audience internal or client.",
                     "code": "invalid",
                     "errors": {
-                        "format" if fmt not in ("md", "html") else "audience": ["Invalid choice."]
+                        "format" if fmt not in ("md", "html", "pdf") else "audience": [
+                            "Invalid choice."
+                        ]
                     },
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         audience = exports.audience_for(self.membership, audience)
+        if fmt == "pdf":
+            return self._pdf(postmortem, audience)
         body = exports.postmortem_export(
             postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
         )
@@ -232,6 +241,26 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
         response["Content-Disposition"] = (
             f'inline; filename="postmortem-{postmortem.incident_id}.{fmt}"'
+        )
+        return response
+
+    def _pdf(self, postmortem: PostMortem, audience: str) -> HttpResponse:
+        # The PDF is the version a client hands on: only the client audience has one.
+        if audience != "client":
+            return Response(
+                {
+                    "detail": "The PDF is the client version: ask for audience=client.",
+                    "code": "invalid",
+                    "errors": {"audience": ["Invalid choice."]},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body = exports.postmortem_client_pdf_export(
+            postmortem=postmortem, fmt="pdf", actor=self.request.user
+        )
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="postmortem-{postmortem.incident_id}.pdf"'
         )
         return response
 

@@ -9,11 +9,12 @@ by the template engine.
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crisisdesk.core.markdown import md_block, md_inline
-from incidents.models import IncidentEvent
+from incidents.models import IncidentEvent, Visibility
 from incidents.postmortems.models import PostMortem
 
 # Headings and labels in the language of the request that exports (the person's).
@@ -24,6 +25,12 @@ SECTIONS = [
     ("went_well", gettext_lazy("What went well")),
     ("went_wrong", gettext_lazy("What went wrong")),
     ("lessons", gettext_lazy("Lessons")),
+]
+
+CLIENT_METRICS = [
+    ("tta", gettext_lazy("Time to acknowledge")),
+    ("ttfr", gettext_lazy("Time to first public response")),
+    ("ttr", gettext_lazy("Time to resolve")),
 ]
 
 
@@ -218,3 +225,82 @@ def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, actor:
     if fmt == "md":
         return postmortem_markdown(postmortem=postmortem, audience=audience)
     return postmortem_html(postmortem=postmortem, audience=audience)
+
+
+# --- the client's version, to hand on: HTML and PDF in the brand's language and time zone ---
+
+
+def postmortem_client_context(*, postmortem: PostMortem) -> dict[str, Any]:
+    """What the client reads: client-visible events only, as sentences; durations in words;
+    times in the brand's zone (the caller activates it); the agency's name as the issuer."""
+    from incidents.presentation import duration_words, event_views
+
+    incident = postmortem.incident
+    metrics = (postmortem.prefill or {}).get("metrics", {})
+
+    def words(seconds: float | None) -> str:
+        return "—" if seconds is None else duration_words(seconds)
+
+    events = list(
+        IncidentEvent.objects.filter(
+            organisation_id=incident.organisation_id,
+            incident_id=incident.id,
+            visibility=Visibility.CLIENT,
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
+    return {
+        "agency": incident.organisation.name,
+        "brand": incident.brand,
+        "incident": incident,
+        "postmortem": postmortem,
+        "sections": [(title, getattr(postmortem, name)) for name, title in SECTIONS],
+        "metrics": [
+            (
+                label,
+                words(metrics.get(key, {}).get("seconds")),
+                words(metrics.get(key, {}).get("target_seconds")),
+                metrics.get(key, {}).get("within_sla"),
+            )
+            for key, label in CLIENT_METRICS
+        ],
+        "timeline": event_views(events, {}, for_client=True),
+        "action_items": list(postmortem.action_items.all()),
+    }
+
+
+def postmortem_client_html(*, postmortem: PostMortem) -> str:
+    brand = postmortem.incident.brand
+    with translation.override(brand.language), timezone.override(brand.time_zone):
+        return render_to_string(
+            "incidents/postmortem_client.html", postmortem_client_context(postmortem=postmortem)
+        )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """WeasyPrint (pango underneath: .ci/install-pdf). No URL is fetched: the page is
+    self-contained, and the fetcher refuses anything but data: URLs."""
+    import weasyprint
+
+    def no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if url.startswith("data:"):
+            return weasyprint.default_url_fetcher(url, *args, **kwargs)
+        raise ValueError("external resources are not fetched")
+
+    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
+
+
+def postmortem_client_pdf_export(*, postmortem: PostMortem, fmt: str, actor: Any) -> bytes | str:
+    """The client version as 'pdf' (bytes) or 'html' (text), audited like every export."""
+    from tenants.services import audit_record
+
+    audit_record(
+        organisation=postmortem.incident.organisation,
+        actor=actor,
+        action="postmortem.exported",
+        target=str(postmortem.id),
+        payload={"format": fmt, "audience": "client"},
+    )
+    html = postmortem_client_html(postmortem=postmortem)
+    return html_to_pdf(html) if fmt == "pdf" else html
