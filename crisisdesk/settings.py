@@ -2,6 +2,7 @@
 
 DATABASE_URL  default: SQLite file db.sqlite3 in the project folder
 REDIS_URL     unset: in-memory channel layer, filesystem Celery broker, local-memory cache
+CELERY_BROKER_URL  the Celery broker (production: amqp://… RabbitMQ); default REDIS_URL
 SECRET_KEY    required when DEBUG is off
 DEBUG         "1"/"true" to enable (default on for the embedded run, off when DJANGO_PRODUCTION=1)
 ALLOWED_HOSTS comma-separated
@@ -259,11 +260,20 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: Redis when configured; otherwise kombu's filesystem transport, an embedded broker
+# Celery: CELERY_BROKER_URL when set (production: RabbitMQ, amqp://…; docs/deploy.md says
+# why), else Redis when configured; otherwise kombu's filesystem transport, an embedded broker
 # that lets the web process, the worker and beat talk through a folder with no server.
 CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / "var" / "broker"))
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+    # Durable queues and persistent messages are Celery's defaults on AMQP; publisher
+    # confirms make a publish return only once RabbitMQ has the message. An unacknowledged
+    # message (task_acks_late) goes back to the queue as soon as its worker's connection
+    # closes: a killed worker's task is redelivered at once, not after a visibility timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
+elif CELERY_BROKER_URL or REDIS_URL:
+    CELERY_BROKER_URL = CELERY_BROKER_URL or REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -281,6 +291,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A lost broker is reconnected to forever, at start and while running: the worker never
+# exits because the broker is away (the deploy units restart it if it does anyway).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
