@@ -15,6 +15,7 @@ from incidents.notifications import views_escalation as escalation_views
 from incidents.postmortems import views as postmortem_views
 from playbooks import dashboard as playbook_dashboard
 from playbooks import views as playbook_views
+from templates import dashboard as template_dashboard
 from templates import views as template_views
 from templates import views_library as template_library_views
 from templates import views_public as statement_views
@@ -34,6 +35,7 @@ incident_views.ROOM_SECTIONS[:] = [
 ]
 incident_views.RESOLVE_WARNINGS[:] = [playbook_views.resolve_warnings]
 dashboard_views.DASHBOARD_SECTIONS[:] = [
+    template_dashboard.approvals_section,
     postmortem_views.dashboard_section,
     playbook_dashboard.overdue_tasks_section,
 ]

@@ -87,3 +87,26 @@ def starter_template_ids(*, organisation_id: int) -> dict[str, int]:
     return {
         by_name[(name, language)]: pk for name, language, pk in rows if (name, language) in by_name
     }
+
+
+def responses_awaiting_approval(*, membership: Membership) -> QuerySet[Response]:
+    """Responses waiting for this member's approval, oldest first: the agency's approval for
+    managers and owners, the client's for a client approver of the brand (once the agency has
+    approved). Never one the member wrote; within the member's brands."""
+    qs = Response.objects.filter(
+        organisation_id=membership.organisation_id,
+        status=ResponseStatus.PENDING_APPROVAL,
+        incident__in=Incident.objects.visible_to(membership),
+    ).exclude(author_id=membership.id)
+    waiting = Q(pk__in=[])
+    if membership.has_role(Role.MANAGER):
+        waiting |= Q(approved_by__isnull=True)
+    if membership.is_client_approver and membership.is_brand_limited:
+        waiting |= Q(
+            approved_by__isnull=False,
+            client_approved_by__isnull=True,
+            incident__brand__require_client_approval=True,
+        )
+    return (
+        qs.filter(waiting).select_related("incident", "author__user").order_by("submitted_at", "id")
+    )

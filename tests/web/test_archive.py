@@ -98,9 +98,10 @@ def test_the_archive_is_paged_in_a_constant_number_of_queries(
     client.get("/o/alpha/incidents/archive/")  # session, language: warm
     with django_assert_max_num_queries(15) as few:
         client.get("/o/alpha/incidents/archive/?q=Few")
+    baseline = len(few)
     for n in range(60):
         _closed(agency, title=f"Many {n}").teams.add(agency.team)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(baseline):
         response = client.get("/o/alpha/incidents/archive/?q=Many")
     body = response.content.decode()
     assert body.count('class="board__row"') == 25
