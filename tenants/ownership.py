@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import Conflict
+from tenants.live import access_changed
 from tenants.models import Membership, Organisation
 from tenants.services import audit_record
 
@@ -105,6 +106,13 @@ def organisation_soft_delete(
         locked.deleted_at = timezone.now()
         locked.save(update_fields=["deleted_at"])
         audit_record(organisation=locked, actor=actor, action="organisation.deleted")
+        # Open sockets too (tenants.live): each re-resolves its scope, finds none, closes.
+        access_changed(
+            organisation_id=locked.id,
+            user_ids=Membership.objects.filter(organisation=locked).values_list(
+                "user_id", flat=True
+            ),
+        )
     return locked
 
 

@@ -127,3 +127,15 @@ async def test_a_member_of_several_assigned_teams_gets_each_event_once(agency) -
     assert (await socket.receive_json_from(timeout=5))["event"]["payload"]["text"] == "once"
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+async def test_deleting_the_organisation_closes_every_socket_of_it(agency) -> None:
+    from tenants.ownership import organisation_soft_delete
+
+    _, viewer = await connect(user=agency.member("viewer").user)
+    _, manager = await connect(user=agency.member("manager").user)
+    await sync_to_async(organisation_soft_delete)(
+        organisation=agency.org, actor=agency.member("owner").user
+    )
+    for socket in (viewer, manager):
+        assert await socket.receive_output(timeout=1) == {"type": "websocket.close", "code": 4403}
