@@ -7,12 +7,18 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: run test install lint format bench clean messages typecheck
+.PHONY: run test install install-dev lint format bench clean messages typecheck
 
+# make run installs what the product needs (requirements.txt); make test, lint, typecheck and
+# format also the test tools (requirements-dev.txt).
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
@@ -27,6 +33,8 @@ messages: $(MO_FILES)
 install: $(BIN)/.installed $(MO_FILES)
 	@command -v pdftotext >/dev/null 2>&1 || .ci/install-pdf
 
+install-dev: install $(BIN)/.installed-dev
+
 ## make run: migrate, seed the demo agency, serve http://127.0.0.1:8000 (ASGI) with the Celery worker and beat
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -36,21 +44,21 @@ run: install
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 ## make test: lint and the import contracts, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
-test: install
+test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 ## make typecheck: mypy with the Django and DRF stubs over the application code (not yet at 0)
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
