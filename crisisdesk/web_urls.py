@@ -18,6 +18,7 @@ from playbooks import views as playbook_views
 from templates import dashboard as template_dashboard
 from templates import views as template_views
 from templates import views_library as template_library_views
+from templates import views_portal as portal_views
 from templates import views_public as statement_views
 from tenants import views as tenant_views
 from tenants import views_accounts as account_views
@@ -203,6 +204,7 @@ statement_urls = [
 urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("s/<str:token>/", include(statement_urls)),
+    path("c/<slug:org_slug>/", portal_views.portal_home, name="portal"),
     path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", tenant_views.SignOutView.as_view(), name="logout"),
     path("signup/", tenant_views.signup, name="signup"),
