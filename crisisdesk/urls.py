@@ -21,10 +21,23 @@ api_v1 = [
     path("", include("incidents.api.urls")),  # signed ingest: its module-level urlpatterns
 ]
 
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema; ?format=json or ?format=yaml picks the encoding (the API's
+    URL_FORMAT_OVERRIDE is off, so DRF would ignore the parameter and answer YAML)."""
+
+    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+        wanted = request.query_params.get("format")
+        for renderer in self.get_renderers():
+            if wanted and renderer.format == wanted:
+                return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("crisisdesk.web_urls")),
 ]
