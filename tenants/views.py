@@ -35,6 +35,7 @@ from tenants.forms import (
 from tenants.models import Brand, Membership, Role, Team
 from tenants.profiles import user_profile_get, user_profile_update
 from tenants.tenancy import OrgRequest, my_memberships, org_page, scoped_get
+from tenants.views_settings import webhook_secret_show_once
 
 # Refusals of the tenant services, so that makemessages collects them for translation;
 # pages show them through gettext().
@@ -174,8 +175,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc.field, exc.message)
         else:
-            messages.success(request, _("Organisation created. You are its owner."))
-            return redirect("web:dashboard", organisation.slug)
+            messages.success(
+                request,
+                _("Organisation created. You are its owner. Copy its webhook secret now."),
+            )
+            webhook_secret_show_once(
+                request, organisation_id=organisation.id, secret=organisation.webhook_secret
+            )
+            return redirect("web:org-settings", organisation.slug)
     request.my_memberships = my_memberships(request)
     return render(
         request,

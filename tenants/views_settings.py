@@ -27,8 +27,13 @@ SettingsSection = Callable[[HttpRequest], dict[str, Any] | None]
 SETTINGS_SECTIONS: list[SettingsSection] = []
 
 
-def _secret_key(request: HttpRequest) -> str:
-    return f"webhook_secret_once:{request.organisation.id}"
+def _secret_key(organisation_id: int) -> str:
+    return f"webhook_secret_once:{organisation_id}"
+
+
+def webhook_secret_show_once(request: HttpRequest, *, organisation_id: int, secret: str) -> None:
+    """The settings page shows this secret on its next view only (creation and rotation)."""
+    request.session[_secret_key(organisation_id)] = secret
 
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
@@ -52,7 +57,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
         "tenants/organisation_settings.html",
         {
             "form": form,
-            "new_secret": request.session.pop(_secret_key(request), None),
+            "new_secret": request.session.pop(_secret_key(organisation.id), None),
             "extra_sections": [
                 section for provider in SETTINGS_SECTIONS if (section := provider(request))
             ],
@@ -72,5 +77,5 @@ def organisation_rotate_webhook_secret(request: HttpRequest) -> HttpResponse:
     secret = services.organisation_rotate_webhook_secret(
         organisation=request.organisation, actor=request.user
     )
-    request.session[_secret_key(request)] = secret
+    webhook_secret_show_once(request, organisation_id=request.organisation.id, secret=secret)
     return redirect("web:org-settings", request.organisation.slug)

@@ -60,8 +60,11 @@ def test_anyone_signed_in_founds_an_organisation_and_owns_it() -> None:
     client = signed_in(user)
     response = client.post("/orgs/", {"name": "Brand New Agency", "slug": ""})
     organisation = Organisation.objects.get(name="Brand New Agency")
-    assert response["Location"] == f"/o/{organisation.slug}/"
+    assert response["Location"] == f"/o/{organisation.slug}/settings/"
     assert Membership.objects.get(organisation=organisation, user=user).role == "owner"
+    # Its webhook secret is shown once, on the next page only (issue 13: never shown before).
+    assert organisation.webhook_secret in client.get(response["Location"]).content.decode()
+    assert organisation.webhook_secret not in client.get(response["Location"]).content.decode()
     response = client.post("/orgs/", {"name": "Copycat", "slug": organisation.slug})
     assert response.status_code == 400
     assert 'id="id_slug_error"' in response.content.decode()
