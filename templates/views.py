@@ -203,6 +203,9 @@ def responses_section(
 
 
 def _back(request: OrgRequest, incident: Incident) -> HttpResponse:
+    # Client staff acting from their portal go back to it (a fixed route, never a given URL).
+    if request.membership.is_client and request.POST.get("back") == "portal":
+        return redirect("web:portal", request.organisation.slug)
     return redirect(f"/o/{request.organisation.slug}/incidents/{incident.pk}/#section-responses")
 
 
