@@ -74,6 +74,16 @@ def _fresh_channel_layer() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _results_may_be_awaited() -> None:
+    """Tests call `.delay().get()` on eager tasks. Celery's process-wide "inside a worker"
+    flag (set by its pool initialiser) must not leak into them from an earlier test of the
+    same process, or `get()` refuses with "Never call result.get() within a task"."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Each test starts in the default language. A request leaves its language active in the
     thread (LocaleMiddleware activates it and nothing resets it), so a service called after a
