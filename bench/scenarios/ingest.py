@@ -45,6 +45,7 @@ _COPY_COLUMNS = (
     "matched_keywords",
     "created_at",
     "updated_at",
+    "sentiment_source",  # last: the rows' JSON column keeps its index (14)
 )
 
 
