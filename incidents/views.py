@@ -89,9 +89,14 @@ def _may_work(request: OrgRequest) -> bool:
 # --- The board ---
 
 
+# SEV1 sorts before SEV4 as a string; live.js's placeRow keeps the same order.
+BOARD_ORDER = ("severity", "-id")
+
+
 @org_page(write_role=Role.RESPONDER, client=("GET",))
 def board(request: OrgRequest) -> HttpResponse:
-    """Open incidents, newest first; live.js keeps the rows current. Asking for a resolved
+    """Open incidents, the most severe first and the newest first within a severity (the
+    BOARD_ORDER live.js keeps when a row arrives or changes). Asking for a resolved
     or closed status leads to the archive, with the same filters."""
     query = _board_query(request)
     if any(value not in OPEN_STATUSES for value in query.getlist("status")):
@@ -99,7 +104,9 @@ def board(request: OrgRequest) -> HttpResponse:
         return redirect(f"{url}?{query.urlencode()}")
     filters = BoardFilterForm(query or None, membership=request.membership, auto_id="filter_%s")
     incidents = list(
-        _board_queryset(request, query).annotate(last_event_id=Max("events__id")).order_by("-id")
+        _board_queryset(request, query)
+        .annotate(last_event_id=Max("events__id"))
+        .order_by(*BOARD_ORDER)
     )
     now = timezone.now()
     create_form = IncidentCreateForm(membership=request.membership, auto_id="new_%s")
@@ -183,7 +190,9 @@ def incident_new(request: OrgRequest) -> HttpResponse:
             return redirect("web:incident", request.organisation.slug, incident.pk)
     query = QueryDict()
     incidents = list(
-        _board_queryset(request, query).annotate(last_event_id=Max("events__id")).order_by("-id")
+        _board_queryset(request, query)
+        .annotate(last_event_id=Max("events__id"))
+        .order_by(*BOARD_ORDER)
     )
     filters = BoardFilterForm(None, membership=request.membership, auto_id="filter_%s")
     return _board_page(request, incidents, query, filters, form, timezone.now(), status=400)

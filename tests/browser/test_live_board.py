@@ -62,3 +62,39 @@ def test_a_new_incident_appears_live_on_the_assigned_teams_board(web, agency) ->
     expect(row).to_contain_text("Acknowledged", timeout=2000)
     expect(watcher.locator("#board-rows tr")).to_have_count(1)
     web.last_page = watcher
+
+
+def test_the_board_keeps_the_most_severe_first_as_rows_arrive_and_change(web, agency) -> None:
+    """The board sorts by severity, then the newest first, on load and live: a new SEV1 goes
+    to the top, not above a calmer incident merely for being new, and a raised severity moves
+    its row up."""
+    from incidents.services.lifecycle import incident_create, incident_update
+
+    manager = agency.member("manager").user
+    older_sev2 = incident_create(
+        brand=agency.brand, title="Older SEV2", severity="sev2", actor=manager, teams=[agency.team]
+    )
+    newer_sev3 = incident_create(
+        brand=agency.brand, title="Newer SEV3", severity="sev3", actor=manager, teams=[agency.team]
+    )
+    watcher = web.page(web.context(agency.member("viewer").user))
+    watcher.goto("/o/alpha/incidents/")
+    expect(watcher.locator("[data-live-status]")).to_have_class("live-status is-live")
+    rows = watcher.locator("#board-rows tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Older SEV2")  # severity before age
+    expect(rows.nth(1)).to_contain_text("Newer SEV3")
+
+    incident_create(
+        brand=agency.brand, title="New SEV3", severity="sev3", actor=manager, teams=[agency.team]
+    )
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("New SEV3")  # below the SEV2, above the older SEV3
+    expect(rows.nth(2)).to_contain_text("Newer SEV3")
+
+    incident_update(incident=newer_sev3, actor=manager, severity="sev1")
+    expect(rows.nth(0)).to_contain_text("Newer SEV3", timeout=2000)
+    expect(rows.nth(0)).to_contain_text("SEV1")
+    expect(rows.nth(1)).to_contain_text("Older SEV2")
+    assert older_sev2.pk < newer_sev3.pk
+    web.last_page = watcher

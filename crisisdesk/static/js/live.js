@@ -73,6 +73,27 @@
     if (empty) { empty.hidden = rows > 0; }
   }
 
+  // The board's order (incidents/views.py BOARD_ORDER): severity, then the newest first. A
+  // new row, or a row whose severity changed, moves to its place.
+  function placeRow(row) {
+    var tbody = row.parentNode;
+    if (!tbody) { return; }
+    var severity = row.dataset.severity || "";
+    var id = Number(row.dataset.incidentId);
+    var rows = tbody.querySelectorAll("tr[data-incident-id]");
+    var before = null;
+    for (var i = 0; i < rows.length; i++) {
+      var other = rows[i];
+      if (other === row) { continue; }
+      var otherSeverity = other.dataset.severity || "";
+      if (otherSeverity > severity || (otherSeverity === severity && Number(other.dataset.incidentId) < id)) {
+        before = other;
+        break;
+      }
+    }
+    tbody.insertBefore(row, before);
+  }
+
   function refreshRow(id) {
     if (rowBusy[id]) { rowDirty[id] = true; return; }
     rowBusy[id] = true;
@@ -82,7 +103,7 @@
       : fetchInto(rowUrl(id), board.querySelector("tbody"), "afterbegin");
     Promise.resolve(request).then(function () {
       var row = document.getElementById("incident-" + id);
-      if (row) { row.classList.add("is-fresh"); }
+      if (row) { placeRow(row); row.classList.add("is-fresh"); }
     }).catch(function () {}).then(function () {
       rowBusy[id] = false;
       updateBoardCount();
