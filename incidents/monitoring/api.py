@@ -28,6 +28,7 @@ from incidents.monitoring.models import (
     Mention,
     MonitoringRule,
     Platform,
+    RuleMeasure,
     SentimentLabel,
     Source,
     SourceKind,
@@ -152,10 +153,17 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
     window_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
     min_negative = serializers.IntegerField(
         min_value=1,
-        max_value=1_000_000,
+        max_value=10**15,
         required=False,
         allow_null=True,
-        help_text="Negative mentions in the window that open an incident; null: keywords only",
+        help_text="Negative volume in the window (of `measure`) that opens an incident; "
+        "null: keywords only",
+    )
+    measure = serializers.ChoiceField(
+        choices=RuleMeasure.choices,
+        required=False,
+        help_text="What min_negative, the window and the baseline count: `mentions` (negative "
+        "posts) or `reach` (the summed reach of the negative posts)",
     )
     multiplier = serializers.FloatField(min_value=1.0, max_value=1000.0, required=False)
     min_reach = serializers.IntegerField(
@@ -176,6 +184,7 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
             "keywords",
             "window_minutes",
             "min_negative",
+            "measure",
             "multiplier",
             "min_reach",
             "severity",

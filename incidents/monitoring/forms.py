@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.monitoring.models import Platform, SentimentLabel, SentimentSource
+from incidents.monitoring.models import Platform, RuleMeasure, SentimentLabel, SentimentSource
 from tenants.forms import PageForm
 from tenants.models import Brand, Membership, Severity
 from tenants.selectors import brand_list
@@ -21,11 +21,21 @@ class MonitoringRuleForm(PageForm):
     window_minutes = forms.IntegerField(
         label=_("Window (minutes)"), min_value=1, max_value=24 * 60, initial=15
     )
+    measure = forms.ChoiceField(
+        label=_("What the volume trigger counts"),
+        choices=RuleMeasure.choices,
+        initial=RuleMeasure.MENTIONS,
+        help_text=_(
+            "Negative reach sums the reach of the negative mentions: a few posts by large "
+            "accounts weigh more than many by small ones."
+        ),
+    )
     min_negative = forms.IntegerField(
-        label=_("Minimum negative mentions in the window"),
+        label=_("Minimum negative volume in the window"),
         min_value=1,
+        max_value=10**15,
         required=False,
-        help_text=_("Empty: keywords only, no volume trigger."),
+        help_text=_("Mentions or reach, as chosen above. Empty: keywords only, no volume trigger."),
     )
     multiplier = forms.FloatField(
         label=_("Multiplier over the brand's baseline"), min_value=1.0, initial=3.0

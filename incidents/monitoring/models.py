@@ -38,12 +38,20 @@ class BrandOwnedQuerySet(TenantQuerySet[models.Model]):
     brand_field = "brand_id"
 
 
+class RuleMeasure(models.TextChoices):
+    """What a volume rule counts in its window: negative posts, or their authors' reach."""
+
+    MENTIONS = "mentions", _("Negative mentions")
+    REACH = "reach", _("Negative reach")
+
+
 class MonitoringRule(models.Model):
     """What makes monitoring open an incident for a brand.
 
     A keyword (or phrase) match opens one by itself; with `min_negative` set, so does a
-    window holding at least `min_negative` negative mentions and at least `multiplier` times
-    the brand's baseline (negative mentions per window over the past 7 days).
+    window holding at least `min_negative` of the rule's `measure` (negative mentions, or the
+    summed reach of the negative mentions) and at least `multiplier` times the brand's
+    baseline of that measure (per window over the past 7 days).
     """
 
     organisation = models.ForeignKey(
@@ -54,10 +62,15 @@ class MonitoringRule(models.Model):
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=15)
     # None: no volume trigger (a keyword-only rule).
-    min_negative = models.PositiveIntegerField(
-        _("minimum negative mentions in the window"), null=True, blank=True
+    min_negative = models.PositiveBigIntegerField(
+        _("minimum negative volume in the window"), null=True, blank=True
     )
     multiplier = models.FloatField(_("multiplier over the baseline"), default=3.0)
+    # What min_negative, the window and the baseline count. Reach: a few loud posts weigh
+    # more than many quiet ones.
+    measure = models.CharField(
+        _("measure"), max_length=8, choices=RuleMeasure.choices, default=RuleMeasure.MENTIONS
+    )
     # None: no reach trigger. Set: one negative mention with at least this reach (followers,
     # members, subscribers of its author) opens an incident by itself (the influencer case).
     min_reach = models.PositiveBigIntegerField(
@@ -181,6 +194,8 @@ class MentionBucket(models.Model):
     bucket_start = models.DateTimeField()
     total = models.PositiveIntegerField(default=0)
     negative = models.PositiveIntegerField(default=0)
+    # Summed reach of the minute's negative mentions, as ingested (what reach rules sum).
+    negative_reach = models.PositiveBigIntegerField(default=0)
 
     objects = BrandOwnedQuerySet.as_manager()
 

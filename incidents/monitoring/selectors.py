@@ -15,6 +15,7 @@ from incidents.monitoring.models import (
     MentionLabel,
     MonitoringRule,
     OrganisationSentimentModel,
+    RuleMeasure,
     SentimentLabel,
     SentimentModelState,
     Source,
@@ -74,10 +75,13 @@ def volume_window(*, window_minutes: int, now: datetime) -> tuple[datetime, date
 
 @dataclass(frozen=True, slots=True)
 class VolumeReading:
+    """A rule's window and baseline in its measure: negative mentions, or their summed reach."""
+
     window_start: datetime
     window_end: datetime
     window_negative: int
-    baseline: float  # negative mentions per window over the baseline period
+    baseline: float  # of the measure, per window over the baseline period
+    measure: str = RuleMeasure.MENTIONS
 
     def crosses(self, rule: MonitoringRule) -> bool:
         if rule.min_negative is None:
@@ -89,6 +93,7 @@ class VolumeReading:
 
     def as_dict(self) -> dict:
         return {
+            "measure": self.measure,
             "window_negative": self.window_negative,
             "baseline": round(self.baseline, 3),
             "window_start": self.window_start.isoformat(),
@@ -96,18 +101,20 @@ class VolumeReading:
 
 
 def volume_reading(*, rule: MonitoringRule, now: datetime) -> VolumeReading:
-    """Negative mentions of the rule's brand in its window and the baseline per window over
-    the 7 days before it, from the per-minute counters in one query."""
+    """The rule's measure (negative mentions, or their summed reach) of its brand in its window
+    and the baseline per window over the 7 days before it, from the per-minute counters in
+    one query."""
     start, end = volume_window(window_minutes=rule.window_minutes, now=now)
     baseline_start = start - BASELINE_PERIOD
+    counter = "negative_reach" if rule.measure == RuleMeasure.REACH else "negative"
     sums = MentionBucket.objects.filter(
         organisation_id=rule.organisation_id,
         brand_id=rule.brand_id,
         bucket_start__gte=baseline_start,
         bucket_start__lt=end,
     ).aggregate(
-        window=Sum("negative", filter=Q(bucket_start__gte=start)),
-        before=Sum("negative", filter=Q(bucket_start__lt=start)),
+        window=Sum(counter, filter=Q(bucket_start__gte=start)),
+        before=Sum(counter, filter=Q(bucket_start__lt=start)),
     )
     windows_in_baseline = BASELINE_PERIOD / timedelta(minutes=rule.window_minutes)
     return VolumeReading(
@@ -115,6 +122,7 @@ def volume_reading(*, rule: MonitoringRule, now: datetime) -> VolumeReading:
         window_end=end,
         window_negative=sums["window"] or 0,
         baseline=(sums["before"] or 0) / windows_in_baseline,
+        measure=rule.measure,
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident, IncidentSource
-from incidents.monitoring.models import Mention, MonitoringRule, SentimentLabel
+from incidents.monitoring.models import Mention, MonitoringRule, RuleMeasure, SentimentLabel
 from incidents.monitoring.selectors import (
     VolumeReading,
     active_volume_rules,
@@ -137,6 +137,7 @@ RULE_FIELDS = (
     "keywords",
     "window_minutes",
     "min_negative",
+    "measure",
     "multiplier",
     "severity",
     "min_reach",
@@ -317,6 +318,11 @@ class _Trigger:
 
 
 def _volume_title(brand: Brand, reading: VolumeReading, rule: MonitoringRule) -> str:
+    if rule.measure == RuleMeasure.REACH:
+        return (
+            f"{brand.name}: spike of negative reach "
+            f"({reading.window_negative:,} in {rule.window_minutes} min)"
+        )
     return (
         f"{brand.name}: spike of negative mentions "
         f"({reading.window_negative} in {rule.window_minutes} min)"
@@ -324,6 +330,13 @@ def _volume_title(brand: Brand, reading: VolumeReading, rule: MonitoringRule) ->
 
 
 def _volume_summary(rule: MonitoringRule, reading: VolumeReading) -> str:
+    if rule.measure == RuleMeasure.REACH:
+        return (
+            f"Opened by monitoring rule “{rule.name}”: negative mentions reaching "
+            f"{reading.window_negative:,} people in {rule.window_minutes} minutes (threshold "
+            f"{rule.min_negative:,}, baseline {reading.baseline:,.0f} per window, multiplier "
+            f"{rule.multiplier:g})."
+        )
     return (
         f"Opened by monitoring rule “{rule.name}”: {reading.window_negative} negative mentions "
         f"in {rule.window_minutes} minutes (threshold {rule.min_negative}, baseline "

@@ -92,11 +92,13 @@ def _buckets_increment(*, brand: Brand, mentions: Sequence[IngestedMention]) -> 
     """
     totals: Counter[datetime] = Counter()
     negatives: Counter[datetime] = Counter()
+    negative_reach: Counter[datetime] = Counter()
     for mention in mentions:
         minute = mention.posted_at.replace(second=0, microsecond=0)
         totals[minute] += 1
         if mention.sentiment_label == SentimentLabel.NEGATIVE:
             negatives[minute] += 1
+            negative_reach[minute] += mention.reach
     if not totals:
         return
     table = connection.ops.quote_name(MentionBucket._meta.db_table)
@@ -109,13 +111,15 @@ def _buckets_increment(*, brand: Brand, mentions: Sequence[IngestedMention]) -> 
             adapt(minute),
             totals[minute],
             negatives[minute],
+            negative_reach[minute],
         ]
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(totals))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(totals))
     sql = (
-        f"INSERT INTO {table} (organisation_id, brand_id, bucket_start, total, negative) "  # noqa: S608 (table name from the model, values bound)
-        f"VALUES {values} "
+        f"INSERT INTO {table} (organisation_id, brand_id, bucket_start, total, negative, "  # noqa: S608 (table name from the model, values bound)
+        f"negative_reach) VALUES {values} "
         "ON CONFLICT (organisation_id, brand_id, bucket_start) DO UPDATE SET "
-        f"total = {table}.total + excluded.total, negative = {table}.negative + excluded.negative"
+        f"total = {table}.total + excluded.total, negative = {table}.negative + excluded.negative, "
+        f"negative_reach = {table}.negative_reach + excluded.negative_reach"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -62,17 +62,24 @@ def _bucket_adjust(changes: Sequence[tuple[Mention, str]]) -> None:
 
     Counters go in (brand, minute) order, the order ingest locks them in (no deadlock)."""
     deltas: Counter[tuple[int, int, datetime]] = Counter()
+    reach_deltas: Counter[tuple[int, int, datetime]] = Counter()
     for mention, before in changes:
         was = before == SentimentLabel.NEGATIVE
         now = mention.sentiment_label == SentimentLabel.NEGATIVE
         if was != now:
             minute = mention.posted_at.replace(second=0, microsecond=0)
-            deltas[(mention.organisation_id, mention.brand_id, minute)] += 1 if now else -1
-    for (organisation_id, brand_id, minute), delta in sorted(deltas.items()):
-        if delta:
+            key = (mention.organisation_id, mention.brand_id, minute)
+            deltas[key] += 1 if now else -1
+            reach_deltas[key] += mention.reach if now else -mention.reach
+    for key in sorted(deltas):
+        organisation_id, brand_id, minute = key
+        if deltas[key] or reach_deltas[key]:
             MentionBucket.objects.filter(
                 organisation_id=organisation_id, brand_id=brand_id, bucket_start=minute
-            ).update(negative=Greatest(F("negative") + delta, 0))
+            ).update(
+                negative=Greatest(F("negative") + deltas[key], 0),
+                negative_reach=Greatest(F("negative_reach") + reach_deltas[key], 0),
+            )
 
 
 def mention_labels_apply(
