@@ -24,54 +24,6 @@ class Visibility(models.TextChoices):
     CLIENT = "client", _("Visible to the client")
 
 
-# Every kind of timeline event, with the visibility it gets unless its writer says otherwise
-# (a note marked for the client). The one place a kind is declared: a kind missing here is
-# internal (fail closed). Client staff read the status, severity and SLA state of their
-# brands' incidents, the published and client-facing responses and the approved post-mortem;
-# the agency's work (notes, assignments, tasks, drafts, mentions) stays internal.
-EVENT_KINDS: dict[str, str] = {
-    # the lifecycle (incidents.services.lifecycle)
-    "created": Visibility.CLIENT,
-    "acknowledged": Visibility.CLIENT,
-    "status_changed": Visibility.CLIENT,
-    "severity_changed": Visibility.CLIENT,
-    "updated": Visibility.INTERNAL,
-    "assigned": Visibility.INTERNAL,
-    "note": Visibility.INTERNAL,
-    # SLA and escalation (incidents.notifications): who was paged is the agency's
-    "sla_breached": Visibility.CLIENT,
-    "escalation_notified": Visibility.INTERNAL,
-    "escalation_climbed": Visibility.INTERNAL,
-    "escalation_deferred": Visibility.INTERNAL,
-    "escalation_stopped": Visibility.INTERNAL,
-    # monitoring
-    "mention_linked": Visibility.INTERNAL,
-    # playbooks (their app writes these)
-    "playbook_applied": Visibility.INTERNAL,
-    "task_done": Visibility.INTERNAL,
-    "task_reopened": Visibility.INTERNAL,
-    "task_assigned": Visibility.INTERNAL,
-    # responses (the templates app writes these)
-    "response_drafted": Visibility.INTERNAL,
-    "response_submitted": Visibility.INTERNAL,
-    "response_approved": Visibility.INTERNAL,
-    "response_client_approved": Visibility.CLIENT,
-    "response_rejected": Visibility.INTERNAL,
-    "response_published": Visibility.CLIENT,
-    "response_deleted": Visibility.INTERNAL,
-    "response_escalated": Visibility.INTERNAL,
-    # post-mortems
-    "postmortem_drafted": Visibility.INTERNAL,
-    "postmortem_submitted": Visibility.INTERNAL,
-    "postmortem_changes_requested": Visibility.INTERNAL,
-    "postmortem_approved": Visibility.CLIENT,
-}
-
-
-def event_visibility_default(kind: str) -> str:
-    return EVENT_KINDS.get(kind, Visibility.INTERNAL)
-
-
 def visibilities_for(membership: Membership) -> tuple[str, ...]:
     """The one rule of event visibility: client staff read client events only, agency staff
     every event. The API, the pages, the replay (through `IncidentEvent.objects.visible_to`)

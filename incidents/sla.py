@@ -5,9 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from incidents.models import OPEN_STATUSES, Incident
 from tenants.models import Organisation
+
+# The labels of the three SLA clocks (a context: "Acknowledge" is also a button).
+CLOCK_LABELS = {
+    "acknowledge": pgettext_lazy("SLA clock", "Acknowledge"),
+    "first_response": pgettext_lazy("SLA clock", "First response"),
+    "resolve": pgettext_lazy("SLA clock", "Resolve"),
+}
 
 SLA_MILESTONES = {
     "acknowledge": "acknowledged_at",

@@ -233,7 +233,8 @@ def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, actor:
 def postmortem_client_context(*, postmortem: PostMortem) -> dict[str, Any]:
     """What the client reads: client-visible events only, as sentences; durations in words;
     times in the brand's zone (the caller activates it); the agency's name as the issuer."""
-    from incidents.presentation import duration_words, event_views
+    from crisisdesk.core.time import duration_words
+    from incidents.presentation import event_views
 
     incident = postmortem.incident
     metrics = (postmortem.prefill or {}).get("metrics", {})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from crisisdesk.core.time import iso_z
+from incidents.events import key_event_kinds
 from incidents.models import Incident, IncidentEvent
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.monitoring.selectors import incident_phrases
@@ -18,21 +19,12 @@ from incidents.postmortems.models import PostMortem, PostMortemStatus
 from incidents.sla import sla_clocks
 from tenants.models import Membership
 
-# What the key timeline keeps of an incident's events.
-KEY_EVENT_KINDS = (
-    "created",
-    "acknowledged",
-    "status_changed",
-    "severity_changed",
-    "response_published",
-    "sla_breached",
-    "playbook_applied",
-)
 # Hours of mention volume shown before detection and after resolution.
 CONTEXT_HOURS = 24
 
 
 def _timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    key_kinds = key_event_kinds()  # the registry's key events (incidents.events)
     return [
         {
             "at": iso_z(e["created_at"]),
@@ -41,7 +33,7 @@ def _timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "payload": {k: v for k, v in e["payload"].items() if k != "text"},
         }
         for e in events
-        if e["kind"] in KEY_EVENT_KINDS
+        if e["kind"] in key_kinds
     ]
 
 

@@ -16,12 +16,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.charts import stacked_bars
 from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.time import duration_words
+from incidents.events import key_event_label
 from incidents.models import Incident, Status
 from incidents.postmortems import exports, selectors, services
 from incidents.postmortems.forms import (
@@ -31,7 +33,8 @@ from incidents.postmortems.forms import (
     RequestChangesForm,
 )
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
-from incidents.presentation import CLOCK_LABELS, client_section, duration_words
+from incidents.presentation import client_section
+from incidents.sla import CLOCK_LABELS
 from tenants.forms import form_error
 from tenants.models import Membership, Role, Severity
 from tenants.tenancy import OrgRequest, org_page, scoped_get
@@ -50,16 +53,6 @@ DOMAIN_MESSAGES = [
 LIST_LIMIT = 100
 MAX_BARS = 48
 
-# How the key events of the prefilled timeline read.
-KEY_EVENT_LABELS = {
-    "created": gettext_lazy("Opened"),
-    "acknowledged": gettext_lazy("Acknowledged"),
-    "status_changed": gettext_lazy("Status changed"),
-    "severity_changed": gettext_lazy("Severity changed"),
-    "response_published": gettext_lazy("Response published"),
-    "sla_breached": gettext_lazy("SLA breached"),
-    "playbook_applied": gettext_lazy("Playbook applied"),
-}
 METRIC_LABELS = (
     ("tta", "acknowledge"),
     ("ttfr", "first_response"),
@@ -137,7 +130,7 @@ def _prefill_views(postmortem: PostMortem) -> dict[str, Any]:
     timeline = [
         {
             "at": _when(e.get("at")),
-            "label": KEY_EVENT_LABELS.get(e.get("kind"), e.get("kind", "")),
+            "label": key_event_label(e.get("kind", "")),
             "actor": e.get("actor"),
             "detail": _detail(e.get("kind", ""), e.get("payload", {})),
         }

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
+from incidents.events import event_kind
 from incidents.models import (
     Incident,
     IncidentEvent,
     IncidentSource,
     Status,
     Visibility,
-    event_visibility_default,
 )
 from tenants.models import Brand, Membership, Team
 
@@ -82,16 +82,18 @@ def event_record(
 
     Must run inside the transaction that made the change it records. An `assigned` event
     also reaches the teams in its payload's `previous_teams` (they see their own
-    un-assignment). The
-    visibility is the kind's default (incidents.models.EVENT_KINDS) unless given.
+    un-assignment). The kind must be declared in the registry (incidents.events: an unknown
+    one raises UnknownEventKind before anything is written); the visibility is the kind's
+    default unless given.
     """
+    declared = event_kind(kind)
     event = IncidentEvent.objects.create(
         organisation_id=incident.organisation_id,
         incident=incident,
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
         payload=payload or {},
-        visibility=visibility or event_visibility_default(kind),
+        visibility=visibility or declared.visibility,
     )
     for hook in _EVENT_HOOKS:
         hook(event=event, incident=incident)

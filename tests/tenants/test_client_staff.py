@@ -14,7 +14,8 @@ open to them refuses them.
 import pytest
 
 from incidents import services
-from incidents.models import EVENT_KINDS, IncidentEvent, Visibility
+from incidents.events import event_kind, event_kinds
+from incidents.models import IncidentEvent, Visibility
 from incidents.postmortems.models import PostMortem
 from tenants.models import MemberKind, Membership, Role
 from tenants.services import invitation_accept
@@ -67,11 +68,11 @@ def _events(client, agency, incident) -> list[dict]:
 
 
 def test_every_event_kind_declares_its_visibility() -> None:
-    assert set(EVENT_KINDS.values()) <= set(Visibility.values)
-    assert EVENT_KINDS["note"] == Visibility.INTERNAL
-    assert EVENT_KINDS["assigned"] == Visibility.INTERNAL
-    assert EVENT_KINDS["status_changed"] == Visibility.CLIENT
-    assert EVENT_KINDS["response_published"] == Visibility.CLIENT
+    assert {k.visibility for k in event_kinds()} <= set(Visibility.values)
+    assert event_kind("note").visibility == Visibility.INTERNAL
+    assert event_kind("assigned").visibility == Visibility.INTERNAL
+    assert event_kind("status_changed").visibility == Visibility.CLIENT
+    assert event_kind("response_published").visibility == Visibility.CLIENT
 
 
 def test_client_staff_never_read_an_internal_note(agency, api, client_member, incident) -> None:
