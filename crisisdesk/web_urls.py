@@ -192,6 +192,7 @@ org_urls = [
 statement_urls = [
     path("", statement_views.statement_page, name="statement-page"),
     path("feed.atom", statement_views.statement_feed, name="statement-feed"),
+    path("live.json", statement_views.statement_live, name="statement-live"),
     path("subscribe/", statement_views.statement_subscribe, name="statement-subscribe"),
     path("confirm/<str:signed>/", statement_views.statement_confirm, name="statement-confirm"),
     path(

@@ -8,7 +8,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from incidents.models import Visibility, visibilities_for
+from incidents.models import Visibility, follows_brands, visibilities_for
 from incidents.realtime import event_data, org_group, relay, team_group
 from incidents.selectors import event_replay
 from tenants.live import user_group
@@ -81,7 +81,7 @@ class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
     @staticmethod
     def _groups_of(scope: SocketScope) -> list[str]:
         membership = scope.membership
-        if membership.sees_whole_organisation:
+        if membership.sees_whole_organisation or follows_brands(membership):
             return [org_group(membership.organisation_id)]
         return [team_group(membership.organisation_id, t) for t in scope.team_ids]
 

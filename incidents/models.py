@@ -33,6 +33,14 @@ def visibilities_for(membership: Membership) -> tuple[str, ...]:
     return (Visibility.INTERNAL, Visibility.CLIENT)
 
 
+def follows_brands(membership: Membership) -> bool:
+    """Client staff follow every incident of their brands live (the portal lists them all),
+    whatever team works on it; the socket joins the organisation's group and keeps only their
+    brands' client events. A client member without a brand limit follows nothing (fail
+    closed: no limit would otherwise mean every brand)."""
+    return membership.is_client and membership.brand_limits() is not None
+
+
 class Status(models.TextChoices):
     DETECTED = "detected", _("Detected")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -71,7 +79,7 @@ class IncidentQuerySet(TenantQuerySet["Incident"]):
         may see for managers and owners, otherwise those assigned to one of their teams."""
         qs = self.visible_to(membership)
         assert membership is not None  # visible_to refused None
-        if not membership.sees_whole_organisation:
+        if not membership.sees_whole_organisation and not follows_brands(membership):
             qs = qs.filter(teams__members=membership)
         return qs
 

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
@@ -71,10 +73,15 @@ def _public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         with translation.override(brand.language), timezone.override(brand.time_zone):
             if request.method in ("GET", "HEAD"):
                 modified = statements.page_last_modified(page=page)
+                # The statements' ids too: a publication may be dated before the last change.
+                shown = statements.statements_published(page=page).aggregate(
+                    last=Max("id"), count=Count("id")
+                )
                 etag = quote_etag(
                     hashlib.sha256(
                         f"{page.token}:{modified.isoformat()}:{view.__name__}:"
-                        f"{page.incident.status}".encode()
+                        f"{page.incident.status}:{shown['last']}:{shown['count']}:"
+                        f"{translation.get_language()}".encode()
                     ).hexdigest()[:32]
                 )
                 if request.headers.get("If-None-Match") == etag:
@@ -105,6 +112,7 @@ def _context(request: HttpRequest, page: StatementPage, **extra: Any) -> dict[st
         "status_words": PUBLIC_STATUS[Status(incident.status)],
         "statements": list(statements.statements_published(page=page)),
         "feed_url": f"{page.path}feed.atom",
+        "live_url": f"{page.path}live.json",
         **extra,
     }
 
@@ -113,6 +121,33 @@ def _context(request: HttpRequest, page: StatementPage, **extra: Any) -> dict[st
 def statement_page(request: HttpRequest, page: StatementPage) -> HttpResponse:
     """The brand's published statements in order, with their times, and the status."""
     return render(request, "response_templates/public/statement_page.html", _context(request, page))
+
+
+@require_http_methods(["GET", "HEAD"])
+@_public
+def statement_live(request: HttpRequest, page: StatementPage) -> HttpResponse:
+    """What the page shows, as JSON, for its script to poll (with If-None-Match: a 304 while
+    nothing changed; cacheable and throttled like the page). The same fields as the page,
+    nothing more: the status in words and the published statements with their times."""
+    shown = []
+    for statement in statements.statements_published(page=page):
+        local = timezone.localtime(statement.published_at) if statement.published_at else None
+        shown.append(
+            {
+                "id": statement.pk,
+                "published_at": local.isoformat() if local else None,
+                "time": date_format(local, "j E Y, H:i") if local else "",
+                "body": statement.body,
+            }
+        )
+    return JsonResponse(
+        {
+            "status": page.incident.status,
+            "status_words": str(PUBLIC_STATUS[Status(page.incident.status)]),
+            "statements": shown,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @csrf_exempt

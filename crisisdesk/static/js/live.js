@@ -190,8 +190,10 @@
     }
   });
 
-  // --- Other pages: re-fetch marked sections, at most once a second. ---
+  // --- Other pages: re-fetch marked sections, at most once a second; a section the user is
+  // typing in (the portal's "what should change?") waits until the focus leaves it. ---
   var reloadTimer = null;
+  var reloadDirty = {};
 
   function reloadSections() {
     if (reloadTimer) { return; }
@@ -200,11 +202,27 @@
       for (var i = 0; i < reloadables.length; i++) {
         var el = reloadables[i];
         if (!el.id) { continue; }
+        if (el.contains(document.activeElement) && document.activeElement !== document.body) {
+          reloadDirty[el.id] = true;
+          continue;
+        }
         fetchInto(window.location.href, el, "outerHTML", "#" + el.id);
       }
       reloadables = document.querySelectorAll("[data-live-reload]");
     }, 1000);
   }
+
+  document.addEventListener("focusout", function (event) {
+    var section = event.target.closest ? event.target.closest("[data-live-reload]") : null;
+    if (section && reloadDirty[section.id]) {
+      window.setTimeout(function () {
+        if (!section.contains(document.activeElement)) {
+          reloadDirty[section.id] = false;
+          reloadSections();
+        }
+      }, 0);
+    }
+  });
 
   function apply(incidentId) {
     if (board) { refreshRow(incidentId); }
