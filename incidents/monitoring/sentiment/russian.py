@@ -146,11 +146,25 @@ _BOUNDARIES: Final[frozenset[str]] = frozenset({".", ",", ";", ":", "…", "—"
 
 # Words (a "*" inside or after one masks an obscenity: "бля*", "п**дец") and punctuation.
 _TOKEN_RE: Final = re.compile(r"[a-zа-я0-9]+(?:\*+[a-zа-я0-9]*)*|[.,!?…—–;:]")
+# Dots mask an obscenity too ("п....ц", "е..ал", "б..дь", "х..ня"): the first letters of an
+# obscene root, two or more dots, a short ending, with no space. Turned into "*" masks before
+# tokenising; an ellipsis between two words ("ну...да") begins with no such root.
+_DOT_MASK_RE: Final = re.compile(
+    r"(?<![а-я])(?:п|пи|х|ху|б|бл|е|еб|нах)(?:\.{2,}|…)[а-я]{1,4}(?![а-я])"
+)
+_DOTS_RE: Final = re.compile(r"\.{2,}|…")
+
+
+def _mask(match: re.Match[str]) -> str:
+    return _DOTS_RE.sub("*", match.group(0))
 
 
 def tokenise(text: str) -> list[str]:
     """Lower-case, fold "ё"→"е" and split into words and punctuation."""
-    return _TOKEN_RE.findall(text.lower().replace("ё", "е"))
+    lowered = text.lower().replace("ё", "е")
+    if ".." in lowered or "…" in lowered:
+        lowered = _DOT_MASK_RE.sub(_mask, lowered)
+    return _TOKEN_RE.findall(lowered)
 
 
 def _match_phrase(tokens: list[str], start: int) -> tuple[Entry, int] | None:

@@ -107,15 +107,32 @@ def _bucket_stems(stems: dict[str, Entry]) -> dict[str, list[tuple[str, Entry]]]
 
 
 _STEM_BUCKETS: Final = _bucket_stems(_STEMS)
-# pymorphy3 costs ~50 µs a word; a word whose first letters begin no listed lemma cannot reduce
-# to one (suppletive forms such as "лучше" are listed as they are), so it is not parsed.
-_LEMMA_PREFIXES: Final = frozenset(term[:_STEM_KEY] for term in _GENERAL)
 
 
 @cache
 def _morph() -> pymorphy3.MorphAnalyzer:
     """The analyser loads its dictionaries (~15 MB) once, on first use rather than import."""
     return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@cache
+def _lemma_prefixes() -> frozenset[str]:
+    """The first letters of every inflected form of every listed lemma.
+
+    pymorphy3 costs ~50 µs a word; a word whose first letters begin no form of a listed lemma
+    cannot reduce to one, so it is not parsed. The forms, not only the lemmas, give the
+    prefixes: "злая" and "аду" begin differently from "злой" and "ад" ("лучше" and other
+    suppletive forms are listed as they are).
+    """
+    morph = _morph()
+    prefixes = {term[:_STEM_KEY] for term in _GENERAL}
+    for term in _GENERAL:
+        for parse in morph.parse(term):
+            if parse.normal_form.replace("ё", "е") != term:
+                continue
+            for form in parse.lexeme:
+                prefixes.add(form.word.replace("ё", "е")[:_STEM_KEY])
+    return frozenset(prefixes)
 
 
 @lru_cache(maxsize=200_000)
@@ -145,7 +162,7 @@ def _lookup_word(token: str) -> Entry | None:
     entry = _GENERAL.get(token)
     if entry is not None:
         return entry
-    if token[:_STEM_KEY] in _LEMMA_PREFIXES and "а" <= token[0] <= "я":
+    if "а" <= token[0] <= "я" and token[:_STEM_KEY] in _lemma_prefixes():
         entry = _GENERAL.get(lemma(token))
         if entry is not None:
             return entry

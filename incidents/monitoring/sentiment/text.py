@@ -156,7 +156,10 @@ _EMOJI_RE: Final = re.compile("[" + "".join(map(re.escape, EMOJI_VALENCES)) + "]
 _SMILE_RE: Final = re.compile(
     r"[:;=]-?\)+|[:;=]-?[dD]+\b|\b[xXхХ][dDдД]+\b|\^[_\-.]?\^|<3|(?<!\d)\)+"
 )
-_FROWN_RE: Final = re.compile(r"[:;=]['’]?-?\(+|\({2,}|\((?=\s|$|[!?.,])")
+# ":с" / ":c" (Cyrillic or Latin "c") is the sad face of Russian posts, "с" being a ":(" lying down.
+_FROWN_RE: Final = re.compile(
+    r"[:;=]['’]?-?\(+|\({2,}|\((?=\s|$|[!?.,])|(?<!\w)[:;]-?[сcСC](?=\s|$|[!?.,])"
+)
 _BALANCED_RE: Final = re.compile(r"\([^()\n]{0,200}\)")
 _SMILE_VALENCE: Final = 1.2
 _FROWN_VALENCE: Final = -1.6

@@ -253,3 +253,30 @@ def test_english_negated_phrases_of_praise_are_positive(text: str) -> None:
 def test_escaped_feed_text_is_read_unescaped() -> None:
     assert analyse("It doesn\\u2019t work &amp;amp; nobody answers").label == "negative"
     assert analyse("Tom &amp; Jerry&#39;s caf\\u00e9 opens at 9").label == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "всё, пришёл п.....ц",
+        "б..дь, опять",
+        "да пошли вы",
+        "ну всё, приехали :с",
+        "долбанный роутер",
+        "злая продавщица нахамила",
+        "опять угробили мне выходные",
+    ],
+)
+def test_dot_masks_insults_sad_faces_and_short_lemma_forms_are_negative(text: str) -> None:
+    assert label(text) == "negative"
+
+
+@pytest.mark.parametrize("text", ["ну...да, посмотрим", "время:с 10 до 18", "по...ка, до завтра"])
+def test_an_ellipsis_or_a_colon_is_not_a_mask_or_a_sad_face(text: str) -> None:
+    assert label(text) == "neutral"
+
+
+def test_forms_whose_first_letters_differ_from_their_lemma_are_found() -> None:
+    # "злая" begins "зла", its lemma "злой" begins "зло": both must reach the lexicon.
+    assert lookup("злая") == lookup("злой")
+    assert lookup("аду") == lookup("ад")
