@@ -25,6 +25,7 @@ class MonitoringRuleForm(PageForm):
         label=_("What the volume trigger counts"),
         choices=RuleMeasure.choices,
         initial=RuleMeasure.MENTIONS,
+        required=False,
         help_text=_(
             "Negative reach sums the reach of the negative mentions: a few posts by large "
             "accounts weigh more than many by small ones."
@@ -49,6 +50,9 @@ class MonitoringRuleForm(PageForm):
     severity = forms.ChoiceField(
         label=_("Severity of the incident it opens"), choices=Severity.choices, initial="sev2"
     )
+
+    def clean_measure(self) -> str:
+        return self.cleaned_data["measure"] or RuleMeasure.MENTIONS
 
     def clean_keywords(self) -> list[str]:
         return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()]

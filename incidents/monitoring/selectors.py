@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from incidents.models import OPEN_STATUSES, Incident
+from incidents.models import OPEN_STATUSES, Incident, IncidentSource
 from incidents.monitoring.models import (
     Mention,
     MentionBucket,
@@ -126,16 +126,29 @@ def volume_reading(*, rule: MonitoringRule, now: datetime) -> VolumeReading:
     )
 
 
-def open_monitoring_incidents(*, brand: Brand) -> list[Incident]:
-    """The brand's open live incidents that monitoring opened, newest first."""
-    return list(
-        Incident.objects.filter(
-            organisation_id=brand.organisation_id,
-            brand_id=brand.id,
-            status__in=OPEN_STATUSES,
-            is_drill=False,
-            monitoring_rule__isnull=False,
-        ).order_by("-id")[:20]
+def _open_live_incidents(brand: Brand) -> QuerySet[Incident]:
+    return Incident.objects.filter(
+        organisation_id=brand.organisation_id,
+        brand_id=brand.id,
+        status__in=OPEN_STATUSES,
+        is_drill=False,
+    )
+
+
+def open_incident_of_rule(*, brand: Brand, rule: MonitoringRule) -> Incident | None:
+    """The brand's open live incident that belongs to the rule (the newest, if several: an
+    older one reopened by hand), or None."""
+    return _open_live_incidents(brand).filter(monitoring_rule_id=rule.id).order_by("-id").first()
+
+
+def open_manual_incident_unclaimed(*, brand: Brand) -> Incident | None:
+    """The brand's open live incident that staff opened by hand, first (the oldest), and that
+    no rule has claimed yet: the crisis staff saw before monitoring did."""
+    return (
+        _open_live_incidents(brand)
+        .filter(source=IncidentSource.MANUAL, monitoring_rule__isnull=True)
+        .order_by("detected_at", "id")
+        .first()
     )
 
 

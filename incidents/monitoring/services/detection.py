@@ -1,8 +1,13 @@
 """Detection: keyword rules and negative-volume spikes open incidents by themselves.
 
 Evaluated inside the ingest transaction (so the request that crosses a threshold opens the
-incident) and by the periodic `spike_detection_run` (slow build-ups). A brand has at most one
-open incident from monitoring at a time: further triggers link their mentions to it.
+incident) and by the periodic `spike_detection_run` (slow build-ups).
+
+Crises are kept apart by rule: a trigger links its mentions to the open incident of the rule
+that fired; a rule with none claims the brand's open manual incident that staff opened first
+(the crisis they saw before monitoring did), else opens its own. Two rules firing for one
+brand (a product recall and a celebrity's statement) so give two incidents, never one that
+swallows the other.
 """
 
 import re
@@ -24,7 +29,8 @@ from incidents.monitoring.models import Mention, MonitoringRule, RuleMeasure, Se
 from incidents.monitoring.selectors import (
     VolumeReading,
     active_volume_rules,
-    open_monitoring_incidents,
+    open_incident_of_rule,
+    open_manual_incident_unclaimed,
     volume_reading,
     volume_window,
 )
@@ -249,11 +255,20 @@ class _Trigger:
         self.locked = True
 
     def open_incident(self, rule: MonitoringRule) -> Incident | None:
-        candidates = open_monitoring_incidents(brand=self.brand)
-        for incident in candidates:
-            if incident.monitoring_rule_id == rule.id:
-                return incident
-        return candidates[0] if candidates else None
+        """The open incident the rule's mentions belong to: the rule's own. Call under the
+        lock (the lookup and the write that may follow must not interleave)."""
+        return open_incident_of_rule(brand=self.brand, rule=rule)
+
+    def claim_manual(self, rule: MonitoringRule) -> Incident | None:
+        """The brand's first open manual incident, now the rule's (its next triggers link
+        there too), or None. Another rule's claim is never taken over: crises stay apart."""
+        incident = open_manual_incident_unclaimed(brand=self.brand)
+        if incident is not None:
+            Incident.objects.filter(
+                organisation_id=incident.organisation_id, pk=incident.pk
+            ).update(monitoring_rule=rule)
+            incident.monitoring_rule = rule
+        return incident
 
     def fire(
         self,
@@ -266,8 +281,9 @@ class _Trigger:
         detail: dict[str, Any],
         open_new: bool = True,
     ) -> Incident | None:
-        """Link the unlinked mentions selected by `mentions` to the brand's open monitoring
-        incident, opening one first (when `open_new`) if there is none."""
+        """Link the unlinked mentions selected by `mentions` to the rule's open incident;
+        with none, when `open_new` (the rule crossed), to the brand's first open manual
+        incident, claimed for the rule, or to a new incident opened first."""
         self._lock()
         incident = self.open_incident(rule)
         unlinked = Mention.objects.filter(
@@ -279,6 +295,10 @@ class _Trigger:
         # Only the first ids travel in the event; the link itself is one UPDATE by the same
         # filter, so a spike of any size stays two statements.
         first_ids = list(unlinked.order_by("id").values_list("id", flat=True)[:EVENT_MENTION_IDS])
+        claimed = False
+        if incident is None and open_new and first_ids:
+            incident = self.claim_manual(rule)
+            claimed = incident is not None
         if incident is None:
             if not open_new or not first_ids:
                 return None
@@ -311,6 +331,7 @@ class _Trigger:
                 "mentions": first_ids,
                 "rule": {"id": rule.id, "name": rule.name},
                 "reason": reason,
+                **({"claimed": True} if claimed else {}),
                 **detail,
             },
         )

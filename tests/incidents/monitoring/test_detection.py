@@ -214,7 +214,9 @@ def test_a_resent_keyword_mention_does_not_reopen_a_resolved_incident(agency) ->
 
 
 @pytest.mark.django_db
-def test_a_spike_links_to_the_incident_a_keyword_rule_opened(agency, spike_rule) -> None:
+def test_a_spike_does_not_swallow_the_incident_a_keyword_rule_opened(agency, spike_rule) -> None:
+    """Each rule's trigger links to its own incident (crises kept apart, issue 17): the
+    keyword's mention stays with the keyword's incident, the spike opens its own."""
     keyword_rule = MonitoringRuleFactory(
         brand=agency.brand, keywords=["отравил"], min_negative=None, severity="sev1"
     )
@@ -223,12 +225,16 @@ def test_a_spike_links_to_the_incident_a_keyword_rule_opened(agency, spike_rule)
 
     result = mention_ingest(brand=agency.brand, items=burst, now=NOW)
 
-    incident = Incident.objects.get()
-    assert result.incidents_opened == [incident.id]
-    assert incident.monitoring_rule == keyword_rule
-    assert incident.mentions.count() == 12
-    reasons = list(incident.events.filter(kind="mention_linked").values_list("payload", flat=True))
-    assert [(p["reason"], p["count"]) for p in reasons] == [("keyword", 1), ("volume", 11)]
+    keyword_incident = Incident.objects.get(monitoring_rule=keyword_rule)
+    spike_incident = Incident.objects.get(monitoring_rule=spike_rule)
+    assert result.incidents_opened == [keyword_incident.id, spike_incident.id]
+    assert keyword_incident.mentions.count() == 1
+    assert spike_incident.mentions.count() == 11
+    reasons = [
+        (e.incident_id, e.payload["reason"], e.payload["count"])
+        for e in IncidentEvent.objects.filter(kind="mention_linked").order_by("id")
+    ]
+    assert reasons == [(keyword_incident.id, "keyword", 1), (spike_incident.id, "volume", 11)]
 
 
 @pytest.mark.django_db
@@ -254,9 +260,9 @@ def test_a_new_spike_after_resolution_opens_a_new_incident(agency, spike_rule) -
 
 
 @pytest.mark.django_db
-def test_an_open_drill_or_manual_incident_does_not_absorb_a_spike(agency, spike_rule) -> None:
+def test_an_open_drill_does_not_absorb_a_spike(agency, spike_rule) -> None:
     IncidentFactory(brand=agency.brand, is_drill=True, monitoring_rule=spike_rule)
-    IncidentFactory(brand=agency.brand)  # manual
+    IncidentFactory(brand=agency.brand, is_drill=True)  # a manual drill
 
     result = mention_ingest(brand=agency.brand, items=negatives(10), now=NOW)
 
