@@ -63,6 +63,41 @@
     }
   });
 
+  // Disclosure buttons of the top bar: "Menu" folds the navigation on a phone, "Set-up"
+  // holds the set-up pages on a wide screen. Both stay hidden (everything listed) without JS.
+  function disclosure(button, panel) {
+    button.hidden = false;
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open && panel) {
+        var first = panel.querySelector("a, button:not([hidden]), summary");
+        if (first && button.dataset.navmoreButton !== undefined) { first.focus(); }
+      }
+    });
+  }
+
+  var navToggle = document.querySelector("[data-nav-toggle]");
+  if (navToggle) { disclosure(navToggle, document.getElementById(navToggle.getAttribute("aria-controls"))); }
+  var navMore = document.querySelector("[data-navmore-button]");
+  if (navMore) {
+    var morePanel = document.getElementById(navMore.getAttribute("aria-controls"));
+    disclosure(navMore, morePanel);
+    // Close the set-up menu on a click elsewhere or on Escape, like the other menus.
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest || !event.target.closest("[data-navmore]")) {
+        navMore.setAttribute("aria-expanded", "false");
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && navMore.getAttribute("aria-expanded") === "true") {
+        navMore.setAttribute("aria-expanded", "false");
+        navMore.focus();
+      }
+    });
+  }
+
   // Filter panels start open on a wide screen and folded on a phone, where they would fill
   // the first screen.
   if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
