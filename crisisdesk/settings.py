@@ -274,7 +274,19 @@ if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
 elif CELERY_BROKER_URL or REDIS_URL:
     CELERY_BROKER_URL = CELERY_BROKER_URL or REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis has no acknowledgement on connection loss: a message a worker took and did not
+    # acknowledge (task_acks_late) is handed out again only once it is `visibility_timeout`
+    # old. 60 s bounds how long a killed worker's task waits to be redelivered (Celery's
+    # default, an hour, let a webhook wait that long); the live workers look for such
+    # messages every 5 s (kombu's default sweep is every 100 s: 10 s x a throttle of 10).
+    # No task may run, or wait in a worker for its countdown, that long, or it would be
+    # handed out twice: tasks here end in seconds, retries longer than 30 s are the delivery
+    # sweep's (incidents/notifications/delivery.py), and a task run twice does its work once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 60,
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     for _folder in ("queue", "processed", "control"):
@@ -425,6 +437,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("organisation-purge", "tenants.tasks.organisation_purge_run", 3600),
     ("postmortem-reminders", "incidents.tasks.postmortem_reminders_run", 3600),
     ("deferred-tasks", "incidents.tasks.deferred_tasks_flush_run", 60),
+    ("deliveries-sweep", "incidents.tasks.deliveries_sweep_run", 60),
     ("telegram-poll", "incidents.tasks.telegram_poll_run", 30),
     ("telegram-sla-watch", "incidents.tasks.telegram_sla_watch_run", 60),
     ("sentiment-retraining", "incidents.tasks.sentiment_models_retrain_run", 3600),

@@ -11,6 +11,7 @@ from incidents.monitoring.models import (
 )
 from incidents.notifications.models import (
     DeferredTask,
+    Delivery,
     DutyRota,
     Escalation,
     EscalationLevel,
@@ -117,6 +118,13 @@ class SlaBreachAdmin(_ReadOnlyAdmin):
 class WebhookDeliveryAdmin(_ReadOnlyAdmin):
     list_display = ["id", "event_type", "delivery_id", "attempt", "status_code", "created_at"]
     list_filter = ["organisation", "event_type", "status_code"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "channel", "kind", "delivery_id", "state", "attempts", "created_at"]
+    list_filter = ["organisation", "channel", "state"]
+    exclude = ["payload"]  # addresses and message bodies: the attempts' figures are enough
 
 
 @admin.register(PostMortem)

@@ -42,9 +42,8 @@ from incidents.notifications.models import (
     TelegramBot,
     default_channels,
 )
-from incidents.notifications.services import incident_data, member_email_send, webhook_send
+from incidents.notifications.services import incident_data, notify
 from incidents.notifications.telegram.messages import incident_url
-from incidents.notifications.telegram.sending import telegram_call_after_commit
 from incidents.services import event_record
 from tenants.mail import language_of
 from tenants.models import Brand, Membership, Organisation, Role, Team
@@ -284,8 +283,11 @@ def _call(
             bot = TelegramBot.objects.filter(organisation_id=incident.organisation_id).exists()
             if account is None or not bot:
                 continue
-            telegram_call_after_commit(
-                organisation_id=incident.organisation_id,
+            notify(
+                organisation=organisation,
+                channel=Channel.TELEGRAM,
+                kind="incident.escalated",
+                key=hashlib.sha256(f"{delivery}:telegram".encode()).hexdigest(),
                 method="sendMessage",
                 params={
                     "chat_id": account.telegram_user_id,
@@ -294,30 +296,32 @@ def _call(
                         "inline_keyboard": [[{"text": ack, "callback_data": f"ack:{incident.id}"}]]
                     },
                 },
-                key=hashlib.sha256(f"{delivery}:telegram".encode()).hexdigest(),
             )
         elif channel == Channel.EMAIL:
             if not membership.user.email:
                 continue
-            member_email_send(
+            notify(
                 organisation=organisation,
-                to=membership.user.email,
+                channel=Channel.EMAIL,
+                kind="incident.escalated",
+                key=hashlib.sha256(f"{delivery}:email".encode()).hexdigest(),
+                to=[membership.user.email],
                 subject=subject,
                 message=body,
-                key=hashlib.sha256(f"{delivery}:email".encode()).hexdigest(),
             )
         elif channel == Channel.WEBHOOK:
             if not organisation.webhook_url:
                 continue
-            webhook_send(
+            notify(
                 organisation=organisation,
-                event_type="incident.escalated",
+                channel=Channel.WEBHOOK,
+                kind="incident.escalated",
+                delivery_id=uuid.uuid5(uuid.NAMESPACE_URL, delivery),
                 data={
                     "incident": incident_data(incident),
                     "level": level.position + 1,
                     "member": {"id": membership.id, "username": membership.user.get_username()},
                 },
-                delivery_id=str(uuid.uuid5(uuid.NAMESPACE_URL, delivery)),
             )
         else:
             continue

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from tenants.models import Brand, Membership, Organisation, Team
 from tenants.scoping import TenantQuerySet
@@ -233,6 +234,47 @@ class Channel(models.TextChoices):
 
 def default_channels() -> list[str]:
     return [Channel.TELEGRAM, Channel.EMAIL]
+
+
+class Delivery(models.Model):
+    """One outgoing notification (a webhook, an email, a Telegram message), recorded in the
+    transaction that decides to send it, before anything is sent (incidents/notifications/
+    delivery.py). Its `delivery_id` travels with every attempt (the webhook's
+    X-CrisisDesk-Delivery header, the email's Message-ID) so a receiver deduplicates repeats;
+    a task run again finds it delivered and sends nothing. `key`, when given, makes the
+    decision itself idempotent: a second record of the same key is the first row."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "sending"  # claimed by a task; `claimed_at` says since when
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "failed"  # final: refused, or out of attempts
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-id"], name="delivery_org_id"),
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} {self.delivery_id} ({self.state})"
 
 
 class NotificationPreference(models.Model):

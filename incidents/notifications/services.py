@@ -1,44 +1,111 @@
-"""Escalation and notifications: SLA breaches, auto-opened incidents, email, signed webhooks.
+"""Escalation and notifications: SLA breaches, auto-opened incidents; `notify()`, the one way
+anything goes out (email, signed webhook, Telegram), through the one delivery path
+(incidents/notifications/delivery.py: recorded before sent, delivery ids, retries, receipts).
 
 Webhooks are signed with `crisisdesk.core.signing` (the scheme signed ingest verifies).
 """
 
-import json
+import hashlib
 import logging
-import time
 import uuid
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crisisdesk.core.outbound import OutboundError, OutboundRefused, request
-from crisisdesk.core.signing import signature_header
 from crisisdesk.core.time import iso_z
 from incidents.models import OPEN_STATUSES, Incident, SlaBreach
-from incidents.notifications.models import NotificationReceipt, WebhookDelivery
-from incidents.notifications.outbox import task_enqueue_after_commit
+from incidents.notifications.delivery import delivery_record
+from incidents.notifications.models import Channel, Delivery, NotificationReceipt
 from incidents.services.lifecycle import event_record
 from incidents.sla import sla_clocks
 from tenants.models import Membership, Organisation, Role
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_TIMEOUT_SECONDS = 10
-# A receiver's answer is not read by anyone: a small limit is enough.
-WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
-# Worth another attempt: the receiver is down, overloaded or asks us to slow down.
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-# The tasks (incidents/notifications/tasks.py) are enqueued by name: the tasks module imports
-# this one, never the other way round.
-EMAIL_TASK = "incidents.tasks.notification_email_send"
-WEBHOOK_TASK = "incidents.tasks.webhook_deliver"
-
 
 # --- sending ---
+
+
+def claim_once(key: str) -> bool:
+    """True the first time `key` is claimed, False ever after, however many processes ask at
+    once: the one "at most once" primitive (a unique receipt row, in its own savepoint so that
+    a refusal leaves the caller's transaction usable). Keys longer than 64 characters are
+    hashed. Claimed inside the caller's transaction, the claim rolls back with it."""
+    if len(key) > 64:
+        key = hashlib.sha256(key.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            NotificationReceipt.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def notify(
+    *,
+    organisation: Organisation,
+    channel: str,
+    kind: str,
+    key: str | None = None,
+    delivery_id: str | uuid.UUID | None = None,
+    to: list[str] | None = None,
+    subject: str = "",
+    message: str = "",
+    headers: dict[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+    method: str = "sendMessage",
+    params: dict[str, Any] | None = None,
+) -> Delivery | None:
+    """Send one notification by one channel: the one way anything leaves CrisisDesk.
+
+    Records a Delivery in the caller's transaction (call it inside the transaction that decides
+    to send: a rollback sends nothing) and sends it by a task after commit, with a stable
+    delivery id, retries and a receipt; a task run twice sends once. `kind` names what it is
+    (the webhook's event type). By channel:
+    - email: `to`, `subject`, `message`, optional mail `headers`;
+    - webhook: `data`, wrapped in the signed envelope to the organisation's URL;
+    - telegram: the Bot API `method` and its `params` (through the organisation's bot).
+    With a `key` (or a `delivery_id`) the same notification decided twice is sent once.
+    Returns the delivery, or None when the channel cannot reach anyone (no address).
+    """
+    if key is not None and len(key) > 64:
+        key = hashlib.sha256(key.encode()).hexdigest()
+    payload: dict[str, Any]
+    if channel == Channel.EMAIL:
+        recipients = list(dict.fromkeys(to or []))
+        if not recipients:
+            return None
+        payload = {"to": recipients, "subject": subject, "message": message}
+        if headers:
+            payload["headers"] = headers
+    elif channel == Channel.WEBHOOK:
+        if not organisation.webhook_url:
+            return None
+        delivery_id = uuid.UUID(str(delivery_id)) if delivery_id else uuid.uuid4()
+        payload = {
+            "event_type": kind,
+            "envelope": {
+                "id": str(delivery_id),
+                "type": kind,
+                "created_at": iso_z(timezone.now()),
+                "organisation": organisation.slug,
+                "data": data or {},
+            },
+        }
+    elif channel == Channel.TELEGRAM:
+        payload = {"method": method, "params": params or {}}
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    return delivery_record(
+        organisation_id=organisation.id,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        key=key,
+        delivery_id=delivery_id,
+    )
 
 
 def alert_recipients(*, organisation_id: int) -> list[str]:
@@ -63,157 +130,16 @@ def notification_send(
     data: dict[str, Any],
 ) -> None:
     """Tell the organisation's managers and owners by email and, if it has a webhook URL, by a
-    signed webhook. Both are Celery tasks enqueued after the caller's transaction commits, so
-    a rolled-back change notifies no one. Call it inside that transaction."""
-    task_enqueue_after_commit(EMAIL_TASK, organisation.id, subject, message, str(uuid.uuid4()))
-    webhook_send(organisation=organisation, event_type=event_type, data=data)
-
-
-def webhook_send(
-    *, organisation: Organisation, event_type: str, data: dict[str, Any], delivery_id: str = ""
-) -> None:
-    """A signed webhook to the organisation's URL (if it has one), enqueued after commit; a
-    stable `delivery_id` lets a repeated call be recognised by the receiver."""
-    if not organisation.webhook_url:
-        return
-    envelope = {
-        "id": delivery_id or str(uuid.uuid4()),
-        "type": event_type,
-        "created_at": iso_z(timezone.now()),
-        "organisation": organisation.slug,
-        "data": data,
-    }
-    task_enqueue_after_commit(WEBHOOK_TASK, organisation.id, envelope["id"], event_type, envelope)
-
-
-def member_email_send(
-    *,
-    organisation: Organisation,
-    to: str,
-    subject: str,
-    message: str,
-    key: str,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """One email to one person (an escalation's call, a statement page's subscriber), sent
-    once per key, after commit; `headers` adds mail headers (List-Unsubscribe)."""
-    args: list[Any] = [organisation.id, subject, message, key, [to]]
-    if headers:
-        args.append(headers)
-    task_enqueue_after_commit(EMAIL_TASK, *args)
-
-
-def notification_email_deliver(
-    *,
-    organisation_id: int,
-    subject: str,
-    message: str,
-    key: str | None = None,
-    to: list[str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> int:
-    """Send one alert email to the organisation's current managers and owners (or to `to`).
-
-    With a key, at most once however often the task runs: the key is claimed by a unique
-    row first, and released again if sending fails so that a retry can send it.
-    """
-    recipients = to if to is not None else alert_recipients(organisation_id=organisation_id)
-    if not recipients:
-        return 0
-    if key is not None:
-        try:
-            with transaction.atomic():
-                NotificationReceipt.objects.create(key=key)
-        except IntegrityError:
-            return 0  # already sent by an earlier run of the same task
-    try:
-        if headers:
-            mail = EmailMessage(
-                subject, message, settings.DEFAULT_FROM_EMAIL, recipients, headers=headers
-            )
-            return mail.send(fail_silently=False)
-        return send_mail(
-            subject,
-            message,
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-            fail_silently=False,
-        )
-    except Exception:
-        if key is not None:
-            NotificationReceipt.objects.filter(key=key).delete()
-        raise
-
-
-class WebhookRetryable(Exception):
-    """The delivery failed in a way another attempt may fix (network, 5xx, 429)."""
-
-
-def webhook_attempt(
-    *, organisation_id: int, delivery_id: str, event_type: str, envelope: dict, attempt: int
-) -> WebhookDelivery | None:
-    """POST one signed webhook and log the attempt (status code or error, duration).
-
-    Raises WebhookRetryable after logging when a retry may help; a 4xx other than 408/425/429
-    is final, and so is an address the outbound policy refuses (loopback, private, …: the URL
-    was checked when saved, but its host may resolve elsewhere now). Redirects are not
-    followed: a signed body must reach the configured URL or fail. Signed at each attempt
-    (receivers refuse signatures older than 5 minutes); receivers deduplicate retries by the
-    X-CrisisDesk-Delivery header.
-    """
-    organisation = Organisation.objects.filter(pk=organisation_id).first()
-    if organisation is None or not organisation.webhook_url:
-        return None
-    delivered = WebhookDelivery.objects.filter(
-        organisation_id=organisation_id,
-        delivery_id=delivery_id,
-        status_code__gte=200,
-        status_code__lt=300,
-    ).first()
-    if delivered is not None:
-        return delivered  # a duplicate run of a delivery that already succeeded
-    body = json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "CrisisDesk-Webhook/1",
-        "X-CrisisDesk-Event": event_type,
-        "X-CrisisDesk-Delivery": delivery_id,
-        "X-CrisisDesk-Signature": signature_header(secret=organisation.webhook_secret, body=body),
-    }
-    status_code: int | None = None
-    error = ""
-    started = time.monotonic()
-    refused = False
-    try:
-        response = request(
-            "POST",
-            organisation.webhook_url,
-            content=body,
-            headers=headers,
-            timeout=WEBHOOK_TIMEOUT_SECONDS,
-            max_bytes=WEBHOOK_MAX_RESPONSE_BYTES,
-        )
-        status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
-    except OutboundRefused as exc:
-        refused = True
-        error = f"refused: {exc.reason} {exc.address}".strip()
-    except OutboundError as exc:
-        error = f"{exc.reason}: {exc.detail}"[:2000]
-    delivery = WebhookDelivery.objects.create(
-        organisation_id=organisation_id,
-        delivery_id=delivery_id,
-        event_type=event_type,
-        url=organisation.webhook_url[:2000],
-        attempt=attempt,
-        status_code=status_code,
-        error=error,
-        duration_ms=int((time.monotonic() - started) * 1000),
+    signed webhook (two `notify()` deliveries). Call it inside the deciding transaction."""
+    notify(
+        organisation=organisation,
+        channel=Channel.EMAIL,
+        kind=event_type,
+        to=alert_recipients(organisation_id=organisation.id),
+        subject=subject,
+        message=message,
     )
-    if error and not refused and (status_code is None or status_code in RETRYABLE_STATUS):
-        raise WebhookRetryable(error)
-    return delivery
+    notify(organisation=organisation, channel=Channel.WEBHOOK, kind=event_type, data=data)
 
 
 # --- what we notify about ---

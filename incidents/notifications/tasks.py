@@ -1,34 +1,28 @@
 """Celery tasks of notifications: thin, idempotent, taking ids; the work is in the services.
 
 Names stay `incidents.tasks.…`: beat rows, deferred tasks and queued messages store them, and
-the services enqueue them by name (see EMAIL_TASK, WEBHOOK_TASK) so that they never import
-this module.
+the services enqueue them by name (see DELIVERY_TASK) so that they never import this module.
 """
 
 import logging
-from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 
+from incidents.notifications.delivery import DELIVERY_TASK, deliveries_sweep, delivery_attempt
 from incidents.notifications.escalation import escalation_climb
+from incidents.notifications.models import Channel
 from incidents.notifications.outbox import deferred_tasks_flush
-from incidents.notifications.services import (
-    EMAIL_TASK,
-    WEBHOOK_TASK,
-    WebhookRetryable,
-    notification_email_deliver,
-    sla_breaches_check,
-    webhook_attempt,
-)
+from incidents.notifications.services import notify, sla_breaches_check
 from incidents.notifications.telegram.client import TelegramApiError
 from incidents.notifications.telegram.messages import (
     SYNC_TASK,
     telegram_incident_sync,
     telegram_sla_watch,
 )
-from incidents.notifications.telegram.sending import TELEGRAM_CALL_TASK, telegram_call_deliver
 from incidents.notifications.telegram.updates import telegram_bot_poll, telegram_polling_bots
+from tenants.models import Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +33,29 @@ def sla_check_run() -> int:
     return len(sla_breaches_check())
 
 
-@shared_task(
-    name=EMAIL_TASK,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(name=DELIVERY_TASK)
+def delivery_send(delivery_pk: int) -> str:
+    """Send one recorded delivery (claim, send with its delivery id, mark): a run for a delivery
+    already delivered, or being sent, does nothing. Retries are scheduled by the delivery path
+    itself (a countdown for short waits, the sweep for long ones), not by Celery's retry."""
+    return delivery_attempt(delivery_pk)
+
+
+@shared_task(name="incidents.tasks.deliveries_sweep_run")
+def deliveries_sweep_run() -> int:
+    """Every minute: deliveries due again, or whose task was lost or died mid-send."""
+    return deliveries_sweep()
+
+
+# Tasks queued before the delivery path existed carry these names and arguments: each is
+# turned into a recorded delivery (by its key or delivery id: at most one) and sent by it.
+
+
+def _organisation(organisation_id: int) -> Organisation | None:
+    return Organisation.objects.filter(pk=organisation_id).first()
+
+
+@shared_task(name="incidents.tasks.notification_email_send")
 def notification_email_send(
     organisation_id: int,
     subject: str,
@@ -53,38 +63,52 @@ def notification_email_send(
     key: str | None = None,
     to: list[str] | None = None,
     headers: dict[str, str] | None = None,
-) -> int:
-    return notification_email_deliver(
-        organisation_id=organisation_id,
-        subject=subject,
-        message=message,
-        key=key,
-        to=to,
-        headers=headers,
-    )
+) -> None:
+    from incidents.notifications.services import alert_recipients
+
+    organisation = _organisation(organisation_id)
+    if organisation is not None:
+        notify(
+            organisation=organisation,
+            channel=Channel.EMAIL,
+            kind="email",
+            key=key,
+            to=to if to is not None else alert_recipients(organisation_id=organisation_id),
+            subject=subject,
+            message=message,
+            headers=headers,
+        )
 
 
-@shared_task(
-    bind=True,
-    name=WEBHOOK_TASK,
-    autoretry_for=(WebhookRetryable,),
-    retry_backoff=5,  # 5 s, 10 s, 20 s, … (with jitter), at most 10 minutes apart
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="incidents.tasks.webhook_deliver")
 def webhook_deliver(
-    self: object, organisation_id: int, delivery_id: str, event_type: str, envelope: dict
-) -> int | None:
-    """Deliver one signed webhook; each attempt is logged as a WebhookDelivery row."""
-    delivery = webhook_attempt(
-        organisation_id=organisation_id,
-        delivery_id=delivery_id,
-        event_type=event_type,
-        envelope=envelope,
-        attempt=self.request.retries + 1,
-    )
-    return delivery.status_code if delivery else None
+    organisation_id: int, delivery_id: str, event_type: str, envelope: dict
+) -> None:
+    organisation = _organisation(organisation_id)
+    if organisation is not None:
+        notify(
+            organisation=organisation,
+            channel=Channel.WEBHOOK,
+            kind=event_type,
+            delivery_id=delivery_id,
+            data=envelope.get("data") or {},
+        )
+
+
+@shared_task(name="incidents.tasks.telegram_call")
+def telegram_call(
+    organisation_id: int, method: str, params: dict[str, Any], key: str | None = None
+) -> None:
+    organisation = _organisation(organisation_id)
+    if organisation is not None:
+        notify(
+            organisation=organisation,
+            channel=Channel.TELEGRAM,
+            kind=f"telegram.{method}",
+            key=key,
+            method=method,
+            params=params,
+        )
 
 
 @shared_task(name="incidents.tasks.deferred_tasks_flush_run")
@@ -98,28 +122,6 @@ def deferred_tasks_flush_run() -> int:
 
 class TelegramRetryable(Exception):
     """Telegram is unreachable, failing or flooded: another attempt later may pass."""
-
-
-@shared_task(
-    name=TELEGRAM_CALL_TASK,
-    autoretry_for=(TelegramRetryable,),
-    retry_backoff=3,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=6,
-)
-def telegram_call(
-    organisation_id: int, method: str, params: dict, key: str | None = None
-) -> object:
-    try:
-        return telegram_call_deliver(
-            organisation_id=organisation_id, method=method, params=params, key=key
-        )
-    except TelegramApiError as exc:
-        if exc.retryable:
-            raise TelegramRetryable(str(exc)) from None
-        logger.warning("telegram %s for organisation %s refused: %s", method, organisation_id, exc)
-        return None
 
 
 @shared_task(name="incidents.tasks.telegram_poll_run")

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_noop
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from incidents.models import Incident
-from incidents.notifications.services import member_email_send
+from incidents.notifications.models import Channel
+from incidents.notifications.services import notify
 from templates.models import Response, ResponseStatus, StatementPage, StatementSubscriber
 from tenants.models import Membership, Role
 
@@ -171,9 +172,11 @@ def statement_subscribe(*, page: StatementPage, email: str, language: str) -> St
                 "publishes about this incident.\n\nConfirm with this link:\n%(link)s\n\n"
                 "If it was not you, ignore this message: nothing will be sent."
             ) % {"brand": brand.name, "link": link}
-        member_email_send(
+        notify(
             organisation=page.incident.organisation,
-            to=email,
+            channel=Channel.EMAIL,
+            kind="statement.confirm",
+            to=[email],
             subject=subject,
             message=message,
             key=f"statement-confirm:{subscriber.pk}:{secrets.token_hex(8)}",
@@ -246,9 +249,11 @@ def statement_published_notify(*, response: Response) -> int:
                 "page": page_url,
                 "unsubscribe": unsubscribe,
             }
-        member_email_send(
+        notify(
             organisation=incident.organisation,
-            to=subscriber.email,
+            channel=Channel.EMAIL,
+            kind="statement.published",
+            to=[subscriber.email],
             subject=subject,
             message=message,
             key=f"statement:{response.pk}:{subscriber.pk}",

@@ -4,7 +4,7 @@ import pytest
 from celery import current_app
 from django.core import mail
 
-from incidents.notifications.models import DeferredTask
+from incidents.notifications.models import DeferredTask, Delivery
 from incidents.notifications.services import notification_send
 from incidents.notifications.tasks import deferred_tasks_flush_run
 
@@ -37,7 +37,9 @@ def test_tasks_enqueued_during_an_outage_are_kept_and_sent_later(
             data={},
         )
     deferred = DeferredTask.objects.get()
-    assert deferred.task_name == "incidents.tasks.notification_email_send"
+    assert deferred.task_name == "incidents.tasks.delivery_send"
+    [delivery] = Delivery.objects.all()  # recorded with the decision, before any broker
+    assert deferred.args == [delivery.pk]
     assert "Connection refused" in deferred.last_error
 
     # Still down: the flush keeps the task and counts the attempt.
@@ -52,8 +54,7 @@ def test_tasks_enqueued_during_an_outage_are_kept_and_sent_later(
     assert deferred_tasks_flush_run() == 1
     assert deferred_tasks_flush_run() == 0
     assert len(sent) == 1
-    assert sent[0][0] == "incidents.tasks.notification_email_send"
-    assert sent[0][1][:3] == [agency.org.id, "SLA breached", "#1"]
+    assert sent[0] == ("incidents.tasks.delivery_send", [delivery.pk])
     assert not DeferredTask.objects.exists()
     # Delivered by the worker: run the task as the worker would.
     current_app.tasks[sent[0][0]].apply(args=sent[0][1])

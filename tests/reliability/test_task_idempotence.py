@@ -12,8 +12,9 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from incidents import services
 from incidents.models import IncidentEvent, SlaBreach
 from incidents.monitoring.tasks import spike_detection_run
-from incidents.notifications.services import notification_email_deliver
-from incidents.notifications.tasks import deferred_tasks_flush_run, sla_check_run
+from incidents.notifications.models import Channel
+from incidents.notifications.services import notify
+from incidents.notifications.tasks import deferred_tasks_flush_run, delivery_send, sla_check_run
 from incidents.postmortems.tasks import postmortem_reminders_run
 from incidents.schedules import schedules_register
 from tenants.tasks import organisation_purge_run
@@ -70,10 +71,26 @@ def test_the_periodic_tasks_run_twice_have_the_effect_of_once(
 
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 def test_an_email_task_delivered_twice_sends_once(agency) -> None:
-    agency.member("owner").user.email = "o@example.com"
-    agency.member("owner").user.save()
-    for _ in range(2):
-        notification_email_deliver(
-            organisation_id=agency.org.id, subject="s", message="m", key="k-1"
+    delivery = notify(
+        organisation=agency.org,
+        channel=Channel.EMAIL,
+        kind="t",
+        key="k-1",
+        to=["o@example.com"],
+        subject="s",
+        message="m",
+    )
+    assert (
+        notify(
+            organisation=agency.org,
+            channel=Channel.EMAIL,
+            kind="t",
+            key="k-1",
+            to=["o@example.com"],
         )
+        == delivery
+    )
+    for _ in range(2):
+        delivery_send(delivery.pk)
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<{delivery.delivery_id}@crisisdesk>"

@@ -7,8 +7,10 @@ worker POSTed to it."""
 
 import pytest
 
-from incidents.notifications.models import WebhookDelivery
-from incidents.notifications.tasks import webhook_deliver
+from incidents.notifications.delivery import delivery_attempt
+from incidents.notifications.models import Channel, WebhookDelivery
+from incidents.notifications.services import notify
+from tenants.models import Organisation
 from tests.core.test_outbound import REFUSED_ADDRESSES
 from tests.local_http import local_server
 
@@ -86,7 +88,10 @@ def test_a_listed_private_host_is_saved(as_role, agency, settings) -> None:
 
 
 def _deliver(org_id: int) -> None:
-    webhook_deliver.apply(args=(org_id, "8d7f0c3e-0000-4000-8000-00000000000a", "t", {}))
+    organisation = Organisation.objects.get(pk=org_id)
+    delivery = notify(organisation=organisation, channel=Channel.WEBHOOK, kind="t", data={})
+    assert delivery is not None
+    delivery_attempt(delivery.pk)
 
 
 @pytest.mark.parametrize("url", TABLE)

@@ -21,13 +21,14 @@ from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFoun
 from incidents import selectors
 from incidents.models import OPEN_STATUSES, Incident
 from incidents.notifications.models import (
+    Channel,
     TelegramAccount,
     TelegramBot,
     TelegramChat,
     TelegramIncidentMessage,
 )
+from incidents.notifications.services import notify
 from incidents.notifications.telegram.messages import incident_url
-from incidents.notifications.telegram.sending import telegram_call_after_commit
 from incidents.notifications.telegram.updates import reply
 from incidents.services import incident_acknowledge, incident_add_note, incident_assign
 from tenants.mail import language_of
@@ -108,8 +109,10 @@ def _callback(bot: TelegramBot, query: dict[str, Any]) -> str:
     )
 
     def answer(text: str, *, alert: bool = False) -> None:
-        telegram_call_after_commit(
-            organisation_id=bot.organisation_id,
+        notify(
+            organisation=bot.organisation,
+            channel=Channel.TELEGRAM,
+            kind="telegram.answer",
             method="answerCallbackQuery",
             params={"callback_query_id": query["id"], "text": text[:200], "show_alert": alert},
         )

@@ -22,14 +22,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from incidents.notifications.models import (
+    Channel,
     TelegramAccount,
     TelegramBot,
     TelegramChat,
     TelegramLinkCode,
 )
+from incidents.notifications.services import notify
 from incidents.notifications.telegram.client import TelegramApiError, bot_call, token_decrypt
 from incidents.notifications.telegram.linking import ALLOWED_UPDATES, secret_hash
-from incidents.notifications.telegram.sending import telegram_call_after_commit
 from tenants.mail import language_of
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,10 @@ def update_handler_register(handler: UpdateHandler) -> None:
 
 
 def reply(bot: TelegramBot, chat_id: int, text: str, **extra: Any) -> None:
-    telegram_call_after_commit(
-        organisation_id=bot.organisation_id,
+    notify(
+        organisation=bot.organisation,
+        channel=Channel.TELEGRAM,
+        kind="telegram.reply",
         method="sendMessage",
         params={"chat_id": chat_id, "text": text, **extra},
     )

@@ -247,28 +247,35 @@ def _repeat_until_exhausted(agency, duty, climb):
     assert stopped.payload["reason"] == "exhausted"
 
 
-def test_a_telegram_page_is_sent_once_when_its_task_runs_again(tg: TelegramServer, duty, agency):
-    from incidents.notifications.tasks import telegram_call
+def _page(agency, key: str):
+    from incidents.notifications.models import Channel
+    from incidents.notifications.services import notify
 
     params = {"chat_id": RESPONDER_TG["id"], "text": "SEV2 #1 needs you"}
-    telegram_call(agency.org.id, "sendMessage", params, "page-key-1")
-    telegram_call(agency.org.id, "sendMessage", params, "page-key-1")  # a redelivery
+    return notify(
+        organisation=agency.org, channel=Channel.TELEGRAM, kind="t", key=key, params=params
+    )
+
+
+def test_a_telegram_page_is_sent_once_when_its_task_runs_again(tg: TelegramServer, duty, agency):
+    from incidents.notifications.delivery import delivery_attempt
+
+    page = _page(agency, "page-key-1")
+    assert _page(agency, "page-key-1") == page  # decided twice: one delivery
+    assert delivery_attempt(page.pk) == "delivered"
+    assert delivery_attempt(page.pk) == "skipped"  # a redelivery
 
     assert len(tg.messages_in(RESPONDER_TG["id"])) == 1
 
 
-def test_a_failed_page_releases_its_key_for_the_retry(tg: TelegramServer, duty, agency):
-    from incidents.notifications.telegram.client import TelegramApiError
-    from incidents.notifications.telegram.sending import telegram_call_deliver
+def test_a_flooded_page_is_retried_after_telegram_s_wait(tg: TelegramServer, duty, agency):
+    from incidents.notifications.delivery import delivery_attempt
 
-    params = {"chat_id": RESPONDER_TG["id"], "text": "SEV2 #1 needs you"}
+    page = _page(agency, "k2")
     tg.flood(3)
-    with pytest.raises(TelegramApiError):
-        telegram_call_deliver(
-            organisation_id=agency.org.id, method="sendMessage", params=params, key="k2"
-        )
-    telegram_call_deliver(
-        organisation_id=agency.org.id, method="sendMessage", params=params, key="k2"
-    )
+    assert delivery_attempt(page.pk) == "pending"
+    page.refresh_from_db()
+    assert page.next_attempt_at >= page.claimed_at + timedelta(seconds=3)
+    assert delivery_attempt(page.pk, now=page.next_attempt_at) == "delivered"
 
     assert len(tg.messages_in(RESPONDER_TG["id"])) == 1

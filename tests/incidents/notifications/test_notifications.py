@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from crisisdesk.core.signing import signature_compute
 from incidents.monitoring.services import mention_ingest
-from incidents.notifications.models import WebhookDelivery
-from incidents.notifications.services import WebhookRetryable, notification_send, sla_breaches_check
-from incidents.notifications.tasks import webhook_deliver
+from incidents.notifications.delivery import RETRIES, delivery_attempt
+from incidents.notifications.models import Channel, Delivery, WebhookDelivery
+from incidents.notifications.services import notification_send, notify, sla_breaches_check
 from tests.factories import IncidentFactory, MonitoringRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def verify(headers: dict[str, str], body: bytes, secret: str) -> bool:
     )
 
 
-def notify(agency: object, django_capture_on_commit_callbacks: object) -> None:
+def managers_notified(agency: object, django_capture_on_commit_callbacks: object) -> None:
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notification_send(
             organisation=agency.org,
@@ -90,7 +90,7 @@ def test_a_webhook_is_signed_delivered_and_logged(
     agency.org.webhook_url = receiver.url
     agency.org.save()
 
-    notify(agency, django_capture_on_commit_callbacks)
+    managers_notified(agency, django_capture_on_commit_callbacks)
 
     [(headers, body)] = receiver.requests
     assert headers["Content-Type"] == "application/json"
@@ -108,35 +108,63 @@ def test_a_webhook_is_signed_delivered_and_logged(
     assert len(mail.outbox) == 1
 
 
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    """Eagerly, apply() runs retries in place (a worker waits 5 s, 10 s, … between them), but
-    only while task errors are not propagated: each retry is a nested apply()."""
-    conf = webhook_deliver.app.conf
-    propagates = conf.task_eager_propagates
-    conf.task_eager_propagates = False
-    yield
-    conf.task_eager_propagates = propagates
+def _webhook(agency: object, delivery_id: str) -> Delivery:
+    """One recorded webhook delivery and its first attempt (the task's, after commit)."""
+    delivery = notify(
+        organisation=agency.org,
+        channel=Channel.WEBHOOK,
+        kind="t",
+        delivery_id=delivery_id,
+        data={},
+    )
+    assert delivery is not None
+    delivery_attempt(delivery.pk)
+    return delivery
 
 
-def test_a_failing_receiver_is_retried_and_each_attempt_logged(
-    agency, receiver, eager_retries
-) -> None:
+def _attempts_until_settled(delivery: Delivery) -> Delivery:
+    """Run the later attempts as the sweep would, each once its backoff has passed."""
+    for _ in range(20):
+        delivery.refresh_from_db()
+        if delivery.state != Delivery.State.PENDING:
+            break
+        delivery_attempt(delivery.pk, now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def test_a_failing_receiver_is_retried_and_each_attempt_logged(agency, receiver) -> None:
     agency.org.webhook_url = receiver.url
     agency.org.save()
     receiver.statuses = [503, 500]
-    envelope = {"id": "8d7f0c3e-0000-4000-8000-000000000003", "type": "t", "data": {}}
+    delivery_id = "8d7f0c3e-0000-4000-8000-000000000003"
 
-    result = webhook_deliver.apply(args=(agency.org.id, envelope["id"], "t", envelope))
+    delivery = _attempts_until_settled(_webhook(agency, delivery_id))
 
-    assert result.get() == 200
+    assert (delivery.state, delivery.attempts) == ("delivered", 3)
     attempts = list(
         WebhookDelivery.objects.order_by("attempt").values_list("attempt", "status_code", "error")
     )
     assert attempts == [(1, 503, "HTTP 503"), (2, 500, "HTTP 500"), (3, 200, "")]
-    assert {h["X-CrisisDesk-Delivery"] for h, _ in receiver.requests} == {envelope["id"]}
+    assert {h["X-CrisisDesk-Delivery"] for h, _ in receiver.requests} == {delivery_id}
     assert all(verify(h, b, agency.org.webhook_secret) for h, b in receiver.requests)
     assert len({b for _, b in receiver.requests}) == 1  # the same body each time
+    # Run again (a redelivered task): delivered already, nothing is sent.
+    assert delivery_attempt(delivery.pk) == "skipped"
+    assert len(receiver.requests) == 3
+
+
+def test_a_retry_waits_its_backoff(agency, receiver) -> None:
+    agency.org.webhook_url = receiver.url
+    agency.org.save()
+    receiver.statuses = [503]
+    delivery = _webhook(agency, "8d7f0c3e-0000-4000-8000-000000000004")
+    delivery.refresh_from_db()
+
+    assert delivery.state == "pending"
+    assert delivery_attempt(delivery.pk) == "skipped"  # not due yet
+    assert len(receiver.requests) == 1
+    assert delivery_attempt(delivery.pk, now=delivery.next_attempt_at) == "delivered"
 
 
 def test_a_client_error_is_final(agency, receiver) -> None:
@@ -144,15 +172,14 @@ def test_a_client_error_is_final(agency, receiver) -> None:
     agency.org.save()
     receiver.statuses = [404]
 
-    status = webhook_deliver.delay(agency.org.id, "8d7f0c3e-0000-4000-8000-000000000001", "t", {})
+    delivery = _webhook(agency, "8d7f0c3e-0000-4000-8000-000000000001")
 
-    assert status.get() == 404
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == ("failed", "HTTP 404")
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_an_unreachable_receiver_is_retried_with_backoff_then_gives_up(
-    agency, eager_retries, settings
-) -> None:
+def test_an_unreachable_receiver_is_retried_with_backoff_then_gives_up(agency, settings) -> None:
     with socket.socket() as probe:  # a local port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -160,20 +187,18 @@ def test_an_unreachable_receiver_is_retried_with_backoff_then_gives_up(
     agency.org.webhook_url = f"http://127.0.0.1:{port}/"
     agency.org.save()
 
-    result = webhook_deliver.apply(
-        args=(agency.org.id, "8d7f0c3e-0000-4000-8000-000000000002", "t", {})
-    )
+    delivery = _attempts_until_settled(_webhook(agency, "8d7f0c3e-0000-4000-8000-000000000002"))
 
-    assert result.state == "FAILURE"
-    assert isinstance(result.result, WebhookRetryable)
+    assert delivery.state == "failed"
+    policy = RETRIES[Channel.WEBHOOK]
     attempts = WebhookDelivery.objects.order_by("attempt")
-    assert [d.attempt for d in attempts] == list(range(1, webhook_deliver.max_retries + 2))
+    assert [d.attempt for d in attempts] == list(range(1, policy.attempts + 1))
     assert all(d.status_code is None and d.error.startswith("connect:") for d in attempts)
-    assert webhook_deliver.retry_backoff and webhook_deliver.retry_backoff_max == 600
+    assert [policy.wait(n) <= min(600, 5 * 2 ** (n - 1)) for n in range(1, 9)] == [True] * 8
 
 
 def test_no_webhook_url_means_email_only(agency, django_capture_on_commit_callbacks) -> None:
-    notify(agency, django_capture_on_commit_callbacks)
+    managers_notified(agency, django_capture_on_commit_callbacks)
 
     assert not WebhookDelivery.objects.exists()
     assert len(mail.outbox) == 1
