@@ -276,14 +276,14 @@ elif CELERY_BROKER_URL or REDIS_URL:
     CELERY_BROKER_URL = CELERY_BROKER_URL or REDIS_URL
     # Redis has no acknowledgement on connection loss: a message a worker took and did not
     # acknowledge (task_acks_late) is handed out again only once it is `visibility_timeout`
-    # old. 60 s bounds how long a killed worker's task waits to be redelivered (Celery's
-    # default, an hour, let a webhook wait that long); the live workers look for such
-    # messages every 5 s (kombu's default sweep is every 100 s: 10 s x a throttle of 10).
+    # old. 50 s, with the live workers looking for such messages every 5 s (kombu's default
+    # sweep is every 100 s: 10 s x a throttle of 10), redelivers a killed worker's task
+    # within a minute (Celery's default, an hour, let a webhook wait that long).
     # No task may run, or wait in a worker for its countdown, that long, or it would be
     # handed out twice: tasks here end in seconds, retries longer than 30 s are the delivery
     # sweep's (incidents/notifications/delivery.py), and a task run twice does its work once.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 60,
+        "visibility_timeout": 50,
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
     }

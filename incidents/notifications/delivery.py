@@ -48,8 +48,8 @@ logger = logging.getLogger(__name__)
 # The task is enqueued by name: the tasks module imports this one, never the other way round.
 DELIVERY_TASK = "incidents.tasks.delivery_send"
 # A claim older than this belongs to a task that died (the longest send is a 10 s webhook or
-# Telegram call, an SMTP conversation under EMAIL_TIMEOUT): below the Redis visibility timeout
-# (60 s), so the broker's redelivery of a killed worker's task finds the claim stale.
+# Telegram call, an SMTP conversation under EMAIL_TIMEOUT_SECONDS): below the Redis visibility
+# timeout (50 s), so the broker's redelivery of a killed worker's task finds the claim stale.
 CLAIM_LEASE = timedelta(seconds=45)
 # Waits up to this long are countdowns on the task; longer ones are the sweep's.
 SHORT_RETRY_SECONDS = 30

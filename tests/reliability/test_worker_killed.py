@@ -3,7 +3,7 @@ the POST, the broker hands the task to a new worker within a minute, and the rec
 webhook again with the same delivery id — nothing lost, the repeat recognisable.
 
 Real processes: a private redis-server on a free port as the broker (the product's Redis
-transport settings: acks late, visibility timeout 60 s), a Celery worker started as the deploy
+transport settings: acks late, visibility timeout 50 s), a Celery worker started as the deploy
 units start it (prefork, one child), SIGKILLed with its child while the local receiver stalls
 the first POST, then a fresh worker. Before the delivery path the task wrote no row before the
 POST and Redis held the unacknowledged message for 3,600 s: no redelivery within the test.
@@ -33,7 +33,7 @@ WORKER = [
     *(sys.executable, "-m", "celery", "-A", "crisisdesk", "worker"),
     *("--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle"),
 ]
-REDELIVERY_BOUND = 90  # seconds from the kill: a 60 s visibility timeout, 5 s sweeps, start-up
+REDELIVERY_BOUND = 60  # seconds from the kill: a 50 s visibility timeout, 5 s sweeps
 
 
 class Receiver(ThreadingHTTPServer):

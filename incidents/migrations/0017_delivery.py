@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0015_merge_rule_min_reach_event_notify'),
+        ('incidents', '0016_rule_measure_reach'),
         ('tenants', '0007_brand_time_zone'),
     ]
 
