@@ -1,7 +1,9 @@
 import os
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from incidents.api.urls import org_urlpatterns as incident_org_urls
@@ -39,6 +41,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, the
+    # public and portal pages): the one icon, not a 404 in every console.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("crisisdesk.web_urls")),
 ]
 

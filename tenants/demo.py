@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from tenants import accounts, services
-from tenants.models import Brand, Membership, Organisation, Role, Team
+from tenants.models import Brand, MemberKind, Membership, Organisation, Role, Team
 
 DEMO_PASSWORD = "crisisdesk-demo"
 DEMO_ORG_SLUG = "demo"
@@ -15,7 +15,12 @@ DEMO_USERS = [
     ("demo-manager", Role.MANAGER, "manager@demo.crisisdesk.local"),
     ("demo-responder", Role.RESPONDER, "responder@demo.crisisdesk.local"),
     ("demo-viewer", Role.VIEWER, "viewer@demo.crisisdesk.local"),
+    ("demo-client", Role.VIEWER, "client@aurora-bank.example"),
 ]
+# The client's own staff: Aurora Bank's approver, who signs in to the client portal (/c/demo/)
+# and approves the bank's statements after the agency; never an agency page or note.
+DEMO_CLIENT = ("demo-client", "aurora-bank")
+DEMO_CLIENT_APPROVAL_BRANDS = {"aurora-bank"}
 DEMO_BRANDS = [
     ("Северный кофе", "severny-kofe", ["ru"]),
     ("Aurora Bank", "aurora-bank", ["en", "ru"]),
@@ -50,9 +55,13 @@ def seed_demo() -> Organisation:
         organisation = services.organisation_create(
             user=users["demo-owner"], name="Demo Agency", slug=DEMO_ORG_SLUG
         )
+    client_username, client_brand = DEMO_CLIENT
     for username, role, _email in DEMO_USERS:
+        kind = MemberKind.CLIENT if username == client_username else MemberKind.AGENCY
         Membership.objects.get_or_create(
-            user=users[username], organisation=organisation, defaults={"role": role}
+            user=users[username],
+            organisation=organisation,
+            defaults={"role": role, "kind": kind, "is_client_approver": kind == MemberKind.CLIENT},
         )
     teams = {}
     for name, members in DEMO_TEAMS.items():
@@ -65,9 +74,17 @@ def seed_demo() -> Organisation:
         brand = Brand.objects.filter(organisation=organisation, slug=slug).first()
         if brand is None:
             brand, _secret = services.brand_create(
-                organisation=organisation, name=name, slug=slug, languages=languages
+                organisation=organisation,
+                name=name,
+                slug=slug,
+                languages=languages,
+                require_client_approval=slug in DEMO_CLIENT_APPROVAL_BRANDS,
             )
             brand.default_teams.set(teams.values())
+        if slug == client_brand:
+            client = Membership.objects.get(organisation=organisation, user=users[client_username])
+            if not client.brands.exists():
+                client.brands.set([brand])
     if not organisation.invitations.exists():
         services.invitation_create(
             organisation=organisation,

@@ -128,8 +128,8 @@ def _volume_charts(request: OrgRequest, now: datetime) -> list[dict[str, Any]]:
 def dashboard(request: OrgRequest) -> HttpResponse:
     membership = request.membership
     if membership.is_client:
-        # The agency's dashboard (tasks, metrics, reviews) is not theirs: their incidents are.
-        return redirect("web:board", request.organisation.slug)
+        # The agency's dashboard (tasks, metrics, reviews) is not theirs: their portal is.
+        return redirect("web:portal", request.organisation.slug)
     now = timezone.now()
     open_incidents = list(
         selectors.incident_filter_open(

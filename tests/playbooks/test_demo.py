@@ -51,3 +51,23 @@ def test_seeding_again_changes_nothing() -> None:
     seed_demo()
 
     assert [model.objects.count() for model in models] == counts
+
+
+def test_the_demo_has_a_client_approver_who_lands_in_the_portal(client) -> None:
+    """demo-client is Aurora Bank's own approver: client staff limited to that brand, which
+    requires the client's approval; signing in leads to the portal, not the agency's pages."""
+    from tenants.demo import DEMO_PASSWORD
+    from tenants.models import MemberKind, Membership
+
+    organisation = seed_demo()
+    member = Membership.objects.get(organisation=organisation, user__username="demo-client")
+    assert member.kind == MemberKind.CLIENT
+    assert member.is_client_approver
+    assert [b.slug for b in member.brands.all()] == ["aurora-bank"]
+    assert member.brands.get().require_client_approval
+    assert member.user.check_password(DEMO_PASSWORD)
+    client.force_login(member.user)
+    response = client.get("/o/demo/", follow=True)
+    assert response.redirect_chain[-1][0] == "/c/demo/"
+    assert "Aurora Bank" in response.content.decode()
+    assert "Volna Telecom" not in response.content.decode()

@@ -107,3 +107,9 @@ def test_only_owners_change_members(browser_as, agency) -> None:
     assert manager.post("/o/alpha/members/", {"email": "a@b.c", "role": "owner"}).status_code == 403
     target.refresh_from_db()
     assert target.role == "viewer"
+
+
+def test_the_favicon_is_served_where_a_browser_asks_for_it(client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
