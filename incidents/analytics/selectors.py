@@ -2,63 +2,23 @@
 
 The analytics overview is computed by the database (aggregations, no loop over incidents).
 
-Medians and 90th percentiles use PostgreSQL's percentile_cont; on SQLite, which has no
-percentile aggregate, they are computed from one query's durations (the embedded mode's
-data is small; CI and production run PostgreSQL). The dashboard reads: mention volume per
-brand over the last days, and my overdue action items.
+Response times come from incidents.metrics (one grouped aggregate). The dashboard reads:
+mention volume per brand over the last days, and my overdue action items.
 """
 
 from datetime import date, datetime, timedelta
-from statistics import median
 from typing import Any
 
-from django.conf import settings
-from django.db.models import (
-    Aggregate,
-    Avg,
-    Case,
-    Count,
-    F,
-    FloatField,
-    Func,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
-from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from incidents.metrics import METRICS, response_times_by
 from incidents.models import Incident
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.postmortems.models import ActionItem, ActionItemStatus
-from incidents.selectors import _percentile_90
-from tenants.models import Membership, Severity
+from tenants.models import Membership
 from tenants.selectors import brand_list
-
-MILESTONES = {"tta": "acknowledged_at", "ttfr": "first_response_at", "ttr": "resolved_at"}
-SLA_KIND = {"tta": "acknowledge", "ttfr": "first_response", "ttr": "resolve"}
-
-
-class Percentile(Aggregate):
-    """percentile_cont(p) WITHIN GROUP (ORDER BY expr) — PostgreSQL only."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, percentile: float, **extra: Any) -> None:
-        super().__init__(expression, percentile=percentile, **extra)
-
-
-class EpochSeconds(Func):
-    """Seconds between two timestamps, as a float (PostgreSQL)."""
-
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
-    arg_joiner = " - "
-    output_field = FloatField()
 
 
 def _scoped(
@@ -81,91 +41,22 @@ def _scoped(
     return qs
 
 
-def _target_seconds(membership: Membership, kind: str) -> Case:
-    organisation = membership.organisation
-    return Case(
-        *[
-            When(severity=sev, then=Value(float(organisation.sla_minutes(sev, kind) * 60)))
-            for sev in Severity.values
-        ],
-        output_field=FloatField(),
-    )
-
-
 def _response_times_by_month(
     qs: QuerySet[Incident], membership: Membership
 ) -> list[dict[str, Any]]:
-    monthly = qs.annotate(month=TruncMonth("detected_at")).values("month").order_by("month")
-    if settings.IS_POSTGRES:
-        aggregates: dict[str, Any] = {}
-        for name, field in MILESTONES.items():
-            seconds = EpochSeconds(F(field), F("detected_at"))
-            reached = Q(**{f"{field}__isnull": False})
-            aggregates[f"{name}_count"] = Count("id", filter=reached)
-            aggregates[f"{name}_median"] = Percentile(seconds, 0.5, filter=reached)
-            aggregates[f"{name}_p90"] = Percentile(seconds, 0.9, filter=reached)
-            aggregates[f"{name}_within"] = Avg(
-                Case(
-                    When(
-                        LessThanOrEqual(seconds, _target_seconds(membership, SLA_KIND[name])),
-                        then=Value(1.0),
-                    ),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                ),
-                filter=reached,
-            )
-        rows = list(monthly.annotate(**aggregates))
-    else:
-        rows = _sqlite_response_times(qs, membership)
-    result = []
-    for row in rows:
-        entry: dict[str, Any] = {
-            "month": row["month"].date().isoformat()[:7]
-            if isinstance(row["month"], datetime)
-            else str(row["month"])[:7]
-        }
-        for name in MILESTONES:
-            entry[name] = {
-                "count": row[f"{name}_count"],
-                "median_seconds": row[f"{name}_median"],
-                "p90_seconds": row[f"{name}_p90"],
-                "within_sla_share": row[f"{name}_within"],
-                "target_seconds_sev1": membership.organisation.sla_minutes("sev1", SLA_KIND[name])
-                * 60,
-            }
-        result.append(entry)
-    return result
-
-
-def _sqlite_response_times(qs: QuerySet[Incident], membership: Membership) -> list[dict[str, Any]]:
-    # SQLite has no percentile aggregate: one query, then figures per month in Python.
-    by_month: dict[Any, dict[str, list[tuple[float, bool]]]] = {}
-    rows = qs.annotate(month=TruncMonth("detected_at")).values_list(
-        "month", "severity", "detected_at", *MILESTONES.values()
-    )
-    for month, severity, detected_at, *reached in rows:
-        bucket = by_month.setdefault(month, {name: [] for name in MILESTONES})
-        for name, at in zip(MILESTONES, reached, strict=True):
-            if at is not None:
-                seconds = (at - detected_at).total_seconds()
-                bucket[name].append(
-                    (
-                        seconds,
-                        seconds
-                        <= membership.organisation.sla_minutes(severity, SLA_KIND[name]) * 60,
-                    )
-                )
+    organisation = membership.organisation
+    by_month = response_times_by(qs, organisation, group=TruncMonth("detected_at"))
     result = []
     for month in sorted(by_month):
-        row: dict[str, Any] = {"month": month}
-        for name, values in by_month[month].items():
-            seconds = sorted(v for v, _ in values)
-            row[f"{name}_count"] = len(seconds)
-            row[f"{name}_median"] = median(seconds) if seconds else None
-            row[f"{name}_p90"] = _percentile_90(seconds) if seconds else None
-            row[f"{name}_within"] = (sum(ok for _, ok in values) / len(values)) if values else None
-        result.append(row)
+        entry: dict[str, Any] = {
+            "month": month.date().isoformat()[:7] if isinstance(month, datetime) else str(month)[:7]
+        }
+        for m in METRICS:
+            entry[m.name] = {
+                **by_month[month][m.name],
+                "target_seconds_sev1": organisation.sla_minutes("sev1", m.clock) * 60,
+            }
+        result.append(entry)
     return result
 
 

@@ -3,7 +3,6 @@ trends against the SLA, and the mention volume of each brand."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from django.http import HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 from crisisdesk.charts import line_chart, stacked_bars
 from incidents import selectors
 from incidents.analytics import selectors as dashboard_selectors
+from incidents.metrics import METRICS as RESPONSE_METRICS
 from incidents.models import OPEN_STATUSES
 from incidents.presentation import row_context
 from tenants.models import Role, Severity
@@ -28,7 +28,7 @@ DashboardSection = Callable[[OrgRequest], dict[str, Any] | None]
 DASHBOARD_SECTIONS: list[DashboardSection] = []
 
 TREND_MONTHS = 6
-METRICS = (("tta", "acknowledge"), ("ttfr", "first_response"), ("ttr", "resolve"))
+METRICS = tuple((m.name, m.clock) for m in RESPONSE_METRICS)
 
 
 def _month_starts(now: datetime, count: int) -> list[datetime]:
@@ -47,12 +47,9 @@ def _trend(request: OrgRequest, severity: str, now: datetime) -> list[dict[str, 
     """Median TTA, TTFR and TTR per month (drills excluded), each with its SLA target."""
     bounds = _month_starts(now, TREND_MONTHS)
     labels = [formats.date_format(b, "M") for b in bounds[:-1]]
-    per_month = [
-        selectors.response_time_metrics(
-            membership=request.membership, date_from=start, date_to=end, severity=severity
-        )
-        for start, end in pairwise(bounds)
-    ]
+    per_month = selectors.response_time_metrics_by_month(
+        membership=request.membership, bounds=bounds, severity=severity
+    )
     titles = {
         "tta": _("Time to acknowledge"),
         "ttfr": _("Time to first response"),

@@ -12,11 +12,11 @@ from django.utils.dateparse import parse_datetime
 
 from crisisdesk.core.time import iso_z
 from incidents.events import key_event_kinds
+from incidents.metrics import incident_response_times
 from incidents.models import Incident, IncidentEvent
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.monitoring.selectors import incident_phrases
 from incidents.postmortems.models import PostMortem, PostMortemStatus
-from incidents.sla import sla_clocks
 from tenants.models import Membership
 
 # Hours of mention volume shown before detection and after resolution.
@@ -38,17 +38,7 @@ def _timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _metrics(incident: Incident) -> dict[str, Any]:
-    clocks = sla_clocks(incident)
-    names = {"acknowledge": "tta", "first_response": "ttfr", "resolve": "ttr"}
-    result = {}
-    for kind, clock in clocks.items():
-        seconds = (clock.met_at - incident.detected_at).total_seconds() if clock.met_at else None
-        result[names[kind]] = {
-            "seconds": seconds,
-            "target_seconds": clock.target_minutes * 60,
-            "within_sla": None if seconds is None else seconds <= clock.target_minutes * 60,
-        }
-    return result
+    return incident_response_times(incident)
 
 
 def _floor_hour(value: datetime) -> datetime:

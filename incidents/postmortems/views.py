@@ -24,6 +24,7 @@ from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from crisisdesk.core.time import duration_words
 from incidents.events import key_event_label
+from incidents.metrics import METRICS
 from incidents.models import Incident, Status
 from incidents.postmortems import exports, selectors, services
 from incidents.postmortems.forms import (
@@ -53,11 +54,7 @@ DOMAIN_MESSAGES = [
 LIST_LIMIT = 100
 MAX_BARS = 48
 
-METRIC_LABELS = (
-    ("tta", "acknowledge"),
-    ("ttfr", "first_response"),
-    ("ttr", "resolve"),
-)
+METRIC_LABELS = tuple((m.name, m.clock) for m in METRICS)
 PHASE_LABELS = {
     "before": pgettext_lazy("mentions", "Before"),
     "during": pgettext_lazy("mentions", "During"),
