@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "crisisdesk.api.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["crisisdesk.api.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crisisdesk.openapi.ApiSchema",
     "EXCEPTION_HANDLER": "crisisdesk.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -358,13 +358,22 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CrisisDesk API",
     "DESCRIPTION": "Social-media crisis management for PR agencies: incidents, monitoring, "
     "playbooks, response templates and post-mortems. Every organisation-owned resource lives "
-    "under /api/v1/orgs/<org_slug>/.",
+    "under /api/v1/orgs/<org_slug>/.\n\n"
+    "Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/token/) or the web "
+    'app\'s session. Every error is JSON: `{"detail": …, "code": …}`, with `errors` per '
+    "field on a 400; another organisation's object answers 404, never 403. The live updates "
+    "are a WebSocket, described below (crisisdesk/openapi.py appends docs/websocket.md).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags, summaries and error responses: crisisdesk/openapi.py (the schema class above).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crisisdesk.openapi.postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.Status",
         "PostMortemStatusEnum": "incidents.postmortems.models.PostMortemStatus",

@@ -23,6 +23,7 @@ class AnalyticsOverviewView(OrgScopedAPIView):
     the SLA; recurring crisis types; action items; mention volume and sentiment per day."""
 
     @extend_schema(
+        summary="Analytics overview",
         parameters=[
             OpenApiParameter("from", str, description="ISO date-time"),
             OpenApiParameter("to", str, description="ISO date-time"),

@@ -1,12 +1,13 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from crisisdesk.openapi import conflict
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentFilter
@@ -54,7 +55,24 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         selectors.incident_rows_with_teams([row])
         return Response(self.get_serializer(row).data)
 
-    @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
+    @extend_schema(
+        summary="Open an incident",
+        examples=[
+            OpenApiExample(
+                "A service complaint",
+                value={
+                    "brand": 3,
+                    "title": "Доставка задерживается в Москве",
+                    "severity": "sev2",
+                    "summary": "Жалобы в VK и Telegram с утра",
+                    "teams": [2],
+                },
+                request_only=True,
+            )
+        ],
+        request=s.IncidentCreateSerializer,
+        responses={201: s.IncidentSerializer},
+    )
     def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.IncidentCreateSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -65,7 +83,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
+    @extend_schema(
+        summary="Change an incident's title, summary or severity",
+        request=s.IncidentUpdateSerializer,
+        responses={200: s.IncidentSerializer, **conflict("A closed incident cannot be edited.")},
+    )
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
         serializer = s.IncidentUpdateSerializer(data=request.data)
@@ -73,7 +95,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         services.incident_update(incident=incident, actor=request.user, **serializer.validated_data)
         return self._detail(incident.pk)
 
-    @extend_schema(request=None, responses=s.IncidentSerializer)
+    @extend_schema(summary="Acknowledge an incident", request=None, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
@@ -82,7 +104,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         )
         return self._detail(incident.pk)
 
-    @extend_schema(request=s.TransitionSerializer, responses=s.IncidentSerializer)
+    @extend_schema(
+        summary="Move an incident to another status",
+        examples=[OpenApiExample("Resolve", value={"status": "resolved"}, request_only=True)],
+        request=s.TransitionSerializer,
+        responses=s.IncidentSerializer,
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
@@ -96,7 +123,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         )
         return self._detail(incident.pk)
 
-    @extend_schema(request=s.AssignSerializer, responses=s.IncidentSerializer)
+    @extend_schema(
+        summary="Assign an incident to a commander and teams",
+        request=s.AssignSerializer,
+        responses=s.IncidentSerializer,
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
@@ -105,7 +136,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         services.incident_assign(incident=incident, actor=request.user, **serializer.validated_data)
         return self._detail(incident.pk)
 
-    @extend_schema(request=s.NoteSerializer, responses={201: s.EventSerializer})
+    @extend_schema(
+        summary="Add a note to an incident's timeline",
+        request=s.NoteSerializer,
+        responses={201: s.EventSerializer},
+    )
     @action(detail=True, methods=["post"])
     def notes(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
@@ -126,6 +161,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         return {"for_client": self.membership.is_client}
 
     @extend_schema(
+        summary="List an incident's timeline events",
         parameters=[OpenApiParameter("since", int, description="Only events after this event id")],
         responses=s.EventSerializer(many=True),
         filters=False,
@@ -156,6 +192,7 @@ class ResponseTimesView(OrgScopedAPIView):
     """TTA, TTFR and TTR: count, median, 90th percentile and share within SLA (drills excluded)."""
 
     @extend_schema(
+        summary="Response times (TTA, TTFR, TTR)",
         parameters=[
             OpenApiParameter("from", str, description="ISO date-time, detected at or after"),
             OpenApiParameter("to", str, description="ISO date-time, detected before"),

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -235,6 +235,12 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         return selectors.mention_list(membership=self.membership)
 
     @extend_schema(
+        summary="Correct the sentiment of mentions",
+        examples=[
+            OpenApiExample(
+                "One correction", value=[{"id": 812, "sentiment": "negative"}], request_only=True
+            )
+        ],
         request=LabelItemSerializer(many=True),
         responses={
             200: LabelResultSerializer,
@@ -256,6 +262,38 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         return Response(result.as_dict())
 
     @extend_schema(
+        summary="Send mentions (bulk, up to 1,000)",
+        examples=[
+            OpenApiExample(
+                "One VK post",
+                value=[
+                    {
+                        "brand": 3,
+                        "platform": "vk",
+                        "external_id": "wall-1_2041",
+                        "text": "Третий день нет доставки, поддержка молчит",
+                        "posted_at": "2026-03-14T09:30:00Z",
+                        "author": "ivan.p",
+                        "url": "https://vk.com/wall-1_2041",
+                        "reach": 1200,
+                    }
+                ],
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Stored",
+                value={
+                    "created": 1,
+                    "updated": 0,
+                    "rejected": [],
+                    "duplicates": [],
+                    "incidents_opened": [],
+                    "incidents_linked": [41],
+                },
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
         request=OrgMentionItemSerializer(many=True),
         responses={
             200: IngestResultSerializer,
@@ -323,7 +361,7 @@ class MonitoringRuleViewSet(
 class MentionStatsView(OrgScopedAPIView):
     """Mention volume and negative share of the incident's brand over the incident's time."""
 
-    @extend_schema(responses=MentionStatsSerializer)
+    @extend_schema(summary="Mention statistics of an incident", responses=MentionStatsSerializer)
     def get(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> Response:
         incident = scoped_get(incident_list(membership=request.membership), incident_pk)
         data = selectors.mention_stats(incident=incident)
@@ -347,7 +385,9 @@ class SentimentModelSerializer(serializers.Serializer):
 class SentimentModelView(OrgScopedAPIView):
     """The organisation's own sentiment model: everyone reads it."""
 
-    @extend_schema(responses=SentimentModelSerializer)
+    @extend_schema(
+        summary="Get the organisation's sentiment model", responses=SentimentModelSerializer
+    )
     def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         data = selectors.sentiment_model_status(membership=request.membership)
         return Response(SentimentModelSerializer(data).data)
@@ -359,6 +399,7 @@ class SentimentModelTrainView(OrgScopedAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
+        summary="Train the organisation's sentiment model",
         request=None,
         responses={
             202: SentimentModelSerializer,
@@ -510,7 +551,11 @@ class SourceViewSet(
     def perform_destroy(self, instance: Source) -> None:
         source_services.source_delete(source=instance)
 
-    @extend_schema(request=None, responses={202: OpenApiResponse(description="Poll enqueued")})
+    @extend_schema(
+        summary="Poll a source now",
+        request=None,
+        responses={202: OpenApiResponse(description="Poll enqueued")},
+    )
     @action(detail=True, methods=["post"])
     def poll(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         """Poll now, on the worker: 202 at once; read the source again for its health."""
@@ -520,20 +565,22 @@ class SourceViewSet(
         source_services.source_poll_request(source=source)
         return Response({"id": source.pk, "queued": True}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=ConnectionCheckSerializer)
+    @extend_schema(
+        summary="Test a source's connection", request=None, responses=ConnectionCheckSerializer
+    )
     @action(detail=True, methods=["post"], url_path="test-connection")
     def test_connection(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         """One cheap call to the service with the stored configuration and credentials."""
         check = source_services.source_test_connection(source=self.get_object())
         return Response({"ok": check.ok, "error": check.error, "error_kind": check.error_kind})
 
-    @extend_schema(request=None, responses=SourceSerializer)
+    @extend_schema(summary="Pause a source", request=None, responses=SourceSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         source = source_services.source_pause(source=self.get_object())
         return Response(SourceSerializer(source, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses=SourceSerializer)
+    @extend_schema(summary="Resume a source", request=None, responses=SourceSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         source = source_services.source_resume(source=self.get_object())
@@ -571,6 +618,22 @@ class SignedIngestView(APIView):
     parser_classes: list = []
 
     @extend_schema(
+        summary="Send mentions signed with the brand's ingest secret",
+        examples=[
+            OpenApiExample(
+                "One post from a listening tool",
+                value=[
+                    {
+                        "platform": "telegram",
+                        "external_id": "channel/5521",
+                        "text": "Service is down again",
+                        "posted_at": "2026-03-14T09:30:00Z",
+                        "reach": 5400,
+                    }
+                ],
+                request_only=True,
+            )
+        ],
         request=MentionItemSerializer(many=True),
         parameters=[
             OpenApiParameter(

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crisisdesk.openapi import conflict
 from incidents.notifications.models import TelegramAccount, TelegramBot, TelegramChat
 from incidents.notifications.telegram import linking
 from incidents.notifications.telegram.updates import telegram_update_handle, telegram_webhook_bot
@@ -72,11 +73,15 @@ class TelegramBotView(OrgScopedAPIView):
     action_roles = {"PUT": Role.OWNER, "DELETE": Role.OWNER}
     http_method_names = ["get", "put", "delete", "head", "options"]
 
-    @extend_schema(responses=TelegramStatusSerializer)
+    @extend_schema(summary="Get the Telegram bot's status", responses=TelegramStatusSerializer)
     def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response(TelegramStatusSerializer(telegram_status(request)).data)
 
-    @extend_schema(request=BotTokenSerializer, responses=TelegramStatusSerializer)
+    @extend_schema(
+        summary="Connect the organisation's Telegram bot",
+        request=BotTokenSerializer,
+        responses=TelegramStatusSerializer,
+    )
     def put(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = BotTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,7 +92,7 @@ class TelegramBotView(OrgScopedAPIView):
         )
         return Response(TelegramStatusSerializer(telegram_status(request)).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Disconnect the Telegram bot", request=None, responses={204: None})
     def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
         linking.telegram_bot_unlink(organisation=request.organisation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -113,7 +118,11 @@ class TelegramChatCodeView(OrgScopedAPIView):
     action_roles = {"POST": Role.MANAGER}
     http_method_names = ["post", "options"]
 
-    @extend_schema(request=ChatCodeRequestSerializer, responses={201: CodeSerializer})
+    @extend_schema(
+        summary="Get a code to link a Telegram chat",
+        request=ChatCodeRequestSerializer,
+        responses={**conflict("Link the organisation's Telegram bot first."), 201: CodeSerializer},
+    )
     def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = ChatCodeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -147,12 +156,16 @@ class TelegramMemberCodeView(OrgScopedAPIView):
     action_roles = {"POST": Role.VIEWER, "DELETE": Role.VIEWER}
     http_method_names = ["post", "delete", "options"]
 
-    @extend_schema(request=None, responses={201: CodeSerializer})
+    @extend_schema(
+        summary="Get a code to link your Telegram account",
+        request=None,
+        responses={201: CodeSerializer},
+    )
     def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
         code, expires_at = linking.telegram_member_code_issue(membership=request.membership)
         return _code_response(request, code, expires_at, group=False)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Cancel your Telegram link code", request=None, responses={204: None})
     def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
         account = (
             TelegramAccount.objects.visible_to(request.membership)
@@ -171,7 +184,7 @@ class TelegramChatDetailView(OrgScopedAPIView):
     action_roles = {"DELETE": Role.MANAGER}
     http_method_names = ["delete", "options"]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Unlink a Telegram chat", request=None, responses={204: None})
     def delete(self, request: OrgAPIRequest, org_slug: str, chat_pk: int) -> Response:
         chat = scoped_get(TelegramChat.objects.visible_to(request.membership), chat_pk)
         linking.telegram_chat_unlink(membership=request.membership, chat=chat)
@@ -184,7 +197,9 @@ class TelegramAccountDetailView(OrgScopedAPIView):
     action_roles = {"DELETE": Role.OWNER}
     http_method_names = ["delete", "options"]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        summary="Unlink a member's Telegram account", request=None, responses={204: None}
+    )
     def delete(self, request: OrgAPIRequest, org_slug: str, account_pk: int) -> Response:
         account = scoped_get(TelegramAccount.objects.visible_to(request.membership), account_pk)
         linking.telegram_account_unlink(membership=request.membership, account=account)
@@ -199,7 +214,9 @@ class TelegramWebhookView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(
+        summary="Telegram's webhook (updates from the bot)", request=dict, responses={200: dict}
+    )
     def post(self, request: Request, webhook_id: str) -> Response:
         bot = telegram_webhook_bot(
             webhook_id=webhook_id,

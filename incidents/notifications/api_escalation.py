@@ -139,7 +139,11 @@ class RotaViewSet(
     def update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         return Response(self.get_serializer(self._save(request, self.get_object())).data)
 
-    @extend_schema(request=OverrideSerializer, responses={201: RotaSerializer})
+    @extend_schema(
+        summary="Add an override to a duty rota",
+        request=OverrideSerializer,
+        responses={201: RotaSerializer},
+    )
     @action(detail=True, methods=["post"])
     def overrides(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         rota = self.get_object()
@@ -199,11 +203,15 @@ class NotificationChannelsView(OrgScopedAPIView):
         )
         return list(preference.channels) if preference else default_channels()
 
-    @extend_schema(responses=ChannelsSerializer)
+    @extend_schema(summary="Get the notification channels", responses=ChannelsSerializer)
     def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response({"channels": self._current(request)})
 
-    @extend_schema(request=ChannelsSerializer, responses=ChannelsSerializer)
+    @extend_schema(
+        summary="Set the notification channels",
+        request=ChannelsSerializer,
+        responses=ChannelsSerializer,
+    )
     def put(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = ChannelsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

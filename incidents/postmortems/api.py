@@ -5,11 +5,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crisisdesk.openapi import conflict
 from incidents.postmortems import exports, selectors, services
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
 from tenants.api.fields import OrgPrimaryKeyRelatedField
@@ -147,13 +148,14 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         return PostMortemListSerializer if self.action == "list" else PostMortemSerializer
 
     @extend_schema(
+        summary="List post-mortems",
         parameters=[
             OpenApiParameter("status", str, enum=[s.value for s in PostMortemStatus]),
             OpenApiParameter("waiting_for_my_review", bool),
             OpenApiParameter(
                 "search", str, description="Full-text search in lessons and root causes"
             ),
-        ]
+        ],
     )
     def list(self, request: OrgAPIRequest, *args: Any, **kwargs: Any) -> Response:
         qs = self.filter_queryset(self.get_queryset())
@@ -165,6 +167,12 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        responses={
+            200: PostMortemSerializer,
+            **conflict("The post-mortem is in review or approved: it cannot be edited."),
+        }
+    )
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         postmortem = self.get_object()
         serializer = self.get_serializer(postmortem, data=request.data, partial=True)
@@ -179,12 +187,30 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         fn(postmortem=postmortem, membership=self.membership, **kwargs)
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses=PostMortemSerializer)
+    @extend_schema(
+        summary="Submit a post-mortem for review",
+        request=None,
+        responses={200: PostMortemSerializer, **conflict("The post-mortem is not a draft.")},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         return self._act(services.postmortem_submit)
 
-    @extend_schema(request=RequestChangesSerializer, responses=PostMortemSerializer)
+    @extend_schema(
+        summary="Send a post-mortem back with changes requested",
+        examples=[
+            OpenApiExample(
+                "What to change",
+                value={"comments": "Add the timeline of the first hour."},
+                request_only=True,
+            )
+        ],
+        request=RequestChangesSerializer,
+        responses={
+            200: PostMortemSerializer,
+            **conflict("Only a post-mortem in review can be reviewed."),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         postmortem = self.get_object()  # 404 before any validation of the body
@@ -197,12 +223,20 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         )
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses=PostMortemSerializer)
+    @extend_schema(
+        summary="Approve a post-mortem (closes the incident)",
+        request=None,
+        responses={
+            200: PostMortemSerializer,
+            **conflict("Only a post-mortem in review can be reviewed."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         return self._act(services.postmortem_approve)
 
     @extend_schema(
+        summary="Export a post-mortem (Markdown, HTML, PDF)",
         parameters=[
             OpenApiParameter("format", str, enum=["md", "html", "pdf"], required=True),
             OpenApiParameter("audience", str, enum=["internal", "client"]),

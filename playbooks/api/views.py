@@ -6,6 +6,7 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crisisdesk.openapi import conflict
 from playbooks import selectors, services
 from playbooks.api import serializers as s
 from playbooks.models import IncidentTask, Language, Playbook
@@ -77,7 +78,11 @@ class PlaybookViewSet(
     def perform_destroy(self, instance: Playbook) -> None:
         services.playbook_delete(playbook=instance, membership=self.membership)
 
-    @extend_schema(request=s.ReorderSerializer, responses=s.PlaybookSerializer)
+    @extend_schema(
+        summary="Reorder a playbook's steps",
+        request=s.ReorderSerializer,
+        responses=s.PlaybookSerializer,
+    )
     @action(detail=True, methods=["post"])
     def reorder(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         playbook = self.get_object()
@@ -90,7 +95,9 @@ class PlaybookViewSet(
         )
         return self._detail(playbook)
 
-    @extend_schema(responses=s.CrisisTypeSerializer(many=True), filters=False)
+    @extend_schema(
+        summary="List the crisis types", responses=s.CrisisTypeSerializer(many=True), filters=False
+    )
     @action(
         detail=False,
         methods=["get"],
@@ -117,7 +124,9 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
     def _detail(self, task: IncidentTask) -> Response:
         return Response(self.get_serializer(scoped_get(self.get_queryset(), task.pk)).data)
 
-    @extend_schema(parameters=[INCIDENT_PK], responses=s.TaskListSerializer)
+    @extend_schema(
+        summary="List an incident's tasks", parameters=[INCIDENT_PK], responses=s.TaskListSerializer
+    )
     def list(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> Response:
         now = timezone.now()
         tasks = self.get_queryset()
@@ -129,7 +138,15 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
             }
         )
 
-    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.IncidentTaskSerializer)
+    @extend_schema(
+        summary="Mark a task done",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={
+            200: s.IncidentTaskSerializer,
+            **conflict("The task is already done; the incident is closed."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def complete(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
@@ -138,7 +155,15 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         services.task_complete(task=task, membership=self.membership, actor=request.user)
         return self._detail(task)
 
-    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.IncidentTaskSerializer)
+    @extend_schema(
+        summary="Reopen a task",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={
+            200: s.IncidentTaskSerializer,
+            **conflict("The task is not done; the incident is closed."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str) -> Response:
         task = self.get_object()
@@ -146,9 +171,10 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         return self._detail(task)
 
     @extend_schema(
+        summary="Assign a task",
         parameters=[INCIDENT_PK],
         request=s.TaskAssignSerializer,
-        responses=s.IncidentTaskSerializer,
+        responses={200: s.IncidentTaskSerializer, **conflict("The incident is closed.")},
     )
     @action(detail=True, methods=["post"])
     def assign(self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str) -> Response:
@@ -168,7 +194,14 @@ class ApplyPlaybookView(IncidentChildMixin, OrgScopedAPIView):
 
     write_role = Role.RESPONDER
 
-    @extend_schema(request=s.ApplyPlaybookSerializer, responses={201: s.AppliedPlaybookSerializer})
+    @extend_schema(
+        summary="Apply a playbook to an incident",
+        request=s.ApplyPlaybookSerializer,
+        responses={
+            **conflict("The playbook is already applied; the incident is closed."),
+            201: s.AppliedPlaybookSerializer,
+        },
+    )
     def post(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> Response:
         incident = self.incident
         serializer = s.ApplyPlaybookSerializer(data=request.data, context={"request": request})
@@ -194,6 +227,7 @@ class SuggestedPlaybooksView(IncidentChildMixin, OrgScopedAPIView):
     with a bonus for the brand's languages."""
 
     @extend_schema(
+        summary="Playbooks suggested for an incident",
         parameters=[OpenApiParameter("limit", int, description="1–50, default 5")],
         responses=s.SuggestionSerializer(many=True),
     )

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response as HttpResponse
 
+from crisisdesk.openapi import conflict
 from templates import selectors, services
 from templates.api import serializers as s
 from templates.api.filters import TemplateFilter
@@ -16,6 +17,14 @@ from tenants.models import Role
 from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: None,
+            **conflict("Responses were drafted from this template; deactivate it instead."),
+        }
+    )
+)
 class TemplateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
 ):
@@ -34,7 +43,11 @@ class TemplateViewSet(
     def _detail(self, template: ResponseTemplate) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), template.pk)).data)
 
-    @extend_schema(request=s.TemplateWriteSerializer, responses={201: s.TemplateSerializer})
+    @extend_schema(
+        summary="Create a response template",
+        request=s.TemplateWriteSerializer,
+        responses={201: s.TemplateSerializer},
+    )
     def create(self, request: OrgAPIRequest, org_slug: str) -> HttpResponse:
         serializer = s.TemplateWriteSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -50,7 +63,11 @@ class TemplateViewSet(
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    @extend_schema(request=s.TemplateWriteSerializer, responses=s.TemplateSerializer)
+    @extend_schema(
+        summary="Change a response template (a new version)",
+        request=s.TemplateWriteSerializer,
+        responses=s.TemplateSerializer,
+    )
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         template = self.get_object()
         serializer = s.TemplateWriteSerializer(
@@ -68,7 +85,11 @@ class TemplateViewSet(
     def perform_destroy(self, instance: ResponseTemplate) -> None:
         services.template_delete(template=instance, membership=self.membership)
 
-    @extend_schema(responses=s.TemplateVersionSerializer(many=True), filters=False)
+    @extend_schema(
+        summary="List a template's versions",
+        responses=s.TemplateVersionSerializer(many=True),
+        filters=False,
+    )
     @action(detail=True, methods=["get"], filterset_class=None)
     def versions(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         template = self.get_object()
@@ -77,7 +98,10 @@ class TemplateViewSet(
         return self.get_paginated_response(s.TemplateVersionSerializer(page, many=True).data)
 
     @extend_schema(
-        request=s.RenderRequestSerializer, responses=s.RenderResultSerializer, filters=False
+        summary="Preview a template with variables",
+        request=s.RenderRequestSerializer,
+        responses=s.RenderResultSerializer,
+        filters=False,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def render(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
@@ -99,7 +123,13 @@ class TemplateViewSet(
 @extend_schema_view(
     list=extend_schema(parameters=[INCIDENT_PK]),
     retrieve=extend_schema(parameters=[INCIDENT_PK]),
-    destroy=extend_schema(parameters=[INCIDENT_PK]),
+    destroy=extend_schema(
+        parameters=[INCIDENT_PK],
+        responses={
+            204: None,
+            **conflict("Only a draft can be discarded; the incident is closed."),
+        },
+    ),
 )
 class ResponseViewSet(
     IncidentChildMixin,
@@ -127,9 +157,28 @@ class ResponseViewSet(
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), response.pk)).data)
 
     @extend_schema(
+        summary="Draft a response",
+        examples=[
+            OpenApiExample(
+                "Free text",
+                value={
+                    "channel": "vk",
+                    "body": "Мы знаем о задержках доставки и уже разбираемся. Следующее обновление — в 14:00.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "From a template",
+                value={"template": 7, "variables": {"next_update_time": "14:00"}},
+                request_only=True,
+            ),
+        ],
         parameters=[INCIDENT_PK],
         request=s.ResponseWriteSerializer,
-        responses={201: s.ResponseSerializer},
+        responses={
+            **conflict("The incident is closed; its responses can no longer change."),
+            201: s.ResponseSerializer,
+        },
     )
     def create(self, request: OrgAPIRequest, org_slug: str, incident_pk: str) -> HttpResponse:
         incident = self.incident
@@ -148,9 +197,15 @@ class ResponseViewSet(
         return result
 
     @extend_schema(
+        summary="Change a draft response",
         parameters=[INCIDENT_PK],
         request=s.ResponseWriteSerializer,
-        responses=s.ResponseSerializer,
+        responses={
+            200: s.ResponseSerializer,
+            **conflict(
+                "Only a draft (or a response sent back) can be changed; the incident is closed."
+            ),
+        },
     )
     def partial_update(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
@@ -173,7 +228,15 @@ class ResponseViewSet(
             response=instance, membership=self.membership, actor=self.request.user
         )
 
-    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
+    @extend_schema(
+        summary="Submit a response for approval",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={
+            200: s.ResponseSerializer,
+            **conflict("The response is not a draft; the incident is closed."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def submit(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
@@ -182,7 +245,17 @@ class ResponseViewSet(
         services.response_submit(response=response, membership=self.membership, actor=request.user)
         return self._detail(response)
 
-    @extend_schema(parameters=[INCIDENT_PK], request=None, responses=s.ResponseSerializer)
+    @extend_schema(
+        summary="Approve a response",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={
+            200: s.ResponseSerializer,
+            **conflict(
+                "The response is not waiting for this approval (the agency approves first); the incident is closed."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def approve(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
@@ -192,7 +265,13 @@ class ResponseViewSet(
         return self._detail(response)
 
     @extend_schema(
-        parameters=[INCIDENT_PK], request=s.RejectSerializer, responses=s.ResponseSerializer
+        summary="Reject a response",
+        parameters=[INCIDENT_PK],
+        request=s.RejectSerializer,
+        responses={
+            200: s.ResponseSerializer,
+            **conflict("The response is not waiting for approval; the incident is closed."),
+        },
     )
     @action(detail=True, methods=["post"])
     def reject(
@@ -210,7 +289,13 @@ class ResponseViewSet(
         return self._detail(response)
 
     @extend_schema(
-        parameters=[INCIDENT_PK], request=s.PublishSerializer, responses=s.ResponseSerializer
+        summary="Record a response as published",
+        parameters=[INCIDENT_PK],
+        request=s.PublishSerializer,
+        responses={
+            200: s.ResponseSerializer,
+            **conflict("The response is not approved; the incident is closed."),
+        },
     )
     @action(detail=True, methods=["post"])
     def publish(
@@ -234,9 +319,17 @@ class StatementPageSerializer(serializers.Serializer):
 
 @extend_schema_view(
     post=extend_schema(
-        parameters=[INCIDENT_PK], request=None, responses={201: StatementPageSerializer}
+        summary="Open the incident's public statement page",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={201: StatementPageSerializer},
     ),
-    delete=extend_schema(parameters=[INCIDENT_PK], request=None, responses={204: None}),
+    delete=extend_schema(
+        summary="Withdraw the incident's public statement page",
+        parameters=[INCIDENT_PK],
+        request=None,
+        responses={204: None, **conflict("The incident has no public statement page.")},
+    ),
 )
 class StatementPageView(IncidentChildMixin, OrgScopedAPIView):
     """The incident's public statement page: POST opens it (managers), answering its URL;

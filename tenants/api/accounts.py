@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisisdesk.core.throttling import AccountEmailThrottle, ScopedRateThrottle
+from crisisdesk.openapi import conflict
 from tenants import accounts
 
 
@@ -59,7 +60,11 @@ class PasswordResetRequestView(APIView):
     authentication_classes: list = []
     throttle_classes = [AccountEmailThrottle]
 
-    @extend_schema(request=PasswordResetRequestSerializer, responses={202: None})
+    @extend_schema(
+        summary="Ask for a password-reset email",
+        request=PasswordResetRequestSerializer,
+        responses={202: None},
+    )
     def post(self, request: Request) -> Response:
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -78,7 +83,11 @@ class PasswordResetConfirmView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
+    @extend_schema(
+        summary="Set a new password with a reset token",
+        request=PasswordResetConfirmSerializer,
+        responses={204: None},
+    )
     def post(self, request: Request) -> Response:
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -95,7 +104,16 @@ class EmailVerifyView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=EmailVerifySerializer, responses={200: None})
+    @extend_schema(
+        summary="Verify an email address",
+        request=EmailVerifySerializer,
+        responses={
+            **conflict(
+                "The link has expired, or was sent to an address the account no longer has."
+            ),
+            200: None,
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = EmailVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -106,7 +124,7 @@ class EmailVerifyView(APIView):
 class EmailVerificationResendView(APIView):
     throttle_classes = [AccountEmailThrottle]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(summary="Send the verification email again", request=None, responses={202: None})
     def post(self, request: Request) -> Response:
         accounts.email_verification_send(
             user=request.user, link_base=request.build_absolute_uri("/")

@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisisdesk.core.throttling import ScopedRateThrottle, SignupThrottle
+from crisisdesk.openapi import conflict
 from tenants import accounts as tenants_accounts
 from tenants import ownership, selectors, services, tokens
 from tenants.api import serializers as s
@@ -25,7 +26,9 @@ class RegisterView(APIView):
     authentication_classes: list = []
     throttle_classes = [SignupThrottle]
 
-    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserSerializer})
+    @extend_schema(
+        summary="Create an account", request=s.RegisterSerializer, responses={201: s.UserSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = s.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -42,7 +45,22 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenResponseSerializer})
+    @extend_schema(
+        summary="Sign in for an API token",
+        examples=[
+            OpenApiExample(
+                "A laptop",
+                value={
+                    "username": "anna",
+                    "password": "correct horse battery staple",
+                    "name": "Anna's laptop",
+                },
+                request_only=True,
+            )
+        ],
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenResponseSerializer},
+    )
     def post(self, request: Request) -> Response:
         """A new token for this device (`name`, or the User-Agent), expiring; shown once."""
         # The plain HttpRequest, so that django-axes can flag a lockout that its middleware sees.
@@ -60,7 +78,7 @@ class LogoutView(APIView):
 
     authentication_classes = [ApiTokenAuthentication]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Revoke the token of this request", request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -69,7 +87,7 @@ class LogoutView(APIView):
 class TokenListView(APIView):
     """The signed-in user's working tokens (never the tokens themselves)."""
 
-    @extend_schema(responses=s.ApiTokenSerializer(many=True))
+    @extend_schema(summary="List your API tokens", responses=s.ApiTokenSerializer(many=True))
     def get(self, request: Request) -> Response:
         rows = tokens.api_token_list(user=request.user)
         current = getattr(request.auth, "digest", None)
@@ -77,7 +95,7 @@ class TokenListView(APIView):
 
 
 class TokenDetailView(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Revoke one of your API tokens", request=None, responses={204: None})
     def delete(self, request: Request, token_id: str) -> Response:
         """Revoke one of your tokens (another device, a lost laptop)."""
         tokens.api_token_revoke(user=request.user, public_id=token_id)
@@ -85,7 +103,7 @@ class TokenDetailView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=s.MeSerializer)
+    @extend_schema(summary="Get the signed-in user and their memberships", responses=s.MeSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
         user.memberships_cache = selectors.user_memberships(user=user)
@@ -96,7 +114,9 @@ class MeView(APIView):
 
 
 class WsTicketView(APIView):
-    @extend_schema(request=None, responses={201: s.TicketSerializer})
+    @extend_schema(
+        summary="Get a one-time WebSocket ticket", request=None, responses={201: s.TicketSerializer}
+    )
     def post(self, request: Request) -> Response:
         ticket = services.ws_ticket_issue(user=request.user)
         return Response(
@@ -106,12 +126,28 @@ class WsTicketView(APIView):
 
 
 class InvitationAcceptView(APIView):
-    @extend_schema(request=None, responses={200: s.MyMembershipSerializer})
+    @extend_schema(
+        summary="Accept an invitation",
+        request=None,
+        responses={
+            **conflict(
+                "The invitation was already used or has expired, or you are already a member."
+            ),
+            200: s.MyMembershipSerializer,
+        },
+    )
     def post(self, request: Request, token: str) -> Response:
         membership = services.invitation_accept(token=token, user=request.user)
         return Response(s.MyMembershipSerializer(membership).data)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List your organisations"),
+    post=extend_schema(
+        summary="Create an organisation (agency)",
+        responses={201: s.OrganisationCreatedSerializer},
+    ),
+)
 class OrganisationListView(generics.ListCreateAPIView):
     """The organisations you belong to; creating one makes you its owner."""
 
@@ -132,7 +168,6 @@ class OrganisationListView(generics.ListCreateAPIView):
             )
         return context
 
-    @extend_schema(responses={201: s.OrganisationCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The response carries the webhook signing secret, shown only this once."""
         response = super().create(request, *args, **kwargs)
@@ -155,7 +190,14 @@ class OrganisationDetailView(OrgScopedAPIView):
     action_roles = {"PATCH": Role.OWNER, "PUT": Role.OWNER, "DELETE": Role.OWNER}
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
-    @extend_schema(request=None, responses={202: s.OrganisationDeletedSerializer})
+    @extend_schema(
+        summary="Delete the organisation",
+        request=None,
+        responses={
+            **conflict("The organisation is already deleted."),
+            202: s.OrganisationDeletedSerializer,
+        },
+    )
     def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
         """Delete the organisation: access is locked at once, rows are purged after the grace period."""
         organisation = ownership.organisation_soft_delete(
@@ -167,13 +209,17 @@ class OrganisationDetailView(OrgScopedAPIView):
             status=status.HTTP_202_ACCEPTED,
         )
 
-    @extend_schema(responses=s.OrganisationSerializer)
+    @extend_schema(summary="Get the organisation", responses=s.OrganisationSerializer)
     def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response(
             s.OrganisationSerializer(request.organisation, context={"request": request}).data
         )
 
-    @extend_schema(request=s.OrganisationUpdateSerializer, responses=s.OrganisationSerializer)
+    @extend_schema(
+        summary="Change the organisation",
+        request=s.OrganisationUpdateSerializer,
+        responses=s.OrganisationSerializer,
+    )
     def patch(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.OrganisationUpdateSerializer(
             request.organisation, data=request.data, partial=True, context={"request": request}
@@ -191,7 +237,11 @@ class OrganisationWebhookSecretView(OrgScopedAPIView):
     action_roles = {"POST": Role.OWNER}
     http_method_names = ["post", "options"]
 
-    @extend_schema(request=None, responses=s.WebhookSecretSerializer)
+    @extend_schema(
+        summary="Rotate the organisation's webhook secret",
+        request=None,
+        responses=s.WebhookSecretSerializer,
+    )
     def post(self, request: Request, org_slug: str) -> Response:
         secret = services.organisation_rotate_webhook_secret(
             organisation=request.organisation, actor=request.user
@@ -204,7 +254,9 @@ class OrganisationExportView(OrgScopedAPIView):
 
     read_role = Role.OWNER
 
-    @extend_schema(responses={(200, "application/json"): dict})
+    @extend_schema(
+        summary="Export the organisation's data", responses={(200, "application/json"): dict}
+    )
     def get(self, request: OrgAPIRequest, org_slug: str) -> StreamingHttpResponse:
         stream = ownership.organisation_export_stream(
             organisation=request.organisation, actor=request.user
@@ -214,6 +266,14 @@ class OrganisationExportView(OrgScopedAPIView):
         return response
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: None,
+            **conflict("This brand has incidents; their timeline cannot be deleted."),
+        }
+    )
+)
 class BrandViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
 ):
@@ -227,7 +287,10 @@ class BrandViewSet(
     def scoped_queryset(self) -> QuerySet[Brand]:
         return selectors.brand_list(membership=self.membership)
 
-    @extend_schema(responses={201: s.BrandWithSecretSerializer})
+    @extend_schema(
+        summary="Create a brand (its ingest secret is shown once)",
+        responses={201: s.BrandWithSecretSerializer},
+    )
     def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -253,7 +316,9 @@ class BrandViewSet(
     def perform_destroy(self, instance: Brand) -> None:
         services.brand_delete(brand=instance, actor=self.request.user)
 
-    @extend_schema(request=None, responses=s.BrandSecretSerializer)
+    @extend_schema(
+        summary="Rotate a brand's ingest secret", request=None, responses=s.BrandSecretSerializer
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         brand = self.get_object()
@@ -288,7 +353,9 @@ class TeamViewSet(
     def perform_destroy(self, instance: Team) -> None:
         services.team_delete(team=instance)
 
-    @extend_schema(request=s.TeamMemberSerializer, responses=s.TeamSerializer)
+    @extend_schema(
+        summary="Add a member to a team", request=s.TeamMemberSerializer, responses=s.TeamSerializer
+    )
     @action(detail=True, methods=["post"], url_path="members")
     def add_member(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         team = self.get_object()
@@ -299,7 +366,7 @@ class TeamViewSet(
         services.team_member_add(team=team, membership=serializer.validated_data["membership"])
         return Response(self.get_serializer(scoped_get(self.get_queryset(), team.pk)).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Remove a member from a team", request=None, responses={204: None})
     @action(
         detail=True,
         methods=["delete"],
@@ -315,6 +382,9 @@ class TeamViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    destroy=extend_schema(responses={204: None, **conflict("The last owner cannot be removed.")})
+)
 class MemberViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
 ):
@@ -335,6 +405,9 @@ class MemberViewSet(
             return s.MemberContactSerializer
         return s.MemberSerializer
 
+    @extend_schema(
+        responses={200: s.MemberSerializer, **conflict("The last owner cannot be demoted.")}
+    )
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         membership = self.get_object()
         serializer = self.get_serializer(membership, data=request.data, partial=True)
@@ -358,7 +431,9 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         return selectors.invitation_list(membership=self.membership)
 
     @extend_schema(
-        request=s.InvitationCreateSerializer, responses={201: s.InvitationCreatedSerializer}
+        summary="Invite someone to the organisation",
+        request=s.InvitationCreateSerializer,
+        responses={201: s.InvitationCreatedSerializer},
     )
     def create(self, request: OrgAPIRequest, org_slug: str) -> Response:
         serializer = s.InvitationCreateSerializer(
@@ -375,7 +450,14 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         data["token"] = token
         return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: s.InvitationCreatedSerializer})
+    @extend_schema(
+        summary="Send an invitation again",
+        request=None,
+        responses={
+            **conflict("The invitation has already been used."),
+            200: s.InvitationCreatedSerializer,
+        },
+    )
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, org_slug: str, pk: str) -> Response:
         """Mail the invitation again with a new token (the old one stops working) and a new
