@@ -21,7 +21,10 @@ import snowballstemmer
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident, IncidentSource
@@ -338,31 +341,80 @@ class _Trigger:
         return incident
 
 
-def _volume_title(brand: Brand, reading: VolumeReading, rule: MonitoringRule) -> str:
-    if rule.measure == RuleMeasure.REACH:
-        return (
-            f"{brand.name}: spike of negative reach "
-            f"({reading.window_negative:,} in {rule.window_minutes} min)"
-        )
-    return (
-        f"{brand.name}: spike of negative mentions "
-        f"({reading.window_negative} in {rule.window_minutes} min)"
-    )
+# The title and summary of an incident monitoring opens are written in the brand's language
+# (Brand.language: what its team and its client read), whoever's request or task ran the
+# detection; numbers grouped as that language groups them.
 
 
-def _volume_summary(rule: MonitoringRule, reading: VolumeReading) -> str:
-    if rule.measure == RuleMeasure.REACH:
-        return (
-            f"Opened by monitoring rule “{rule.name}”: negative mentions reaching "
-            f"{reading.window_negative:,} people in {rule.window_minutes} minutes (threshold "
-            f"{rule.min_negative:,}, baseline {reading.baseline:,.0f} per window, multiplier "
-            f"{rule.multiplier:g})."
-        )
-    return (
-        f"Opened by monitoring rule “{rule.name}”: {reading.window_negative} negative mentions "
-        f"in {rule.window_minutes} minutes (threshold {rule.min_negative}, baseline "
-        f"{reading.baseline:.2f} per window, multiplier {rule.multiplier:g})."
-    )
+def _number(value: float, decimals: int | None = None) -> str:
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _keyword_texts(brand: Brand, rule: MonitoringRule, found: list[str]) -> tuple[str, str]:
+    with translation.override(brand.language):
+        title = _("%(brand)s: “%(keyword)s” in mentions") % {
+            "brand": brand.name,
+            "keyword": found[0],
+        }
+        summary = ngettext(
+            "Opened by monitoring rule “%(rule)s”: keyword %(keywords)s.",
+            "Opened by monitoring rule “%(rule)s”: keywords %(keywords)s.",
+            len(found),
+        ) % {"rule": rule.name, "keywords": ", ".join(found)}
+    return title, summary
+
+
+def _reach_texts(brand: Brand, rule: MonitoringRule, top: IngestedMention) -> tuple[str, str]:
+    assert rule.min_reach is not None
+    with translation.override(brand.language):
+        title = _("%(brand)s: negative post by %(author)s (reach %(reach)s)") % {
+            "brand": brand.name,
+            "author": top.author or top.platform,
+            "reach": _number(top.reach),
+        }
+        summary = _(
+            "Opened by monitoring rule “%(rule)s”: a negative mention with reach %(reach)s "
+            "(threshold %(threshold)s)."
+        ) % {"rule": rule.name, "reach": _number(top.reach), "threshold": _number(rule.min_reach)}
+    return title, summary
+
+
+def _volume_texts(brand: Brand, rule: MonitoringRule, reading: VolumeReading) -> tuple[str, str]:
+    count = reading.window_negative
+    reach = rule.measure == RuleMeasure.REACH
+    with translation.override(brand.language):
+        values = {
+            "brand": brand.name,
+            "rule": rule.name,
+            "count": _number(count),
+            "minutes": rule.window_minutes,
+            "threshold": _number(rule.min_negative),
+            "baseline": _number(reading.baseline, 0 if reach else 2),
+            "multiplier": f"{rule.multiplier:g}",
+        }
+        if reach:
+            title = _("%(brand)s: spike of negative reach (%(count)s in %(minutes)s min)")
+            summary = ngettext(
+                "Opened by monitoring rule “%(rule)s”: negative mentions reaching %(count)s "
+                "person in %(minutes)s min (threshold %(threshold)s, baseline %(baseline)s per "
+                "window, multiplier %(multiplier)s).",
+                "Opened by monitoring rule “%(rule)s”: negative mentions reaching %(count)s "
+                "people in %(minutes)s min (threshold %(threshold)s, baseline %(baseline)s per "
+                "window, multiplier %(multiplier)s).",
+                count,
+            )
+        else:
+            title = _("%(brand)s: spike of negative mentions (%(count)s in %(minutes)s min)")
+            summary = ngettext(
+                "Opened by monitoring rule “%(rule)s”: %(count)s negative mention in "
+                "%(minutes)s min (threshold %(threshold)s, baseline %(baseline)s per window, "
+                "multiplier %(multiplier)s).",
+                "Opened by monitoring rule “%(rule)s”: %(count)s negative mentions in "
+                "%(minutes)s min (threshold %(threshold)s, baseline %(baseline)s per window, "
+                "multiplier %(multiplier)s).",
+                count,
+            )
+    return title % values, summary % values
 
 
 def _negative_in_window(start: datetime, end: datetime) -> Q:
@@ -397,12 +449,13 @@ def batch_detect(
         if not fresh:
             continue
         found = sorted({k for _, keywords in fresh for k in keywords})
+        title, summary = _keyword_texts(brand, rule, found)
         trigger.fire(
             rule=rule,
             reason="keyword",
             mentions=Q(id__in=[m.pk for m, _ in fresh]),
-            title=f"{brand.name}: “{found[0]}” in mentions",
-            summary=f"Opened by monitoring rule “{rule.name}”: keyword(s) {', '.join(found)}.",
+            title=title,
+            summary=summary,
             detail={"keywords": found},
         )
     for rule in rules:
@@ -419,14 +472,13 @@ def batch_detect(
         if not loud:
             continue
         top = max(loud, key=lambda m: m.reach)
+        title, summary = _reach_texts(brand, rule, top)
         trigger.fire(
             rule=rule,
             reason="reach",
             mentions=Q(id__in=[m.pk for m in loud]),
-            title=f"{brand.name}: negative post by {top.author or top.platform} "
-            f"(reach {top.reach:,})",
-            summary=f"Opened by monitoring rule “{rule.name}”: a negative mention with reach "
-            f"{top.reach:,} (threshold {rule.min_reach:,}).",
+            title=title,
+            summary=summary,
             detail={"reach": top.reach, "min_reach": rule.min_reach},
         )
     negative_times = [
@@ -449,12 +501,13 @@ def _volume_fire(trigger: _Trigger, rule: MonitoringRule, reading: VolumeReading
     crossed = reading.crosses(rule)
     if not crossed and trigger.open_incident(rule) is None:
         return
+    title, summary = _volume_texts(trigger.brand, rule, reading)
     trigger.fire(
         rule=rule,
         reason="volume",
         mentions=_negative_in_window(reading.window_start, reading.window_end),
-        title=_volume_title(trigger.brand, reading, rule),
-        summary=_volume_summary(rule, reading),
+        title=title,
+        summary=summary,
         detail=reading.as_dict(),
         open_new=crossed,
     )

@@ -55,7 +55,8 @@ def test_a_few_loud_negative_posts_cross_a_reach_threshold(agency) -> None:
     assert len(second.incidents_opened) == 1
     incident = Incident.objects.get(pk=second.incidents_opened[0])
     assert incident.monitoring_rule_id == rule.id
-    assert "negative reach" in incident.title and "110,000" in incident.title
+    # In the brand's language (ru, the factory's first), grouped as Russian groups digits.
+    assert "негативного охвата" in incident.title and "110\xa0000" in incident.title
     assert sorted(incident.mentions.values_list("external_id", flat=True)) == ["a", "b", "c"]
     event = incident.events.get(kind="mention_linked")
     assert event.payload["measure"] == "reach" and event.payload["window_negative"] == 110_000
