@@ -38,6 +38,7 @@ from incidents.presentation import clock_views, event_views, row_context
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
 from tenants.models import Role
+from tenants.policies import may_work
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 DOMAIN_MESSAGES = [
@@ -83,7 +84,7 @@ def _board_query(request: OrgRequest, names: tuple[str, ...] = BOARD_PARAMS) -> 
 
 
 def _may_work(request: OrgRequest) -> bool:
-    return request.membership.has_role(Role.RESPONDER) and not request.membership.is_client
+    return may_work(request.membership)
 
 
 # --- The board ---

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident
 from incidents.selectors import incident_list
-from playbooks import selectors, services
+from playbooks import policies, selectors, services
 from playbooks.models import STEP_OWNER_ROLES, Language, Playbook
 from tenants import selectors as tenant_selectors
 from tenants.forms import PageForm, form_error
@@ -92,7 +92,7 @@ def tasks_section(request: OrgRequest, incident: Incident, forms: dict[str, Any]
         "percent": round(100 * done / len(tasks)) if tasks else 0,
         "suggestions": suggestions,
         "other_playbooks": sorted(others, key=lambda p: (p.language, p.name)),
-        "can_work": request.membership.has_role(Role.RESPONDER) and incident.status != "closed",
+        "can_work": policies.may_work_tasks(request.membership, incident),
     }
 
 
@@ -233,7 +233,7 @@ def library(request: OrgRequest) -> HttpResponse:
     return render(
         request,
         "playbooks/library.html",
-        {"playbooks": playbooks, "can_manage": request.membership.has_role(Role.MANAGER)},
+        {"playbooks": playbooks, "can_manage": policies.may_manage_playbooks(request.membership)},
     )
 
 
@@ -247,7 +247,7 @@ def _editor(
             "playbook": playbook,
             "form": form,
             "formset": formset,
-            "can_manage": request.membership.has_role(Role.MANAGER),
+            "can_manage": policies.may_manage_playbooks(request.membership),
         },
         status=status,
     )
@@ -256,7 +256,7 @@ def _editor(
 @org_page()
 def playbook_new(request: OrgRequest) -> HttpResponse:
     membership = request.membership
-    if not membership.has_role(Role.MANAGER):
+    if not policies.may_manage_playbooks(membership):
         raise PermissionDenied
     form = PlaybookForm(request.POST or None)
     formset = StepFormSet(request.POST or None, form_kwargs={"membership": membership})

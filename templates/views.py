@@ -23,7 +23,7 @@ from incidents.models import Incident
 from incidents.presentation import client_section
 from incidents.selectors import incident_list
 from incidents.views import render_room
-from templates import selectors, services
+from templates import policies, selectors, services
 from templates.models import Channel, Response, ResponseStatus, ResponseTemplate
 from templates.rendering import (
     VariablesRefused,
@@ -31,7 +31,7 @@ from templates.rendering import (
     template_render,
 )
 from templates.services import statements
-from tenants.models import Membership, Role
+from tenants.models import Role
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 DOMAIN_MESSAGES = [
@@ -82,14 +82,6 @@ def _message(exc: DomainError) -> str:
             "names": ", ".join(exc.extra.get("missing", []) + exc.extra.get("unknown", []))
         }
     return _(exc.message)
-
-
-def _is_client_approver(membership: Membership, incident: Incident) -> bool:
-    return (
-        membership.is_client_approver
-        and membership.is_brand_limited
-        and membership.sees_brand(incident.brand_id)
-    )
 
 
 def _draft_state(request: OrgRequest, incident: Incident) -> dict[str, Any]:
@@ -160,20 +152,18 @@ def responses_section(
         "body": "",
     }
     is_manager = membership.has_role(Role.MANAGER)
-    client_approver = _is_client_approver(membership, incident)
+    client_approver = policies.is_client_approver(membership, incident.brand_id)
     items = []
     for response in selectors.response_list(incident=incident, membership=membership).order_by(
         "-id"
     ):
-        mine_or_manager = response.author_id == membership.id or is_manager
         pending = response.status == ResponseStatus.PENDING_APPROVAL
         agency_done = response.approved_by_id is not None
         items.append(
             {
                 "response": response,
-                "can_edit": mine_or_manager
-                and response.status in (ResponseStatus.DRAFT, ResponseStatus.REJECTED),
-                "can_submit": mine_or_manager and response.status == ResponseStatus.DRAFT,
+                "can_edit": policies.may_change_draft(membership, response),
+                "can_submit": policies.may_submit_response(membership, response),
                 "can_approve": pending
                 and response.author_id != membership.id
                 and ((is_manager and not agency_done) or (client_approver and agency_done)),

@@ -8,14 +8,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import Conflict, DomainError
 from incidents.models import Incident, Status
+from incidents.postmortems import policies
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
 from incidents.postmortems.selectors import postmortem_prefill
 from incidents.services.lifecycle import event_record, incident_transition
-from tenants.models import Membership, Role
+from tenants.models import Membership
 
-EDITABLE = (PostMortemStatus.DRAFT, PostMortemStatus.CHANGES_REQUESTED)
+EDITABLE = policies.EDITABLE
 WRITTEN_SECTIONS = ("summary", "impact", "root_cause", "went_well", "went_wrong", "lessons")
 
 
@@ -73,23 +74,14 @@ def postmortem_update(
     return locked
 
 
-def _may_submit(postmortem: PostMortem, membership: Membership) -> bool:
-    return membership.id in (postmortem.author_id, postmortem.incident.commander_id) or (
-        postmortem.author_id is None and membership.has_role(Role.RESPONDER)
-    )
-
-
 def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> PostMortem:
     """Send for review: only its author or the incident's commander, from draft or changes
     requested. The prefill is recomputed so that late task completions count."""
     with transaction.atomic():
         locked = _locked(postmortem)
-        if not _may_submit(locked, membership):
-            raise Forbidden("Only the author or the incident's commander submits the post-mortem.")
-        if locked.status not in EDITABLE:
-            raise Conflict(
-                f"A post-mortem {locked.status} cannot be submitted.", status=locked.status
-            )
+        refusal = policies.submit_refusal(membership, locked)
+        if refusal is not None:
+            raise refusal
         if not (locked.summary.strip() and locked.root_cause.strip() and locked.lessons.strip()):
             raise DomainError(
                 "Write at least the summary, the root cause and the lessons.", field="summary"
@@ -110,12 +102,9 @@ def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> Post
 
 
 def _reviewer_check(postmortem: PostMortem, membership: Membership) -> None:
-    if not membership.has_role(Role.MANAGER):
-        raise Forbidden("Only a manager or an owner reviews post-mortems.")
-    if postmortem.author_id == membership.id:
-        raise Forbidden("Nobody reviews their own post-mortem.")
-    if postmortem.status != PostMortemStatus.IN_REVIEW:
-        raise Conflict("Only a post-mortem in review can be reviewed.", status=postmortem.status)
+    refusal = policies.review_refusal(membership, postmortem)
+    if refusal is not None:
+        raise refusal
 
 
 def postmortem_request_changes(

@@ -3,7 +3,7 @@ review (request changes, approve), action items and the exports; plus the post-m
 the incident room and the "waiting for my review" card of the dashboard.
 
 Thin: the post-mortem services and selectors; a refusal of a service lands beside its field
-or as a message. Which buttons show mirrors who the services let act; the services decide.
+or as a message. Which buttons show is asked of the post-mortem policies, the rules the services apply.
 """
 
 from datetime import datetime
@@ -26,7 +26,7 @@ from crisisdesk.core.time import duration_words
 from incidents.events import key_event_label
 from incidents.metrics import METRICS
 from incidents.models import Incident, Status
-from incidents.postmortems import exports, selectors, services
+from incidents.postmortems import exports, policies, selectors, services
 from incidents.postmortems.forms import (
     ActionItemForm,
     ListFilterForm,
@@ -37,7 +37,7 @@ from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMorte
 from incidents.presentation import client_section
 from incidents.sla import CLOCK_LABELS
 from tenants.forms import form_error
-from tenants.models import Membership, Role, Severity
+from tenants.models import Role, Severity
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 # Refusals of the post-mortem services, for makemessages (they are shown through gettext).
@@ -67,23 +67,6 @@ PHASE_LABELS = {
 
 def _postmortem(request: OrgRequest, postmortem_pk: int) -> PostMortem:
     return scoped_get(selectors.postmortem_list(membership=request.membership), postmortem_pk)
-
-
-def _may_submit(postmortem: PostMortem, membership: Membership) -> bool:
-    """Mirrors postmortem_submit's rule, to show the button only to those it accepts."""
-    if postmortem.status not in services.EDITABLE:
-        return False
-    return membership.id in (postmortem.author_id, postmortem.incident.commander_id) or (
-        postmortem.author_id is None and membership.has_role(Role.RESPONDER)
-    )
-
-
-def _may_review(postmortem: PostMortem, membership: Membership) -> bool:
-    return (
-        postmortem.status == PostMortemStatus.IN_REVIEW
-        and membership.has_role(Role.MANAGER)
-        and postmortem.author_id != membership.id
-    )
 
 
 def _message(exc: DomainError) -> str:
@@ -186,7 +169,7 @@ def _editor(
     request: OrgRequest, postmortem: PostMortem, status: int = 200, **bound: Any
 ) -> HttpResponse:
     membership = request.membership
-    editable = postmortem.status in services.EDITABLE and membership.has_role(Role.RESPONDER)
+    editable = policies.may_edit(membership, postmortem)
     items = list(postmortem.action_items.select_related("owner__user"))
     edit_item = bound.get("edit_item")
     today = timezone.localdate()
@@ -231,8 +214,8 @@ def _editor(
         "items": item_rows,
         "comments": [{**c, "at": _when(c.get("at"))} for c in postmortem.review_comments],
         "editable": editable,
-        "can_submit": _may_submit(postmortem, membership),
-        "can_review": _may_review(postmortem, membership),
+        "can_submit": policies.may_submit(membership, postmortem),
+        "can_review": policies.may_review(membership, postmortem),
         "can_manage_items": membership.has_role(Role.RESPONDER),
         "open_item_status": ActionItemStatus.OPEN,
     }

@@ -14,6 +14,7 @@ from crisisdesk.core.time import iso_z
 from incidents.services import event_record
 from templates import selectors
 from templates.models import Response, ResponseStatus
+from templates.policies import is_client_approver
 from templates.services.responses import (
     refuse_if_closed,
     response_locked,
@@ -22,15 +23,6 @@ from templates.services.responses import (
 )
 from tenants.models import Membership, Role
 from tenants.services import audit_record
-
-
-def _is_client_approver(membership: Membership, brand_id: int) -> bool:
-    """A client's own approver: flagged, and limited to brands that include this one."""
-    return (
-        membership.is_client_approver
-        and membership.is_brand_limited
-        and membership.sees_brand(brand_id)
-    )
 
 
 def response_approve(
@@ -57,7 +49,7 @@ def response_approve(
         now = timezone.now()
         if locked.approved_by_id is None:
             if not membership.has_role(Role.MANAGER):
-                if brand.require_client_approval and _is_client_approver(membership, brand.id):
+                if brand.require_client_approval and is_client_approver(membership, brand.id):
                     raise Conflict("The agency approves first; the client approves after.")
                 raise Forbidden("Only managers and owners approve responses.")
             locked.approved_by, locked.approved_at = membership, now
@@ -87,7 +79,7 @@ def response_approve(
             )
             return locked
         # The agency has approved; only the client's approval is missing.
-        if not _is_client_approver(membership, brand.id):
+        if not is_client_approver(membership, brand.id):
             raise Forbidden("This response now waits for the client's own approver.")
         if membership.id == locked.approved_by_id:
             raise Forbidden("The client's approval must come from another person.")
@@ -139,7 +131,7 @@ def response_reject(
                 status=locked.status,
             )
         brand = locked.incident.brand
-        client = brand.require_client_approval and _is_client_approver(membership, brand.id)
+        client = brand.require_client_approval and is_client_approver(membership, brand.id)
         if not (membership.has_role(Role.MANAGER) or client):
             raise Forbidden("Only managers, owners and the client's approver reject responses.")
         now = timezone.now()

@@ -17,9 +17,10 @@ from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record, incident_record_first_response
 from templates.models import CHANNEL_LIMITS, Response, ResponseStatus, ResponseTemplate
+from templates.policies import may_edit_response
 from templates.rendering import template_render
 from templates.services.statements import statement_published_notify
-from tenants.models import Membership, Role
+from tenants.models import Membership
 
 # Publication may be recorded a little after the fact, never in the future beyond clock skew.
 PUBLISH_CLOCK_SKEW = timedelta(minutes=1)
@@ -53,10 +54,6 @@ def response_payload(response: Response) -> dict[str, Any]:
         "author": author.id if author is not None else None,
         "author_name": author.user.get_username() if author is not None else None,
     }
-
-
-def _may_edit(response: Response, membership: Membership) -> bool:
-    return response.author_id == membership.id or membership.has_role(Role.MANAGER)
 
 
 def _compose(
@@ -155,7 +152,7 @@ def response_update(
     """
     with transaction.atomic():
         locked = response_locked(response)
-        if not _may_edit(locked, membership):
+        if not may_edit_response(membership, locked):
             raise Forbidden("Only the author or a manager edits this response.")
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
@@ -194,7 +191,7 @@ def response_delete(*, response: Response, membership: Membership, actor: Abstra
     (409) a response that was submitted and not rejected, or a closed incident."""
     with transaction.atomic():
         locked = response_locked(response)
-        if not _may_edit(locked, membership):
+        if not may_edit_response(membership, locked):
             raise Forbidden("Only the author or a manager discards this response.")
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
@@ -220,7 +217,7 @@ def response_submit(
     """
     with transaction.atomic():
         locked = response_locked(response)
-        if not _may_edit(locked, membership):
+        if not may_edit_response(membership, locked):
             raise Forbidden("Only the author or a manager submits this response.")
         refuse_if_closed(locked.incident)
         if locked.status != ResponseStatus.DRAFT:

@@ -1,0 +1,15 @@
+"""Who may do what in an organisation, by role and member kind: the rules every app's
+policies build on (tests/tenants/test_policies.py: role x kind)."""
+
+from tenants.models import Membership, Role
+
+
+def may_work(membership: Membership) -> bool:
+    """Work incidents (open, acknowledge, write): agency staff from responder up; a client's
+    own staff read and approve, they do not work the agency's incidents."""
+    return membership.has_role(Role.RESPONDER) and not membership.is_client
+
+
+def may_manage(membership: Membership) -> bool:
+    """Manage the organisation's shared material (playbooks, templates): managers and owners."""
+    return membership.has_role(Role.MANAGER)

@@ -1,0 +1,108 @@
+"""The response policies as a matrix (role x member kind x state x authorship), and the
+client approver rule; the response services refuse what the policies refuse."""
+
+import itertools
+
+import pytest
+from django.db import transaction
+
+from crisisdesk.core.exceptions import Conflict, Forbidden
+from templates import policies
+from templates.models import Response, ResponseStatus
+from templates.services import responses
+from tenants.models import MemberKind, Role
+from tests.factories import IncidentFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (Role.OWNER, Role.MANAGER, Role.RESPONDER, Role.VIEWER)
+KINDS = (MemberKind.AGENCY, MemberKind.CLIENT)
+MATRIX = [
+    (role, kind, state, mine)
+    for role, kind, state, mine in itertools.product(ROLES, KINDS, ResponseStatus, (True, False))
+    if not (kind == MemberKind.CLIENT and role == Role.OWNER)
+]
+MANAGERS = (Role.OWNER, Role.MANAGER)
+
+
+def _member(agency, role, kind, *, approver=False, brands=None):
+    member = MembershipFactory(
+        organisation=agency.org, role=role, kind=kind, is_client_approver=approver
+    )
+    if brands is not None:
+        member.brands.set(brands)
+    return member
+
+
+def _response(agency, author, state) -> Response:
+    incident = IncidentFactory(brand=agency.brand, status="responding")
+    return Response.objects.create(
+        organisation=agency.org,
+        incident=incident,
+        channel="x",
+        body="Мы разбираемся.",
+        status=state,
+        author=author,
+    )
+
+
+@pytest.mark.parametrize(("role", "kind", "state", "mine"), MATRIX)
+def test_the_matrix(agency, role, kind, state, mine) -> None:
+    brands = [agency.brand] if kind == MemberKind.CLIENT else None
+    member = _member(agency, role, kind, brands=brands)
+    response = _response(agency, member if mine else agency.member("responder"), state)
+
+    may_edit = mine or role in MANAGERS
+    assert policies.may_edit_response(member, response) is may_edit
+    assert policies.may_change_draft(member, response) is (
+        may_edit and state in (ResponseStatus.DRAFT, ResponseStatus.REJECTED)
+    )
+    assert policies.may_submit_response(member, response) is (
+        may_edit and state == ResponseStatus.DRAFT
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "approver", "limited_to", "expected"),
+    [
+        (MemberKind.CLIENT, True, "this brand", True),
+        (MemberKind.CLIENT, True, "another brand", False),
+        (MemberKind.CLIENT, False, "this brand", False),
+        (MemberKind.AGENCY, True, None, False),  # sees every brand: not the client's own
+        (MemberKind.AGENCY, True, "this brand", True),
+    ],
+)
+def test_the_client_approver(agency, kind, approver, limited_to, expected) -> None:
+    brands = {"this brand": [agency.brand], "another brand": [agency.other_brand]}.get(limited_to)
+    member = _member(agency, Role.VIEWER, kind, approver=approver, brands=brands)
+
+    assert policies.is_client_approver(member, agency.brand.id) is expected
+
+
+def _refused(call) -> type | None:
+    try:
+        with transaction.atomic():
+            call()
+            raise _Undo
+    except _Undo:
+        return None
+    except (Forbidden, Conflict) as exc:
+        return type(exc)
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("role", "mine"), list(itertools.product((Role.MANAGER, Role.RESPONDER), (True, False)))
+)
+def test_the_services_refuse_whom_the_policy_refuses(agency, role, mine) -> None:
+    member = _member(agency, role, MemberKind.AGENCY)
+    response = _response(agency, member if mine else agency.member("viewer"), "draft")
+
+    refused = _refused(
+        lambda: responses.response_submit(response=response, membership=member, actor=member.user)
+    )
+
+    assert (refused is None) is policies.may_submit_response(member, response)

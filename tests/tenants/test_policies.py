@@ -1,0 +1,30 @@
+"""The organisation-wide policies, role x member kind."""
+
+import pytest
+
+from tenants import policies
+from tenants.models import MemberKind, Role
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "works", "manages"),
+    [
+        (Role.OWNER, MemberKind.AGENCY, True, True),
+        (Role.MANAGER, MemberKind.AGENCY, True, True),
+        (Role.RESPONDER, MemberKind.AGENCY, True, False),
+        (Role.VIEWER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.CLIENT, False, True),
+        (Role.RESPONDER, MemberKind.CLIENT, False, False),
+        (Role.VIEWER, MemberKind.CLIENT, False, False),
+    ],
+)
+def test_the_matrix(agency, role, kind, works, manages) -> None:
+    member = MembershipFactory(organisation=agency.org, role=role, kind=kind)
+    if kind == MemberKind.CLIENT:
+        member.brands.set([agency.brand])
+
+    assert policies.may_work(member) is works
+    assert policies.may_manage(member) is manages
