@@ -282,11 +282,16 @@ elif CELERY_BROKER_URL or REDIS_URL:
     # No task may run, or wait in a worker for its countdown, that long, or it would be
     # handed out twice: tasks here end in seconds, retries longer than 30 s are the delivery
     # sweep's (incidents/notifications/delivery.py), and a task run twice does its work once.
+    # CELERY_VISIBILITY_TIMEOUT overrides it (the broker fault test shortens it).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 50,
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "50")),
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport with the fix that keeps a worker alive when Redis drops
+        # while it holds a retrying task (crisisdesk/redis_broker.py says why).
+        CELERY_BROKER_TRANSPORT = "crisisdesk.redis_broker:Transport"
 else:
     CELERY_BROKER_URL = "filesystem://"
     for _folder in ("queue", "processed", "control"):
@@ -298,6 +303,9 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The queue tasks go to and workers consume (Celery's default name): one RabbitMQ vhost can
+# serve several installs, or test runs, each with a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

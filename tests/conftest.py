@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from tenants.models import Membership, Role
 from tests.factories import BrandFactory, MembershipFactory, OrganisationFactory, TeamFactory
 from tests.local_http import resolver  # noqa: F401  (a fixture: host names the tests resolve)
+from tests.servers import private_redis, two_servers  # noqa: F401  (fixtures: real processes)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -12,13 +12,13 @@ import pytest
 import websockets
 
 from tenants.tokens import api_token_issue
-from tests.incidents.test_two_servers import receive, two_servers  # noqa: F401 (a fixture)
+from tests.incidents.test_two_servers import receive
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_member_removed_on_one_process_loses_the_socket_on_another(
-    two_servers,  # noqa: F811
+    two_servers,
     agency,
 ) -> None:
     first, second = two_servers

@@ -4,68 +4,15 @@ the second; after a disconnect, a replay delivers what was missed, in order."""
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
-from django.conf import settings
-from django.db import connection
 
 from tenants.tokens import api_token_issue
-from tests.servers import free_port, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def two_servers(transactional_db: None) -> Iterator[tuple[int, int]]:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
-        "DEBUG": "0",
-        "SECRET_KEY": "e2e-test-secret-key-not-for-production-0123456789",
-    }
-    ports = (free_port(), free_port())
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "crisisdesk.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for port in ports
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for_port(port, process)
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(10)
 
 
 async def receive(ws, kind: str | None = None) -> dict:
@@ -76,6 +23,8 @@ async def receive(ws, kind: str | None = None) -> dict:
 
 
 def test_an_event_crosses_processes_and_replay_fills_the_gap(two_servers, agency) -> None:
+    """`two_servers` (tests/servers.py): two daphne processes on the test database and the
+    machine's Redis channel layer."""
     first, second = two_servers
     responder = agency.member("responder")
     token = api_token_issue(user=responder.user)[1]

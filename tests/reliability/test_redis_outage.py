@@ -6,96 +6,29 @@ daphne process against the test database."""
 
 import asyncio
 import json
-import os
-import shutil
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
-from django.db import connection
 
 from incidents.models import IncidentEvent
 from tenants.tokens import api_token_issue
-from tests.servers import free_port, wait_for_port
+from tests.servers import PrivateRedis, asgi_servers, child_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, self.process)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @pytest.fixture
 def redis_and_server(transactional_db: None) -> Iterator[tuple[PrivateRedis, int]]:
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is needed for the outage test")
+    """A private redis-server (channel layer, cache and broker) and one daphne process."""
     redis = PrivateRedis()
     redis.start()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
-        "CHANNEL_LAYER_PREFIX": f"outage-{uuid.uuid4().hex[:8]}",
-        "DEBUG": "0",
-        "SECRET_KEY": "outage-test-secret-key-not-for-production-0123456789",
-    }
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "crisisdesk.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        wait_for_port(port, server)
-        yield redis, port
+        with asgi_servers(1, child_env(REDIS_URL=redis.url)) as (port,):
+            yield redis, port
     finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0].decode(errors="replace")
-        print(output[-4000:])  # shown when the test fails
-        redis.stop()
+        redis.remove()
 
 
 async def reconnect(api: httpx.Client, port: int, origin: str, attempts: int = 10):

@@ -1,0 +1,196 @@
+"""Issue 14, problem 2: the Celery worker survives its broker dropping while it holds a retrying
+task (a webhook delivery waiting out its countdown), and the task still runs, once.
+
+A real worker process (prefork, as deployed) against the test database and a local webhook
+receiver. The test publishes a retry of a webhook delivery (the message Celery's retry sends:
+`retries=1`, a countdown), waits until the worker holds it, then drops the broker:
+
+- Redis: a private redis-server with AOF persistence (the broker's documented setup) is
+  killed with SIGKILL and started again on the same port. Before the fix the worker ended with
+  `Unrecoverable error: AttributeError("'NoneType' object has no attribute 'hostname'")`
+  (crisisdesk/redis_broker.py says why). The message held comes back from Redis's unacked set
+  after the visibility timeout (shortened here through CELERY_VISIBILITY_TIMEOUT).
+- RabbitMQ (the production broker): the machine's server, reached through a TCP proxy on a
+  free port that the test cuts and restores (the shared server itself is never touched; the
+  test's queue has a name of its own and is deleted afterwards). RabbitMQ puts the unacked
+  message back as soon as the connection drops; the worker reconnects and runs it.
+
+Counted: worker alive after the outage, tasks lost (the delivery never reached the receiver),
+duplicate deliveries (the receiver saw the delivery id more than once). All must be 0 / alive.
+"""
+
+import json
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kombu import Connection
+
+from crisisdesk.celery import app
+from incidents.notifications.models import WebhookDelivery
+from incidents.notifications.services import WEBHOOK_TASK
+from tests.local_http import LocalServer, local_server
+from tests.servers import PrivateRedis, TcpProxy, Worker, child_env, wait_until
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    # The test publishes through the real broker, whatever the suite's eager setting.
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+]
+
+RABBITMQ = ("127.0.0.1", 5672)
+COUNTDOWN = 8  # seconds the retry waits: the broker drops while the worker holds it
+VISIBILITY_TIMEOUT = 12  # Redis: seconds before an unacknowledged message is delivered again
+
+
+@pytest.fixture
+def receiver() -> Iterator[LocalServer]:
+    with local_server() as server:
+        yield server
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="crisisdesk-broker-") as name:
+        yield Path(name)
+
+
+def _publish_retry(broker_url: str, organisation_id: int, queue: str) -> str:
+    """The message a webhook delivery's first failed attempt leaves behind: attempt 2, due
+    in COUNTDOWN seconds."""
+    delivery_id = str(uuid.uuid4())
+    envelope = {"id": delivery_id, "type": "incident.created", "data": {"drill": True}}
+    with Connection(broker_url) as connection:
+        app.send_task(
+            WEBHOOK_TASK,
+            args=[organisation_id, delivery_id, "incident.created", envelope],
+            countdown=COUNTDOWN,
+            retries=1,
+            queue=queue,
+            connection=connection,
+        )
+    return delivery_id
+
+
+def _deliveries(receiver: LocalServer, delivery_id: str) -> int:
+    return sum(
+        1 for seen in receiver.seen if seen.headers.get("X-CrisisDesk-Delivery") == delivery_id
+    )
+
+
+def _figures(name: str, worker: Worker, receiver: LocalServer, delivery_id: str) -> dict:
+    received = _deliveries(receiver, delivery_id)
+    figures = {
+        "broker": name,
+        "worker_alive": worker.alive(),
+        "tasks_lost": 0 if received else 1,
+        "duplicate_deliveries": max(received - 1, 0),
+        "delivery_rows": WebhookDelivery.objects.filter(delivery_id=delivery_id).count(),
+    }
+    print("broker outage figures:", json.dumps(figures))
+    return figures
+
+
+def test_the_worker_survives_redis_dropping_under_a_retrying_webhook(
+    agency, receiver: LocalServer, folder: Path
+) -> None:
+    agency.org.webhook_url = receiver.url("/hooks")
+    agency.org.save()
+    redis = PrivateRedis(appendonly=True)
+    redis.start()
+    worker = Worker(
+        child_env(
+            CELERY_BROKER_URL=redis.url,
+            CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+            OUTBOUND_ALLOW_HOSTS=f"127.0.0.1:{receiver.port}",
+            REDIS_URL="",
+        ),
+        folder,
+    )
+    try:
+        worker.start()
+        mark = len(worker.log())
+        delivery_id = _publish_retry(redis.url, agency.org.id, "celery")
+        worker.wait_for_log(f"{WEBHOOK_TASK}[", timeout=10, after=mark)  # "… received"
+        assert _deliveries(receiver, delivery_id) == 0  # held, waiting out its countdown
+
+        redis.kill()
+        time.sleep(2)
+        redis.start()  # the same port, its AOF replayed
+
+        wait_until(lambda: _deliveries(receiver, delivery_id) or not worker.alive(), 45,
+                   "the held webhook delivered after Redis came back")  # fmt: skip
+        time.sleep(1)  # a second delivery, if any, would follow at once
+        figures = _figures("redis", worker, receiver, delivery_id)
+        assert figures["worker_alive"], worker.log()[-4000:]
+        assert "Unrecoverable error" not in worker.log()
+        assert figures["tasks_lost"] == 0
+        assert figures["duplicate_deliveries"] == 0
+        assert figures["delivery_rows"] == 1
+    finally:
+        worker.stop()
+        redis.remove()
+
+
+def _rabbitmq_reachable() -> None:
+    try:
+        with socket.create_connection(RABBITMQ, timeout=3):
+            return
+    except OSError as exc:
+        pytest.fail(
+            f"RabbitMQ is not reachable on {RABBITMQ[0]}:{RABBITMQ[1]} ({exc}): the broker "
+            "fault test needs it (CI and this machine run it; guest/guest)"
+        )
+
+
+def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
+    agency, receiver: LocalServer, folder: Path
+) -> None:
+    _rabbitmq_reachable()
+    agency.org.webhook_url = receiver.url("/hooks")
+    agency.org.save()
+    queue = f"crisisdesk-test-{uuid.uuid4().hex[:12]}"
+    proxy = TcpProxy(RABBITMQ)
+    proxy.start()
+    broker_url = f"amqp://guest:guest@127.0.0.1:{proxy.port}//"
+    worker = Worker(
+        child_env(
+            CELERY_BROKER_URL=broker_url,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
+            OUTBOUND_ALLOW_HOSTS=f"127.0.0.1:{receiver.port}",
+            REDIS_URL="",
+        ),
+        folder,
+    )
+    try:
+        worker.start()
+        mark = len(worker.log())
+        delivery_id = _publish_retry(broker_url, agency.org.id, queue)
+        worker.wait_for_log(f"{WEBHOOK_TASK}[", timeout=10, after=mark)
+        assert _deliveries(receiver, delivery_id) == 0
+        connections_before = proxy.connections
+
+        proxy.cut()  # every connection dropped, new ones refused
+        time.sleep(2)
+        proxy.restore()
+
+        wait_until(lambda: _deliveries(receiver, delivery_id) or not worker.alive(), 45,
+                   "the held webhook delivered after RabbitMQ came back")  # fmt: skip
+        time.sleep(1)
+        figures = _figures("rabbitmq", worker, receiver, delivery_id)
+        assert proxy.connections > connections_before  # the worker did reconnect
+        assert figures["worker_alive"], worker.log()[-4000:]
+        assert "Unrecoverable error" not in worker.log()
+        assert figures["tasks_lost"] == 0
+        assert figures["duplicate_deliveries"] == 0
+        assert figures["delivery_rows"] == 1
+    finally:
+        worker.stop()
+        proxy.cut()
+        with Connection(f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//") as connection:
+            connection.default_channel.queue_delete(queue)
