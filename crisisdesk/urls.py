@@ -3,6 +3,7 @@ import os
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -43,7 +44,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, the
     # public and portal pages): the one icon, not a 404 in every console.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Resolved at request time: at import, with DEBUG off and no collectstatic run yet (a test
+    # server, a worker checking the URLconf), the manifest lookup raised and nothing started.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     path("", include("crisisdesk.web_urls")),
 ]
 

@@ -2,8 +2,9 @@
 task (a webhook delivery waiting out its countdown), and the task still runs, once.
 
 A real worker process (prefork, as deployed) against the test database and a local webhook
-receiver. The test publishes a retry of a webhook delivery (the message Celery's retry sends:
-`retries=1`, a countdown), waits until the worker holds it, then drops the broker:
+receiver. The test leaves a webhook delivery as its first failed attempt does (the row pending,
+a delivery_send task with a countdown in the broker), waits until the worker holds the task,
+then drops the broker:
 
 - Redis: a private redis-server with AOF persistence (the broker's documented setup) is
   killed with SIGKILL and started again on the same port. Before the fix the worker ended with
@@ -25,14 +26,16 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from kombu import Connection
 
 from crisisdesk.celery import app
-from incidents.notifications.models import WebhookDelivery
-from incidents.notifications.services import WEBHOOK_TASK
+from incidents.notifications.delivery import DELIVERY_TASK
+from incidents.notifications.models import Channel, Delivery, WebhookDelivery
 from tests.local_http import LocalServer, local_server
 from tests.servers import PrivateRedis, TcpProxy, Worker, child_env, wait_until
 
@@ -61,18 +64,25 @@ def folder() -> Iterator[Path]:
 
 
 def _publish_retry(broker_url: str, organisation_id: int, queue: str) -> str:
-    """The message a webhook delivery's first failed attempt leaves behind: attempt 2, due
-    in COUNTDOWN seconds."""
+    """What a webhook delivery's first failed attempt leaves behind: its row back to pending,
+    due in COUNTDOWN seconds, and a delivery_send task with that countdown in the broker
+    (incidents/notifications/delivery.py). No beat runs here: the sweep, the delivery path's
+    other net, cannot make up for the broker."""
     delivery_id = str(uuid.uuid4())
     envelope = {"id": delivery_id, "type": "incident.created", "data": {"drill": True}}
+    row = Delivery.objects.create(
+        organisation_id=organisation_id,
+        channel=Channel.WEBHOOK,
+        kind="incident.created",
+        payload={"event_type": "incident.created", "envelope": envelope},
+        delivery_id=delivery_id,
+        attempts=1,
+        last_error="HTTP 503",
+        next_attempt_at=timezone.now() + timedelta(seconds=COUNTDOWN),
+    )
     with Connection(broker_url) as connection:
         app.send_task(
-            WEBHOOK_TASK,
-            args=[organisation_id, delivery_id, "incident.created", envelope],
-            countdown=COUNTDOWN,
-            retries=1,
-            queue=queue,
-            connection=connection,
+            DELIVERY_TASK, args=[row.pk], countdown=COUNTDOWN, queue=queue, connection=connection
         )
     return delivery_id
 
@@ -90,7 +100,8 @@ def _figures(name: str, worker: Worker, receiver: LocalServer, delivery_id: str)
         "worker_alive": worker.alive(),
         "tasks_lost": 0 if received else 1,
         "duplicate_deliveries": max(received - 1, 0),
-        "delivery_rows": WebhookDelivery.objects.filter(delivery_id=delivery_id).count(),
+        "attempts_logged": WebhookDelivery.objects.filter(delivery_id=delivery_id).count(),
+        "state": Delivery.objects.all_tenants().get(delivery_id=delivery_id).state,
     }
     print("broker outage figures:", json.dumps(figures))
     return figures
@@ -116,7 +127,7 @@ def test_the_worker_survives_redis_dropping_under_a_retrying_webhook(
         worker.start()
         mark = len(worker.log())
         delivery_id = _publish_retry(redis.url, agency.org.id, "celery")
-        worker.wait_for_log(f"{WEBHOOK_TASK}[", timeout=10, after=mark)  # "… received"
+        worker.wait_for_log(f"{DELIVERY_TASK}[", timeout=10, after=mark)  # "… received"
         assert _deliveries(receiver, delivery_id) == 0  # held, waiting out its countdown
 
         redis.kill()
@@ -131,7 +142,8 @@ def test_the_worker_survives_redis_dropping_under_a_retrying_webhook(
         assert "Unrecoverable error" not in worker.log()
         assert figures["tasks_lost"] == 0
         assert figures["duplicate_deliveries"] == 0
-        assert figures["delivery_rows"] == 1
+        assert figures["attempts_logged"] == 1
+        assert figures["state"] == Delivery.State.DELIVERED
     finally:
         worker.stop()
         redis.remove()
@@ -171,7 +183,7 @@ def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
         worker.start()
         mark = len(worker.log())
         delivery_id = _publish_retry(broker_url, agency.org.id, queue)
-        worker.wait_for_log(f"{WEBHOOK_TASK}[", timeout=10, after=mark)
+        worker.wait_for_log(f"{DELIVERY_TASK}[", timeout=10, after=mark)
         assert _deliveries(receiver, delivery_id) == 0
         connections_before = proxy.connections
 
@@ -188,7 +200,8 @@ def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
         assert "Unrecoverable error" not in worker.log()
         assert figures["tasks_lost"] == 0
         assert figures["duplicate_deliveries"] == 0
-        assert figures["delivery_rows"] == 1
+        assert figures["attempts_logged"] == 1
+        assert figures["state"] == Delivery.State.DELIVERED
     finally:
         worker.stop()
         proxy.cut()
