@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from crisisdesk.core.time import iso_z
@@ -20,7 +21,7 @@ from incidents.notifications.delivery import delivery_record
 from incidents.notifications.models import Channel, Delivery, NotificationReceipt
 from incidents.services.lifecycle import event_record
 from incidents.sla import sla_clocks
-from tenants.models import Membership, Organisation, Role
+from tenants.models import MemberKind, Membership, Organisation, Role
 
 logger = logging.getLogger(__name__)
 
@@ -108,16 +109,21 @@ def notify(
     )
 
 
-def alert_recipients(*, organisation_id: int) -> list[str]:
-    """Emails of the organisation's owners and managers (those who have one)."""
-    emails = (
-        Membership.objects.filter(
-            organisation_id=organisation_id, role__in=[Role.OWNER, Role.MANAGER]
-        )
-        .exclude(user__email="")
-        .order_by("id")
-        .values_list("user__email", flat=True)
+def alert_recipients(*, organisation_id: int, brand_id: int | None = None) -> list[str]:
+    """Emails of the organisation's owners and managers (those who have one).
+
+    With `brand_id`: only the agency's owners and managers who see that brand (every brand,
+    or a brand limit that includes it): an operational alert about one brand (its source
+    failing) is not for managers limited to other brands, nor for the client's own staff.
+    """
+    members = Membership.objects.filter(
+        organisation_id=organisation_id, role__in=[Role.OWNER, Role.MANAGER]
     )
+    if brand_id is not None:
+        members = members.filter(kind=MemberKind.AGENCY).filter(
+            Q(brands__isnull=True) | Q(brands__id=brand_id)
+        )
+    emails = members.exclude(user__email="").order_by("id").values_list("user__email", flat=True)
     return list(dict.fromkeys(emails))
 
 
@@ -128,14 +134,18 @@ def notification_send(
     subject: str,
     message: str,
     data: dict[str, Any],
+    brand_id: int | None = None,
 ) -> None:
     """Tell the organisation's managers and owners by email and, if it has a webhook URL, by a
-    signed webhook (two `notify()` deliveries). Call it inside the deciding transaction."""
+    signed webhook (two `notify()` deliveries). Call it inside the deciding transaction.
+
+    With `brand_id`, the email goes only to the agency's managers and owners of that brand
+    (alert_recipients)."""
     notify(
         organisation=organisation,
         channel=Channel.EMAIL,
         kind=event_type,
-        to=alert_recipients(organisation_id=organisation.id),
+        to=alert_recipients(organisation_id=organisation.id, brand_id=brand_id),
         subject=subject,
         message=message,
     )

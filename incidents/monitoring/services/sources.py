@@ -381,13 +381,16 @@ def _poll_failed(
 
 
 def _failing_notify(source: Source, exc: CollectorError, failures: int) -> None:
-    """Once, when the failures in a row reach the threshold (in the organisation's language
-    of record, English, like the other alerts; the reason in both languages)."""
+    """Once, when the failures in a row reach the threshold: the brand's managers and owners
+    (agency staff who see the brand; not other brands' managers, not viewers, not the
+    client's staff) and the organisation's webhook. In English like the other alerts, the
+    reason in both languages."""
     texts = error_text(exc)
     label = source.name or source.get_kind_display()
     notification_send(
         organisation=source.organisation,
         event_type="source.failing",
+        brand_id=source.brand_id,
         subject=f"[CrisisDesk] Source failing: {label} ({source.brand.name})",
         message=(
             f"The {source.get_kind_display()} source “{label}” of {source.brand.name} failed "

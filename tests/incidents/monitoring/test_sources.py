@@ -14,6 +14,7 @@ from incidents.monitoring.collectors.vk import VkCollector
 from incidents.monitoring.models import Mention, MentionBucket, Source
 from incidents.monitoring.services import sources as source_services
 from tenants.ownership import organisation_export_stream
+from tests.factories import MembershipFactory
 from tests.fakes.base import Response
 from tests.fakes.rss import FeedServer
 from tests.fakes.vk import VkServer
@@ -379,6 +380,56 @@ def test_failing_polls_in_a_row_tell_the_managers_once(
     assert "failed 3 polls in a row" in message.body
     assert "WRONG-token" not in message.body
     assert agency.member("manager").user.email in message.to
+
+
+def test_a_failing_source_tells_only_the_managers_of_its_brand(
+    agency, outsider, vk, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Not the managers limited to another brand, not viewers or responders, not the
+    client's own staff, not another organisation."""
+    settings.SOURCE_FAILURE_ALERT_AFTER = 2
+
+    def member(name: str, role: str, brands=(), **extra) -> str:
+        membership = MembershipFactory(
+            organisation=agency.org, role=role, user__email=f"{name}@example.test", **extra
+        )
+        membership.brands.set(brands)
+        return membership.user.email
+
+    limited_here = member("limited-here", "manager", [agency.brand])
+    limited_both = member("limited-both", "manager", [agency.other_brand, agency.brand])
+    limited_elsewhere = member("limited-elsewhere", "manager", [agency.other_brand])
+    client_manager = member("client-manager", "manager", [agency.brand], kind="client")
+    source = vk_source(agency, token="vk1.a.WRONG-token-0987654321")
+
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            poll(source)
+
+    assert len(mail.outbox) == 1
+    recipients = set(mail.outbox[0].to)
+    assert recipients == {
+        agency.member("owner").user.email,
+        agency.member("manager").user.email,
+        limited_here,
+        limited_both,
+    }
+    assert limited_elsewhere not in recipients and client_manager not in recipients
+    for role in ("responder", "viewer"):
+        assert agency.member(role).user.email not in recipients
+    assert not recipients & {m.user.email for m in outsider.members.values()}
+
+
+def test_a_source_of_a_brand_without_managers_emails_no_one(
+    agency, vk, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.SOURCE_FAILURE_ALERT_AFTER = 1
+    for role in ("owner", "manager"):
+        agency.member(role).brands.set([agency.other_brand])
+    source = vk_source(agency, token="vk1.a.WRONG-token-0987654321")
+    with django_capture_on_commit_callbacks(execute=True):
+        poll(source)
+    assert source.state == "error" and mail.outbox == []
 
 
 def test_one_poll_in_flight_per_source(agency, feed) -> None:
