@@ -1,6 +1,8 @@
 """Read queries of response templates and responses, scoped to the member's organisation and
 brands."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from incidents.models import Incident
@@ -59,9 +61,9 @@ def responses_due_for_escalation(*, organisation_id: int | None = None) -> Query
     return qs.order_by("id")
 
 
-def escalation_recipients(*, response: Response) -> list[str]:
-    """Emails of the managers and owners who may see the response's brand."""
-    members = (
+def escalation_recipients(*, response: Response) -> list[AbstractBaseUser]:
+    """The active managers and owners with an email who may see the response's brand."""
+    ids = (
         Membership.objects.filter(
             organisation_id=response.organisation_id,
             role__in=[Role.MANAGER, Role.OWNER],
@@ -69,10 +71,9 @@ def escalation_recipients(*, response: Response) -> list[str]:
         )
         .filter(Q(brands__isnull=True) | Q(brands__id=response.incident.brand_id))
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
-        .distinct()
+        .values_list("user_id", flat=True)
     )
-    return sorted(set(members))
+    return list(get_user_model().objects.filter(pk__in=set(ids)).order_by("email"))
 
 
 def starter_template_ids(*, organisation_id: int) -> dict[str, int]:

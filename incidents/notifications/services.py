@@ -181,6 +181,10 @@ def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
     (incident, kind) constraint, inserted with ON CONFLICT DO NOTHING and read back by this
     run's claim id: of two concurrent runs only the one whose insert landed escalates (the
     other's insert waits for it and then skips). Drills never escalate.
+
+    Not `claim_once`: the SlaBreach row is the breach itself (its due time, read by the admin
+    and the reports), and its unique (incident, kind) already is the claim, taken for every
+    candidate of the run in one INSERT; a receipt beside it would record the same fact twice.
     """
     now = now or timezone.now()
     incidents = list(

@@ -6,14 +6,18 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import Conflict, DomainError
 from incidents.models import Incident, Status
+from incidents.notifications.models import Channel
+from incidents.notifications.services import claim_once, notify
 from incidents.postmortems import policies
 from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
 from incidents.postmortems.selectors import postmortem_prefill
 from incidents.services.lifecycle import event_record, incident_transition
+from tenants.mail import language_of
 from tenants.models import Membership
 
 EDITABLE = policies.EDITABLE
@@ -200,23 +204,27 @@ def action_item_delete(*, item: ActionItem) -> None:
     item.delete()
 
 
-def _mail_after_commit(*, subject: str, message: str, to: list[str]) -> None:
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    if to:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject, message, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True
-            ),
-            robust=True,
+def _remind(*, organisation: Any, key: str, user: Any, subject: str, message: str) -> None:
+    """One reminder email through the delivery path (retried, receipted, sent once per key),
+    in the recipient's language; nothing when they have no address."""
+    if user is None or not user.email:
+        return
+    with translation.override(language_of(user)):
+        notify(
+            organisation=organisation,
+            channel=Channel.EMAIL,
+            kind="postmortem.reminder",
+            key=key,
+            to=[user.email],
+            subject=str(subject),
+            message=str(message),
         )
 
 
 def postmortem_reminders_send(*, now: Any = None) -> int:
     """Remind the commander of each incident resolved longer ago than the organisation's
     setting without a submitted post-mortem: at most once per incident per day, however
-    often or concurrently this runs (the day is claimed with a conditional UPDATE)."""
+    often or concurrently this runs (the day is claimed with `claim_once`)."""
     from datetime import timedelta
 
     now = now or timezone.now()
@@ -233,28 +241,34 @@ def postmortem_reminders_send(*, now: Any = None) -> int:
             days=incident.organisation.postmortem_reminder_days
         ):
             continue
+        key = f"postmortem-reminder:{postmortem.pk}:{today.isoformat()}"
         with transaction.atomic():
-            claimed = (
-                PostMortem.objects.filter(pk=postmortem.pk)
-                .exclude(last_reminded_on=today)
-                .update(last_reminded_on=today)
-            )
-            if not claimed:
+            if not claim_once(key):
                 continue
-            commander = incident.commander
-            email = commander.user.email if commander else ""
-            _mail_after_commit(
-                subject=f"[CrisisDesk] Post-mortem waiting: {incident.title}",
-                message=f"Incident #{incident.id} was resolved on {incident.resolved_at:%Y-%m-%d}; "
-                "its post-mortem has not been submitted yet.",
-                to=[email] if email else [],
+            # Kept for the candidates' filter (and the admin): the claim is the receipt.
+            PostMortem.objects.filter(pk=postmortem.pk).update(last_reminded_on=today)
+            user = incident.commander.user if incident.commander else None
+            with translation.override(language_of(user)):
+                subject = _("[CrisisDesk] Post-mortem waiting: %(title)s") % {
+                    "title": incident.title
+                }
+                message = _(
+                    "Incident #%(id)s was resolved on %(date)s; its post-mortem has not been "
+                    "submitted yet."
+                ) % {"id": incident.id, "date": f"{incident.resolved_at:%Y-%m-%d}"}
+            _remind(
+                organisation=incident.organisation,
+                key=key,
+                user=user,
+                subject=subject,
+                message=message,
             )
             sent += 1
     return sent
 
 
 def action_item_reminders_send(*, now: Any = None) -> int:
-    """Remind owners of overdue open action items, once per item per day."""
+    """Remind owners of overdue open action items, once per item per day (`claim_once`)."""
     now = now or timezone.now()
     today = now.date()
     sent = 0
@@ -263,21 +277,24 @@ def action_item_reminders_send(*, now: Any = None) -> int:
             status=ActionItemStatus.OPEN, due_date__lt=today, owner__isnull=False
         )
         .exclude(last_reminded_on=today)
-        .select_related("owner__user")
+        .select_related("owner__user", "organisation")
     )
     for item in overdue.iterator():
+        key = f"action-item-reminder:{item.pk}:{today.isoformat()}"
         with transaction.atomic():
-            claimed = (
-                ActionItem.objects.filter(pk=item.pk)
-                .exclude(last_reminded_on=today)
-                .update(last_reminded_on=today)
-            )
-            if not claimed:
+            if not claim_once(key):
                 continue
-            _mail_after_commit(
-                subject=f"[CrisisDesk] Action item overdue: {item.title}",
-                message=f"Due on {item.due_date:%Y-%m-%d}.",
-                to=[item.owner.user.email] if item.owner.user.email else [],
+            ActionItem.objects.filter(pk=item.pk).update(last_reminded_on=today)
+            user = item.owner.user
+            with translation.override(language_of(user)):
+                subject = _("[CrisisDesk] Action item overdue: %(title)s") % {"title": item.title}
+                message = _("Due on %(date)s.") % {"date": f"{item.due_date:%Y-%m-%d}"}
+            _remind(
+                organisation=item.organisation,
+                key=key,
+                user=user,
+                subject=subject,
+                message=message,
             )
             sent += 1
     return sent

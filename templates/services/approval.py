@@ -2,15 +2,16 @@
 rejection, and the escalation of approvals that wait too long."""
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from crisisdesk.core.time import iso_z
+from incidents.notifications.models import Channel
+from incidents.notifications.services import claim_once, notify
 from incidents.services import event_record
 from templates import selectors
 from templates.models import Response, ResponseStatus
@@ -21,6 +22,7 @@ from templates.services.responses import (
     response_payload,
     seconds_between,
 )
+from tenants.mail import language_of
 from tenants.models import Membership, Role
 from tenants.services import audit_record
 
@@ -155,26 +157,35 @@ def response_reject(
     return locked
 
 
-def _send_escalation_email(response_id: int) -> None:
-    response = (
-        Response.objects.all_tenants()  # a task, by id
-        .select_related("incident", "organisation")
-        .get(pk=response_id)
-    )
-    recipients = selectors.escalation_recipients(response=response)
-    if not recipients:
-        return
+def _escalation_emails(response: Response) -> None:
+    """Tell the managers and owners who may see the brand, each in their language, through the
+    delivery path (sent once per submission, retried, receipted). Inside the claiming
+    transaction."""
     incident = response.incident
-    send_mail(
-        subject=f"[CrisisDesk] A response waits for approval: {incident.title}"[:200],
-        message=(
-            f"A {response.channel} response on incident #{incident.id} «{incident.title}» "
-            f"has waited for approval since {iso_z(response.submitted_at)}.\n"
-            f"Review it in CrisisDesk: /o/{response.organisation.slug}/incidents/{incident.id}/"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
+    for user in selectors.escalation_recipients(response=response):
+        with translation.override(language_of(user)):
+            subject = _("[CrisisDesk] A response waits for approval: %(title)s") % {
+                "title": incident.title
+            }
+            message = _(
+                "A %(channel)s response on incident #%(id)s «%(title)s» has waited for approval "
+                "since %(since)s.\nReview it in CrisisDesk: %(url)s"
+            ) % {
+                "channel": response.channel,
+                "id": incident.id,
+                "title": incident.title,
+                "since": iso_z(response.submitted_at),
+                "url": f"/o/{response.organisation.slug}/incidents/{incident.id}/",
+            }
+        notify(
+            organisation=response.organisation,
+            channel=Channel.EMAIL,
+            kind="response.escalated",
+            key=f"response-escalated:{response.pk}:{iso_z(response.submitted_at)}:{user.pk}",
+            to=[user.email],
+            subject=subject[:200],
+            message=message,
+        )
 
 
 def approval_escalation_run(
@@ -184,8 +195,8 @@ def approval_escalation_run(
     approval_escalation_minutes: one `response_escalated` event and one email to the managers
     per submission. Returns the escalated response ids.
 
-    Idempotent: a conditional UPDATE claims each response (escalated_at from NULL), so two
-    overlapping runs escalate it once; a resubmission clears the claim.
+    Idempotent: each submission is claimed with `claim_once`, so two overlapping runs
+    escalate it once; a resubmission is a new submission (and clears escalated_at).
     """
     now = now or timezone.now()
     escalated = []
@@ -194,14 +205,17 @@ def approval_escalation_run(
         if response.submitted_at > now - timedelta(minutes=minutes):
             continue
         with transaction.atomic():
-            claimed = Response.objects.filter(
+            # Once per submission: a resubmission is a new key (and clears escalated_at).
+            if not claim_once(f"response-escalated:{response.pk}:{iso_z(response.submitted_at)}"):
+                continue
+            updated = Response.objects.filter(
                 organisation_id=response.organisation_id,
                 pk=response.pk,
                 status=ResponseStatus.PENDING_APPROVAL,
-                escalated_at__isnull=True,
                 submitted_at=response.submitted_at,
             ).update(escalated_at=now)
-            if claimed != 1:
+            if updated != 1:  # approved, rejected or resubmitted meanwhile
+                transaction.set_rollback(True)
                 continue
             event_record(
                 incident=response.incident,
@@ -216,6 +230,6 @@ def approval_escalation_run(
                     "client_approval_pending": response.client_approval_pending,
                 },
             )
-            transaction.on_commit(partial(_send_escalation_email, response.id), robust=True)
+            _escalation_emails(response)
         escalated.append(response.id)
     return escalated
