@@ -185,7 +185,7 @@ def incident_new(request: OrgRequest) -> HttpResponse:
         try:
             incident = services.incident_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Incident opened."))
             return redirect("web:incident", request.organisation.slug, incident.pk)
@@ -295,7 +295,7 @@ def _refused(request: OrgRequest, exc: DomainError) -> None:
             % {"status": Status(exc.extra.get("current", Status.DETECTED)).label},
         )
     else:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
 
 
 @org_page(write_role=Role.RESPONDER)
@@ -355,7 +355,7 @@ def _room_form_action(
         try:
             act(form.cleaned_data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             return _back(request, incident)
     return _room(request, incident, status=400, **{form_name: form})

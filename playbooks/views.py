@@ -132,7 +132,7 @@ def apply(request: OrgRequest, incident_pk: int) -> HttpResponse:
     try:
         services.playbook_apply(incident=incident, playbook=playbook, actor=request.user)
     except DomainError as exc:
-        return _section_or_back(request, incident, _(exc.message))
+        return _section_or_back(request, incident, exc.translated)
     return _section_or_back(request, incident)
 
 
@@ -148,7 +148,7 @@ def task_toggle(request: OrgRequest, incident_pk: int, task_pk: int) -> HttpResp
         else:
             services.task_reopen(task=task, membership=request.membership, actor=request.user)
     except DomainError as exc:
-        return _section_or_back(request, incident, _(exc.message))
+        return _section_or_back(request, incident, exc.translated)
     return _section_or_back(request, incident)
 
 
@@ -269,7 +269,7 @@ def playbook_new(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(form, exc.field if exc.field != "steps" else None, exc.message)
+            form_error(form, exc.field if exc.field != "steps" else None, exc.translated)
         else:
             messages.success(request, _("Playbook saved."))
             return redirect("web:playbook", request.organisation.slug, playbook.pk)
@@ -311,7 +311,7 @@ def playbook(request: OrgRequest, playbook_pk: int) -> HttpResponse:
                 playbook=obj, membership=membership, steps=_steps(formset), **form.cleaned_data
             )
         except DomainError as exc:
-            form_error(form, exc.field if exc.field != "steps" else None, exc.message)
+            form_error(form, exc.field if exc.field != "steps" else None, exc.translated)
         else:
             messages.success(request, _("Playbook saved."))
             return redirect("web:playbook", request.organisation.slug, obj.pk)

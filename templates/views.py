@@ -81,7 +81,7 @@ def _message(exc: DomainError) -> str:
         return _("Fill in every variable: %(names)s.") % {
             "names": ", ".join(exc.extra.get("missing", []) + exc.extra.get("unknown", []))
         }
-    return _(exc.message)
+    return exc.translated
 
 
 def _draft_state(request: OrgRequest, incident: Incident) -> dict[str, Any]:
@@ -408,7 +408,7 @@ def statement_page_publish(request: OrgRequest, incident_pk: int) -> HttpRespons
             incident=incident, membership=request.membership, actor=request.user
         )
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
     else:
         messages.success(request, _("The public statement page is published."))
     return _back(request, incident)
@@ -424,7 +424,7 @@ def statement_page_withdraw(request: OrgRequest, incident_pk: int) -> HttpRespon
     try:
         statements.statement_page_withdraw(incident=incident, membership=request.membership)
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
     else:
         messages.success(request, _("The public statement page is withdrawn."))
     return _back(request, incident)

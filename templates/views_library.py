@@ -132,7 +132,9 @@ def template_new(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.message)
+            form_error(
+                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
+            )
         else:
             messages.success(request, _("Template saved."))
             return redirect("web:template", request.organisation.slug, template.pk)
@@ -169,7 +171,9 @@ def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.message)
+            form_error(
+                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
+            )
         else:
             messages.success(request, _("Template saved."))
             return redirect("web:template", request.organisation.slug, obj.pk)

@@ -163,7 +163,7 @@ def statement_subscribe(request: HttpRequest, page: StatementPage) -> HttpRespon
             page=page, email=request.POST.get("email", ""), language=page.incident.brand.language
         )
     except DomainError as exc:
-        context = _context(request, page, subscribe_error=_(exc.message))
+        context = _context(request, page, subscribe_error=exc.translated)
         return render(request, "response_templates/public/statement_page.html", context, status=400)
     return render(
         request,
@@ -178,7 +178,7 @@ def statement_confirm(request: HttpRequest, page: StatementPage, signed: str) ->
     try:
         statements.statement_subscription_confirm(page=page, signed=signed)
     except DomainError as exc:
-        context = _context(request, page, notice=_(exc.message))
+        context = _context(request, page, notice=exc.translated)
         return render(request, "response_templates/public/statement_page.html", context, status=400)
     context = _context(request, page, notice=_("Subscription confirmed."))
     return render(request, "response_templates/public/statement_page.html", context)
@@ -194,7 +194,7 @@ def statement_unsubscribe(request: HttpRequest, page: StatementPage, signed: str
         try:
             statements.statement_unsubscribe(page=page, signed=signed)
         except DomainError as exc:
-            context = _context(request, page, notice=_(exc.message))
+            context = _context(request, page, notice=exc.translated)
             return render(
                 request, "response_templates/public/statement_page.html", context, status=400
             )

@@ -121,7 +121,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password1"],
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             accounts.email_verification_send(user=user, link_base=request.build_absolute_uri("/"))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -148,7 +148,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = services.invitation_accept(token=token, user=request.user)
         except DomainError as exc:
-            messages.error(request, _(exc.message))
+            messages.error(request, exc.translated)
         else:
             messages.success(
                 request,
@@ -173,7 +173,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
                 slug=form.cleaned_data["slug"] or None,
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(
                 request,
@@ -208,7 +208,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             user_profile_update(user=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             response = redirect("web:profile")
             messages.success(request, _("Settings saved."))
@@ -238,7 +238,7 @@ def language(request: HttpRequest) -> HttpResponse:
         try:
             user_profile_update(user=request.user, language=code)
         except DomainError as exc:
-            messages.error(request, _(exc.message))
+            messages.error(request, exc.translated)
     return set_language(request)
 
 
@@ -262,7 +262,7 @@ def brands(request: OrgRequest) -> HttpResponse:
                 require_client_approval=data["require_client_approval"],
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             return _secret_redirect(request, brand, secret, created=True)
     return render(
@@ -359,7 +359,7 @@ def brand(request: OrgRequest, brand_pk: int) -> HttpResponse:
         try:
             services.brand_update(brand=obj, default_teams=data.pop("default_teams"), **data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Brand saved."))
             return redirect("web:brand", request.organisation.slug, obj.pk)
@@ -405,7 +405,7 @@ def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
     try:
         services.brand_delete(brand=obj, actor=request.user)
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
         return redirect("web:brand", request.organisation.slug, obj.pk)
     messages.success(request, _("Brand deleted."))
     return redirect("web:brands", request.organisation.slug)
@@ -426,7 +426,7 @@ def teams(request: OrgRequest) -> HttpResponse:
                 members=form.cleaned_data["members"],
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Team created."))
             return redirect("web:teams", request.organisation.slug)
@@ -457,7 +457,7 @@ def team(request: OrgRequest, team_pk: int) -> HttpResponse:
                 team=obj, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Team saved."))
             return redirect("web:teams", request.organisation.slug)
@@ -512,7 +512,7 @@ def members(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             return _invitation_page(request, invitation, token)
     return render(
@@ -557,7 +557,7 @@ def invitation_resend(request: HttpRequest, invitation_pk: int) -> HttpResponse:
             invitation=obj, actor=request.user, link_base=request.build_absolute_uri("/")
         )
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
         return redirect("web:members", request.organisation.slug)
     return _invitation_page(request, invitation, token)
 
@@ -580,7 +580,7 @@ def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
         try:
             services.membership_update(membership=obj, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Member saved."))
             return redirect("web:members", request.organisation.slug)
@@ -623,7 +623,7 @@ def member_remove(request: OrgRequest, membership_pk: int) -> HttpResponse:
     try:
         services.membership_remove(membership=obj, actor=request.user)
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
         return redirect("web:member", request.organisation.slug, obj.pk)
     messages.success(request, _("Member removed."))
     if obj.pk == request.membership.pk:

@@ -58,7 +58,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         user = accounts.email_verify(token=token)
     except DomainError as exc:
         return render(
-            request, "registration/verify_email.html", {"error": _(exc.message)}, status=400
+            request, "registration/verify_email.html", {"error": exc.translated}, status=400
         )
     return render(request, "registration/verify_email.html", {"verified_user": user})
 
@@ -74,7 +74,7 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
             user=request.user, link_base=request.build_absolute_uri("/")
         )
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
     else:
         messages.success(
             request, _("We sent a confirmation link to %(email)s.") % {"email": request.user.email}

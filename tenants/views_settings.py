@@ -48,7 +48,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
                 webhook_url=form.cleaned_data["webhook_url"],
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("web:org-settings", organisation.slug)

@@ -265,7 +265,7 @@ def rule_new(request: OrgRequest, brand_pk: int) -> HttpResponse:
         try:
             services.monitoring_rule_create(brand=brand, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Monitoring rule added."))
             return redirect("web:brand", request.organisation.slug, brand.pk)

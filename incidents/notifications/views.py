@@ -68,7 +68,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
                     membership=request.membership, **{kind: target}
                 )
         except DomainError as exc:
-            messages.error(request, _(exc.message))
+            messages.error(request, exc.translated)
         else:
             request.session[CODE_SESSION_KEY] = {
                 "code": code,
@@ -85,7 +85,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
                 bot_token=form.cleaned_data["bot_token"],
             )
         except DomainError as exc:
-            messages.error(request, _(exc.message))
+            messages.error(request, exc.translated)
         else:
             messages.success(request, _("Bot @%(name)s linked.") % {"name": bot.username})
     else:
@@ -107,7 +107,7 @@ def telegram_bot_unlink(request: OrgRequest) -> HttpResponse:
         try:
             linking.telegram_bot_unlink(organisation=request.organisation, actor=request.user)
         except DomainError as exc:
-            messages.error(request, _(exc.message))
+            messages.error(request, exc.translated)
         else:
             messages.success(request, _("The Telegram bot is unlinked."))
     return _back(request)

@@ -133,7 +133,7 @@ def rotas(request: OrgRequest) -> HttpResponse:
                 shift_hours=data.get("shift_hours") or 168,
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Rota saved."))
             return redirect("web:rotas", request.organisation.slug)
@@ -181,7 +181,7 @@ def policies(request: OrgRequest) -> HttpResponse:
                 levels=form.levels(),
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Escalation policy saved."))
             return redirect("web:escalation-policies", request.organisation.slug)

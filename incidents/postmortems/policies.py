@@ -5,12 +5,33 @@ A rule answers the refusal a service raises, or None; `may_*` is that as a yes o
 matrix role x member kind x state is tested in tests/incidents/postmortems/test_policies.py.
 """
 
+from django.utils.translation import gettext, gettext_lazy
+
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from incidents.postmortems.models import PostMortem, PostMortemStatus
 from tenants.models import Membership, Role
 
 # The states in which a post-mortem is written (and may be submitted).
 EDITABLE = (PostMortemStatus.DRAFT, PostMortemStatus.CHANGES_REQUESTED)
+
+
+class PostMortemLocked(Conflict):
+    """A post-mortem in a state that cannot change by this action (edited or submitted once
+    in review or approved). The API says which action and state; a page says it in one
+    sentence with the state's label."""
+
+    def __init__(self, postmortem: PostMortem, action: str) -> None:
+        super().__init__(
+            f"A post-mortem %(status)s cannot be {action}.",
+            params={"status": postmortem.status},
+            status=postmortem.status,
+        )
+
+    @property
+    def translated(self) -> str:
+        return gettext("This post-mortem is %(status)s: it cannot change now.") % {
+            "status": PostMortemStatus(self.extra["status"]).label.lower()
+        }
 
 
 def submit_refusal(membership: Membership, postmortem: PostMortem) -> DomainError | None:
@@ -21,11 +42,11 @@ def submit_refusal(membership: Membership, postmortem: PostMortem) -> DomainErro
         postmortem.incident.commander_id,
     ) or (postmortem.author_id is None and membership.has_role(Role.RESPONDER))
     if not author_or_commander:
-        return Forbidden("Only the author or the incident's commander submits the post-mortem.")
-    if postmortem.status not in EDITABLE:
-        return Conflict(
-            f"A post-mortem {postmortem.status} cannot be submitted.", status=postmortem.status
+        return Forbidden(
+            gettext_lazy("Only the author or the incident's commander submits the post-mortem.")
         )
+    if postmortem.status not in EDITABLE:
+        return PostMortemLocked(postmortem, "submitted")
     return None
 
 
@@ -33,11 +54,13 @@ def review_refusal(membership: Membership, postmortem: PostMortem) -> DomainErro
     """A manager or an owner who is not its author reviews it (requests changes or approves),
     while it is in review."""
     if not membership.has_role(Role.MANAGER):
-        return Forbidden("Only a manager or an owner reviews post-mortems.")
+        return Forbidden(gettext_lazy("Only a manager or an owner reviews post-mortems."))
     if postmortem.author_id == membership.id:
-        return Forbidden("Nobody reviews their own post-mortem.")
+        return Forbidden(gettext_lazy("Nobody reviews their own post-mortem."))
     if postmortem.status != PostMortemStatus.IN_REVIEW:
-        return Conflict("Only a post-mortem in review can be reviewed.", status=postmortem.status)
+        return Conflict(
+            gettext_lazy("Only a post-mortem in review can be reviewed."), status=postmortem.status
+        )
     return None
 
 

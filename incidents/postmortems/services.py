@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from crisisdesk.core.exceptions import Conflict, DomainError
+from crisisdesk.core.exceptions import DomainError
 from incidents.models import Incident, Status
 from incidents.notifications.models import Channel
 from incidents.notifications.services import claim_once, notify
@@ -69,7 +70,7 @@ def postmortem_update(
     with transaction.atomic():
         locked = _locked(postmortem)
         if locked.status not in EDITABLE:
-            raise Conflict(f"A post-mortem {locked.status} cannot be edited.", status=locked.status)
+            raise policies.PostMortemLocked(locked, "edited")
         for name, value in sections.items():
             setattr(locked, name, value)
         if locked.author_id is None:
@@ -88,7 +89,8 @@ def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> Post
             raise refusal
         if not (locked.summary.strip() and locked.root_cause.strip() and locked.lessons.strip()):
             raise DomainError(
-                "Write at least the summary, the root cause and the lessons.", field="summary"
+                gettext_lazy("Write at least the summary, the root cause and the lessons."),
+                field="summary",
             )
         if locked.author_id is None:
             locked.author = membership
@@ -117,7 +119,7 @@ def postmortem_request_changes(
     """Send it back with comments (a manager or owner who is not the author)."""
     comments = comments.strip()
     if not comments:
-        raise DomainError("Say what should change.", field="comments")
+        raise DomainError(gettext_lazy("Say what should change."), field="comments")
     with transaction.atomic():
         locked = _locked(postmortem)
         _reviewer_check(locked, membership)
@@ -174,7 +176,7 @@ def action_item_create(
     due_date: date | None = None,
 ) -> ActionItem:
     if owner is not None and owner.organisation_id != postmortem.organisation_id:
-        raise DomainError("Owner not found.", field="owner")
+        raise DomainError(gettext_lazy("Owner not found."), field="owner")
     return ActionItem.objects.create(
         organisation_id=postmortem.organisation_id,
         postmortem=postmortem,
@@ -188,7 +190,7 @@ def action_item_update(*, item: ActionItem, **fields: Any) -> ActionItem:
     """Edit an action item; moving it to done stamps completed_at."""
     owner = fields.get("owner")
     if owner is not None and owner.organisation_id != item.organisation_id:
-        raise DomainError("Owner not found.", field="owner")
+        raise DomainError(gettext_lazy("Owner not found."), field="owner")
     status = fields.get("status")
     if status == ActionItemStatus.DONE and item.status != ActionItemStatus.DONE:
         fields["completed_at"] = timezone.now()

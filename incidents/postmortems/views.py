@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.charts import stacked_bars
 from crisisdesk.core.confirm import confirmation
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import DomainError, Forbidden
 from crisisdesk.core.time import duration_words
 from incidents.events import key_event_label
 from incidents.metrics import METRICS
@@ -33,23 +33,12 @@ from incidents.postmortems.forms import (
     PostMortemForm,
     RequestChangesForm,
 )
-from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
+from incidents.postmortems.models import ActionItem, ActionItemStatus, PostMortem
 from incidents.presentation import client_section
 from incidents.sla import CLOCK_LABELS
 from tenants.forms import form_error
 from tenants.models import Role, Severity
 from tenants.tenancy import OrgRequest, org_page, scoped_get
-
-# Refusals of the post-mortem services, for makemessages (they are shown through gettext).
-DOMAIN_MESSAGES = [
-    gettext_noop("Write at least the summary, the root cause and the lessons."),
-    gettext_noop("Only the author or the incident's commander submits the post-mortem."),
-    gettext_noop("Only a manager or an owner reviews post-mortems."),
-    gettext_noop("Nobody reviews their own post-mortem."),
-    gettext_noop("Only a post-mortem in review can be reviewed."),
-    gettext_noop("Say what should change."),
-    gettext_noop("Owner not found."),
-]
 
 LIST_LIMIT = 100
 MAX_BARS = 48
@@ -70,13 +59,9 @@ def _postmortem(request: OrgRequest, postmortem_pk: int) -> PostMortem:
 
 
 def _message(exc: DomainError) -> str:
-    """A refusal in the user's language; the "cannot be edited/submitted in this state"
-    conflicts carry the state, so they get one sentence of their own."""
-    if isinstance(exc, Conflict) and exc.message.startswith("A post-mortem "):
-        return _("This post-mortem is %(status)s: it cannot change now.") % {
-            "status": PostMortemStatus(exc.extra["status"]).label.lower()
-        }
-    return _(exc.message)
+    """A refusal in the user's language (a post-mortem locked in its state says so with the
+    state's label: policies.PostMortemLocked)."""
+    return exc.translated
 
 
 def _back(request: OrgRequest, postmortem: PostMortem) -> HttpResponse:

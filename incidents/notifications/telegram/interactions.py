@@ -137,7 +137,7 @@ def _callback(bot: TelegramBot, query: dict[str, Any]) -> str:
         try:
             text = action(membership=account.membership, argument=argument)
         except DomainError as exc:
-            answer(_(exc.message), alert=True)
+            answer(exc.translated, alert=True)
             return "callback_refused"
         answer(text)
         return f"callback_{name}"
@@ -198,7 +198,7 @@ def _note(bot: TelegramBot, message: dict[str, Any], account: TelegramAccount | 
             reply(
                 bot,
                 message["chat"]["id"],
-                _(exc.message),
+                exc.translated,
                 reply_to_message_id=message["message_id"],
             )
             return "note_refused"
