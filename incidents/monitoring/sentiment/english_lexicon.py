@@ -234,7 +234,6 @@ DOMAIN_LEXICON: Final[dict[str, float]] = {
     "supporters": 0.6,
     "supporter": 0.6,
     "supporting": 0.8,
-    "party": 0.0,
     # praise
     "reliable": 1.8,
     "polite": 1.8,
