@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from tenants.models import UserProfile
+from tenants.models import Membership, UserProfile
 
 
 @shared_task(
@@ -27,13 +28,28 @@ def account_email_deliver(to: str, subject: str, body: str) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
 
 
-def language_of(user: AbstractBaseUser | None) -> str:
-    """The user's chosen language, else the language of the current request, else the site's."""
+def language_of(user: AbstractBaseUser | None, default: str | None = None) -> str:
+    """The language a person reads their mail in: the one chosen in their profile, else
+    `default` (the brand's or the organisation's, for mail sent by a task), else the language
+    of the current request, else the site's."""
     if user is not None and user.pk:
         chosen = UserProfile.objects.filter(user=user).values_list("language", flat=True).first()
         if chosen:
             return chosen
-    return translation.get_language() or settings.LANGUAGE_CODE
+    return default or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def emails_by_language(members: QuerySet[Membership], *, default: str) -> dict[str, list[str]]:
+    """The members' email addresses grouped by the language each reads (their profile's, else
+    `default`): one mail per language, each rendered under translation.override. Members
+    without an address are left out; the order is the queryset's."""
+    groups: dict[str, list[str]] = {}
+    rows = members.exclude(user__email="").values_list("user__email", "user__profile__language")
+    for email, language in rows:
+        addresses = groups.setdefault(language or default, [])
+        if email not in addresses:
+            addresses.append(email)
+    return groups
 
 
 def account_email_send(*, to: str, template: str, context: dict, language: str) -> None:

@@ -374,8 +374,12 @@ def _invitation_mail(
             "link": link,
             "expires_at": invitation.expires_at,
         },
-        # The inviter's language: the organisation has none of its own.
-        language=accounts.language_of(actor),
+        # The invitee's own language when they already have an account with this address,
+        # else the inviter's (the organisation has none of its own).
+        language=accounts.language_of(
+            User.objects.filter(email__iexact=invitation.email, is_active=True).first(),
+            accounts.language_of(actor),
+        ),
     )
 
 

@@ -258,7 +258,7 @@ def _call(
     """Call one person by each of their channels that can reach them; returns those used."""
     organisation = incident.organisation
     used = []
-    language = language_of(membership.user)
+    language = language_of(membership.user, incident.brand.language)
     with translation.override(language):
         subject = _("[CrisisDesk] %(severity)s #%(id)s needs you: %(title)s") % {
             "severity": incident.severity.upper(),

@@ -8,12 +8,16 @@ Webhooks are signed with `crisisdesk.core.signing` (the scheme signed ingest ver
 import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from crisisdesk.core.time import iso_z
 from incidents.models import OPEN_STATUSES, Incident, SlaBreach
@@ -21,6 +25,7 @@ from incidents.notifications.delivery import delivery_record
 from incidents.notifications.models import Channel, Delivery, NotificationReceipt
 from incidents.services.lifecycle import event_record
 from incidents.sla import sla_clocks
+from tenants.mail import emails_by_language
 from tenants.models import MemberKind, Membership, Organisation, Role
 
 logger = logging.getLogger(__name__)
@@ -109,8 +114,8 @@ def notify(
     )
 
 
-def alert_recipients(*, organisation_id: int, brand_id: int | None = None) -> list[str]:
-    """Emails of the organisation's owners and managers (those who have one).
+def _alert_members(organisation_id: int, brand_id: int | None = None) -> QuerySet[Membership]:
+    """The organisation's owners and managers.
 
     With `brand_id`: only the agency's owners and managers who see that brand (every brand,
     or a brand limit that includes it): an operational alert about one brand (its source
@@ -123,32 +128,49 @@ def alert_recipients(*, organisation_id: int, brand_id: int | None = None) -> li
         members = members.filter(kind=MemberKind.AGENCY).filter(
             Q(brands__isnull=True) | Q(brands__id=brand_id)
         )
-    emails = members.exclude(user__email="").order_by("id").values_list("user__email", flat=True)
-    return list(dict.fromkeys(emails))
+    return members.order_by("id")
+
+
+def alert_recipients(*, organisation_id: int, brand_id: int | None = None) -> list[str]:
+    """Emails of the organisation's owners and managers (those who have one); `brand_id`
+    narrows them as _alert_members says."""
+    emails = _alert_members(organisation_id, brand_id).exclude(user__email="")
+    return list(dict.fromkeys(emails.values_list("user__email", flat=True)))
+
+
+# (subject, message), rendered under the active language.
+EmailRender = Callable[[], tuple[str, str]]
 
 
 def notification_send(
     *,
     organisation: Organisation,
     event_type: str,
-    subject: str,
-    message: str,
+    email: EmailRender,
+    language: str,
     data: dict[str, Any],
     brand_id: int | None = None,
 ) -> None:
-    """Tell the organisation's managers and owners by email and, if it has a webhook URL, by a
-    signed webhook (two `notify()` deliveries). Call it inside the deciding transaction.
+    """Tell the organisation's managers and owners by email, each in the language they read,
+    and, if it has a webhook URL, by a signed webhook (`notify()` deliveries: one email per
+    language). `email()` renders the subject and message under that language; `language` is
+    for those who chose none (the incident's brand's). Call it inside the deciding
+    transaction.
 
     With `brand_id`, the email goes only to the agency's managers and owners of that brand
-    (alert_recipients)."""
-    notify(
-        organisation=organisation,
-        channel=Channel.EMAIL,
-        kind=event_type,
-        to=alert_recipients(organisation_id=organisation.id, brand_id=brand_id),
-        subject=subject,
-        message=message,
-    )
+    (_alert_members)."""
+    members = _alert_members(organisation.id, brand_id)
+    for reader_language, recipients in emails_by_language(members, default=language).items():
+        with translation.override(reader_language):
+            subject, message = email()
+        notify(
+            organisation=organisation,
+            channel=Channel.EMAIL,
+            kind=event_type,
+            to=recipients,
+            subject=subject,
+            message=message,
+        )
     notify(organisation=organisation, channel=Channel.WEBHOOK, kind=event_type, data=data)
 
 
@@ -166,11 +188,41 @@ def incident_data(incident: Incident) -> dict[str, Any]:
     }
 
 
-_KIND_NAMES = {
-    "acknowledge": "time to acknowledge",
-    "first_response": "time to first public response",
-    "resolve": "time to resolve",
+_CLOCK_NAMES = {
+    "acknowledge": gettext_lazy("time to acknowledge"),
+    "first_response": gettext_lazy("time to first public response"),
+    "resolve": gettext_lazy("time to resolve"),
 }
+
+
+def _sla_breach_email(incident: Incident, kind: str, minutes: int, due_at: datetime) -> EmailRender:
+    def render() -> tuple[str, str]:
+        values = {
+            "id": incident.id,
+            "severity": incident.severity.upper(),
+            "clock": _CLOCK_NAMES[kind],
+            "title": incident.title,
+            "brand": incident.brand.name,
+            "minutes": minutes,
+            "status": incident.get_status_display(),
+        }
+        with timezone.override(incident.brand.time_zone):
+            when = date_format(timezone.localtime(due_at), "DATETIME_FORMAT")
+        values["due"] = f"{when} {incident.brand.time_zone}"
+        subject = _("[CrisisDesk] SLA breached on #%(id)s (%(severity)s): %(clock)s") % values
+        message = (
+            ngettext(
+                "Incident #%(id)s “%(title)s” (%(brand)s) missed its %(clock)s target of "
+                "%(minutes)s minute (due %(due)s). Status: %(status)s.",
+                "Incident #%(id)s “%(title)s” (%(brand)s) missed its %(clock)s target of "
+                "%(minutes)s minutes (due %(due)s). Status: %(status)s.",
+                minutes,
+            )
+            % values
+        )
+        return subject, message
+
+    return render
 
 
 def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
@@ -240,15 +292,8 @@ def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
             notification_send(
                 organisation=incident.organisation,
                 event_type="incident.sla_breached",
-                subject=(
-                    f"[CrisisDesk] SLA breached on #{incident.id} ({incident.severity.upper()}): "
-                    f"{_KIND_NAMES[breach.kind]}"
-                ),
-                message=(
-                    f"Incident #{incident.id} “{incident.title}” ({incident.brand.name}) missed "
-                    f"its {_KIND_NAMES[breach.kind]} target of {minutes} minutes "
-                    f"(due {due_at}). Status: {incident.status}."
-                ),
+                email=_sla_breach_email(incident, breach.kind, minutes, breach.due_at),
+                language=incident.brand.language,
                 data={
                     "incident": incident_data(incident),
                     "sla": {"kind": breach.kind, "target_minutes": minutes, "due_at": due_at},

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -250,14 +251,19 @@ def postmortem_reminders_send(*, now: Any = None) -> int:
             # Kept for the candidates' filter (and the admin): the claim is the receipt.
             PostMortem.objects.filter(pk=postmortem.pk).update(last_reminded_on=today)
             user = incident.commander.user if incident.commander else None
-            with translation.override(language_of(user)):
+            # The commander's language (the brand's when they chose none), in the brand's time.
+            reader = language_of(user, incident.brand.language)
+            with translation.override(reader), timezone.override(incident.brand.time_zone):
                 subject = _("[CrisisDesk] Post-mortem waiting: %(title)s") % {
                     "title": incident.title
                 }
                 message = _(
                     "Incident #%(id)s was resolved on %(date)s; its post-mortem has not been "
                     "submitted yet."
-                ) % {"id": incident.id, "date": f"{incident.resolved_at:%Y-%m-%d}"}
+                ) % {
+                    "id": incident.id,
+                    "date": date_format(timezone.localtime(incident.resolved_at), "DATE_FORMAT"),
+                }
             _remind(
                 organisation=incident.organisation,
                 key=key,
@@ -279,7 +285,7 @@ def action_item_reminders_send(*, now: Any = None) -> int:
             status=ActionItemStatus.OPEN, due_date__lt=today, owner__isnull=False
         )
         .exclude(last_reminded_on=today)
-        .select_related("owner__user", "organisation")
+        .select_related("owner__user", "organisation", "postmortem__incident__brand")
     )
     for item in overdue.iterator():
         key = f"action-item-reminder:{item.pk}:{today.isoformat()}"
@@ -288,9 +294,12 @@ def action_item_reminders_send(*, now: Any = None) -> int:
                 continue
             ActionItem.objects.filter(pk=item.pk).update(last_reminded_on=today)
             user = item.owner.user
-            with translation.override(language_of(user)):
+            brand = item.postmortem.incident.brand
+            with translation.override(language_of(user, brand.language)):
                 subject = _("[CrisisDesk] Action item overdue: %(title)s") % {"title": item.title}
-                message = _("Due on %(date)s.") % {"date": f"{item.due_date:%Y-%m-%d}"}
+                message = _("Due on %(date)s.") % {
+                    "date": date_format(item.due_date, "DATE_FORMAT")
+                }
             _remind(
                 organisation=item.organisation,
                 key=key,

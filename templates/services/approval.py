@@ -163,7 +163,7 @@ def _escalation_emails(response: Response) -> None:
     transaction."""
     incident = response.incident
     for user in selectors.escalation_recipients(response=response):
-        with translation.override(language_of(user)):
+        with translation.override(language_of(user, incident.brand.language)):
             subject = _("[CrisisDesk] A response waits for approval: %(title)s") % {
                 "title": incident.title
             }

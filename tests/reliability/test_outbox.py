@@ -31,8 +31,8 @@ def test_tasks_enqueued_during_an_outage_are_kept_and_sent_later(
     with django_capture_on_commit_callbacks(execute=True):
         notification_send(
             organisation=agency.org,
-            subject="SLA breached",
-            message="#1",
+            email=lambda: ("SLA breached", "#1"),
+            language="en",
             event_type="sla.breached",
             data={},
         )

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crisisdesk.core.encryption import DecryptionFailed, decrypt_json, encrypt_json
 from crisisdesk.core.exceptions import DomainError
@@ -383,19 +384,36 @@ def _poll_failed(
 def _failing_notify(source: Source, exc: CollectorError, failures: int) -> None:
     """Once, when the failures in a row reach the threshold: the brand's managers and owners
     (agency staff who see the brand; not other brands' managers, not viewers, not the
-    client's staff) and the organisation's webhook. In English like the other alerts, the
-    reason in both languages."""
+    client's staff) and the organisation's webhook. Each reads it in their language (the
+    brand's for those who chose none), the reason included."""
     texts = error_text(exc)
-    label = source.name or source.get_kind_display()
+
+    def email() -> tuple[str, str]:
+        label = source.name or source.get_kind_display()
+        values = {
+            "kind": source.get_kind_display(),
+            "source": label,
+            "brand": source.brand.name,
+            "count": failures,
+        }
+        subject = _("[CrisisDesk] Source failing: %(source)s (%(brand)s)") % values
+        message = (
+            ngettext(
+                "The %(kind)s source “%(source)s” of %(brand)s failed %(count)s poll in a row.",
+                "The %(kind)s source “%(source)s” of %(brand)s failed %(count)s polls in a row.",
+                failures,
+            )
+            % values
+        )
+        language = (translation.get_language() or "en").split("-")[0]
+        return subject, f"{message}\n\n{texts.get(language) or texts['en']}"
+
     notification_send(
         organisation=source.organisation,
         event_type="source.failing",
         brand_id=source.brand_id,
-        subject=f"[CrisisDesk] Source failing: {label} ({source.brand.name})",
-        message=(
-            f"The {source.get_kind_display()} source “{label}” of {source.brand.name} failed "
-            f"{failures} polls in a row.\n\n{texts['en']}\n\n{texts['ru']}"
-        ),
+        email=email,
+        language=source.brand.language,
         data={
             "source": {"id": source.pk, "kind": source.kind, "name": source.name},
             "brand": {"id": source.brand_id, "name": source.brand.name},

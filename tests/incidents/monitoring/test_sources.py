@@ -376,8 +376,9 @@ def test_failing_polls_in_a_row_tell_the_managers_once(
     assert source.consecutive_failures == 5
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert "Source failing" in message.subject and agency.brand.name in message.subject
-    assert "failed 3 polls in a row" in message.body
+    # In the brand's language (the factory's brands speak Russian first).
+    assert "Источник не работает" in message.subject and agency.brand.name in message.subject
+    assert "не ответил 3 раза подряд" in message.body
     assert "WRONG-token" not in message.body
     assert agency.member("manager").user.email in message.to
 

@@ -78,8 +78,8 @@ def managers_notified(agency: object, django_capture_on_commit_callbacks: object
         notification_send(
             organisation=agency.org,
             event_type="incident.test",
-            subject="Subject",
-            message="Message",
+            email=lambda: ("Subject", "Message"),
+            language="en",
             data={"hello": "мир"},
         )
 
@@ -216,7 +216,11 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         transaction.atomic(),
     ):
         notification_send(
-            organisation=agency.org, event_type="x", subject="s", message="m", data={}
+            organisation=agency.org,
+            event_type="x",
+            email=lambda: ("s", "m"),
+            language="en",
+            data={},
         )
         raise RuntimeError("rolled back")
 
@@ -262,5 +266,5 @@ def test_an_incident_opened_by_monitoring_notifies_managers(
         )
 
     [email] = mail.outbox
-    assert "detected" in email.subject
+    assert "Обнаружен" in email.subject  # the brand's language: Russian first
     assert sorted(email.to) == ["alpha-manager@example.com", "alpha-owner@example.com"]
