@@ -164,6 +164,12 @@ if IS_POSTGRES:
     # walk the primary key past other tenants' rows instead of the (organisation, -id) index
     # for a tenant whose incidents are all older than others' (bench/FINDINGS.md).
     options["options"] = f"-c random_page_cost={os.environ.get('DB_RANDOM_PAGE_COST', '1.1')}"
+    # DB_STATEMENT_TIMEOUT (seconds, 0 = none): PostgreSQL cancels a statement running longer
+    # (a lock wait behind a stuck transaction, a runaway query), so a request ends in an error
+    # instead of holding its pooled connection. The web units set it (docs/deploy.md).
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "0"))
+    if DB_STATEMENT_TIMEOUT > 0:
+        options["options"] += f" -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
     # DB_POOL_MAX > 0: a psycopg connection pool per process (the ASGI web servers). Django runs
     # each ASGI request in a thread of its own, so without a pool every request opens a
     # connection (CONN_MAX_AGE must stay 0: a persistent one would leak one per thread).
@@ -182,6 +188,9 @@ if IS_POSTGRES:
         # A pooled connection is checked when handed out (one empty round trip): after a
         # PostgreSQL restart the dead ones are dropped instead of failing their request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Django's backend with a pool that refuses at once (503) while the database is
+        # unreachable instead of making every request wait DB_POOL_TIMEOUT for its 503.
+        DATABASES["default"]["ENGINE"] = "crisisdesk.core.postgresql"
     # libpq's own limit for opening a connection (a host that drops packets), in seconds.
     options["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "2"))
 # Seconds a 503 for a database outage asks the client to wait (Retry-After).

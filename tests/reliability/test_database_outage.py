@@ -296,6 +296,9 @@ def test_a_postgresql_restart_under_50_clients_answers_only_quick_503s(
     # cores are taken by others (a load average above their number: every request, the
     # successful ones too, then waits for a core), the figures are reported, not held to it;
     # no 503 may take longer than 15 s in any case (a hang would).
+    # The outage-aware pool (crisisdesk/core/postgresql) refuses at once while the database
+    # is unreachable: the typical 503 is quick whatever the load (3.1 s before it).
+    assert figures["503_p50_s"] < 2.0, figures
     if figures["load_average"] < (os.cpu_count() or 1):
         assert figures["slowest_503_s"] < 2.0, figures
     assert figures["slowest_503_s"] < 15, figures
