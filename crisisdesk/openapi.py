@@ -257,7 +257,9 @@ class ApiSchema(AutoSchema):
         for code, response in responses.items():
             if not code.isdigit() or int(code) < 400 or "content" in response:
                 continue
-            _, name, body = _ERRORS.get(int(code), _ERRORS[400])
+            # Indexed, not unpacked: mypy 1.19 crashes unpacking this tuple here.
+            entry = _ERRORS.get(int(code), _ERRORS[400])
+            name, body = entry[1], entry[2]
             if int(code) not in _ERRORS:
                 body = {**body, "code": "error", "detail": response["description"]}
                 body.pop("errors", None)

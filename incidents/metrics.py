@@ -143,15 +143,15 @@ def stats_of_durations(
             seconds = (reached - detected_at).total_seconds()
             target = organisation.sla_minutes(severity, m.clock) * 60
             bucket[m.name].append((seconds, seconds <= target))
-    result = {}
+    result: dict[Any, dict[str, dict[str, Any]]] = {}
     for group, by_metric in durations.items():
         result[group] = {}
         for name, values in by_metric.items():
-            seconds = sorted(v for v, _ in values)
+            ordered = sorted(v for v, _ in values)
             result[group][name] = {
-                "count": len(seconds),
-                "median_seconds": _microseconds(median(seconds)) if seconds else None,
-                "p90_seconds": _microseconds(_percentile_90(seconds)) if seconds else None,
+                "count": len(ordered),
+                "median_seconds": _microseconds(median(ordered)) if ordered else None,
+                "p90_seconds": _microseconds(_percentile_90(ordered)) if ordered else None,
                 "within_sla_share": (sum(1 for _, ok in values if ok) / len(values))
                 if values
                 else None,

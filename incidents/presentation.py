@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from incidents.events import event_detail_for, event_sentence_for
 from incidents.models import Incident, IncidentEvent
 from incidents.sla import CLOCK_LABELS, sla_clocks
 from tenants.models import Organisation, display_name
+from tenants.tenancy import OrgRequest
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -87,7 +87,7 @@ def next_clock(clocks: list[ClockView]) -> ClockView | None:
     return next((c for c in clocks if c.pending), None)
 
 
-def row_context(incident: Incident, request: HttpRequest, now: datetime) -> dict[str, Any]:
+def row_context(incident: Incident, request: OrgRequest, now: datetime) -> dict[str, Any]:
     """A board or dashboard row: the incident, its SLA clocks and the next one to run out."""
     clocks = clock_views(incident, request.organisation, now)
     return {"incident": incident, "clocks": clocks, "next_clock": next_clock(clocks)}

@@ -49,7 +49,7 @@ INCIDENT_ROW_FIELDS = (
 )
 
 
-def incident_rows(qs: QuerySet[Incident]) -> QuerySet[dict[str, Any]]:
+def incident_rows(qs: QuerySet[Incident]) -> QuerySet[Incident, dict[str, Any]]:
     """The incidents of a scoped (and filtered) queryset as plain rows; paginate it, then
     give the page to `incident_rows_with_teams`."""
     return qs.select_related(None).prefetch_related(None).values(*INCIDENT_ROW_FIELDS)

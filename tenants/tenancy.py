@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -40,9 +40,9 @@ CLIENT_REFUSED = gettext_lazy("Client staff cannot use this.")
 
 
 class OrgRequest(HttpRequest):
-    """A page request that passed `org_page`."""
+    """A page request that passed `org_page`: a signed-in user with a membership."""
 
-    user: AbstractBaseUser
+    user: User
     membership: Membership
     organisation: Organisation
     my_memberships: Any
@@ -51,7 +51,7 @@ class OrgRequest(HttpRequest):
 class OrgAPIRequest(Request):
     """An API request that passed the organisation-scoped base views."""
 
-    user: AbstractBaseUser
+    user: User
     membership: Membership
     organisation: Organisation
 

@@ -549,7 +549,7 @@ def _invitation_page(request: HttpRequest, invitation: object, token: str) -> Ht
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
 @require_POST
-def invitation_resend(request: HttpRequest, invitation_pk: int) -> HttpResponse:
+def invitation_resend(request: OrgRequest, invitation_pk: int) -> HttpResponse:
     """A new link for a pending invitation, mailed again; the old link stops working."""
     obj = scoped_get(selectors.invitation_list(membership=request.membership), invitation_pk)
     try:

@@ -17,7 +17,7 @@ from crisisdesk.core.exceptions import DomainError
 from tenants import services
 from tenants.forms import WebhookForm, form_error
 from tenants.models import Role
-from tenants.tenancy import org_page
+from tenants.tenancy import OrgRequest, org_page
 
 NO_STORE = "no-store"
 
@@ -37,7 +37,7 @@ def webhook_secret_show_once(request: HttpRequest, *, organisation_id: int, secr
 
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
-def organisation_settings(request: HttpRequest) -> HttpResponse:
+def organisation_settings(request: OrgRequest) -> HttpResponse:
     organisation = request.organisation
     form = WebhookForm(request.POST or None, initial={"webhook_url": organisation.webhook_url})
     if request.method == "POST" and form.is_valid():
@@ -70,7 +70,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
 @require_POST
-def organisation_rotate_webhook_secret(request: HttpRequest) -> HttpResponse:
+def organisation_rotate_webhook_secret(request: OrgRequest) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm: the old secret stops working."))
         return redirect("web:org-settings", request.organisation.slug)

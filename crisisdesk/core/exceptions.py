@@ -24,8 +24,8 @@ from rest_framework import status
 class DomainError(Exception):
     """A refused use case. Services raise these; the API maps them to a status code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(
         self,

@@ -1,5 +1,6 @@
 """Reads of post-mortems: the prefill computed from the timeline, lists and search."""
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
@@ -23,7 +24,7 @@ from tenants.models import Membership
 CONTEXT_HOURS = 24
 
 
-def _timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _timeline(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     key_kinds = key_event_kinds()  # the registry's key events (incidents.events)
     return [
         {
@@ -110,7 +111,7 @@ def _mentions(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _tasks(events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
+def _tasks(events: Sequence[Mapping[str, Any]], end: datetime) -> dict[str, Any]:
     """Done, late and skipped playbook tasks, replaying task_done / task_reopened in order.
 
     A task left open counts as skipped only when it was due before `end` (the resolution):
@@ -148,7 +149,7 @@ def _tasks(events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
     }
 
 
-def _approvals(events: list[dict[str, Any]]) -> dict[str, Any]:
+def _approvals(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     waits = [
         float(e["payload"]["waited_seconds"])
         for e in events
