@@ -20,8 +20,10 @@ from tenants.models import Membership, UserProfile
     name="tenants.tasks.account_email_deliver",
     autoretry_for=(SMTPException, OSError),
     retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
+    # At most 30 s: a longer countdown would outlive the Redis visibility timeout (50 s) and
+    # the email be sent twice (crisisdesk/settings.py); 12 retries cover about 5 minutes.
+    retry_backoff_max=30,
+    max_retries=12,
 )
 def account_email_deliver(to: str, subject: str, body: str) -> int:
     """One account email (verification, reset, invitation), already rendered."""

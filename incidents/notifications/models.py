@@ -195,8 +195,11 @@ class TelegramAccount(models.Model):
 class TelegramIncidentMessage(models.Model):
     """The one message of an incident in a linked chat, edited in place as the incident changes.
 
-    The row is locked while the message is sent or edited, so two syncs of one incident never
-    post two messages; `text_hash` skips an edit that would change nothing."""
+    The row is locked while the message is edited, so two syncs of one incident never post two
+    messages; `text_hash` skips an edit that would change nothing. A first message is recorded
+    before it is sent: `send_started_at` (and the text's hash) commit before sendMessage is
+    called, so a worker killed during the call leaves a trace, and the sync that runs again does
+    not post the same message a second time (Telegram cannot deduplicate)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     incident = models.ForeignKey(
@@ -205,6 +208,7 @@ class TelegramIncidentMessage(models.Model):
     chat = models.ForeignKey(TelegramChat, on_delete=models.CASCADE, related_name="messages")
     message_id = models.BigIntegerField(null=True, blank=True)
     text_hash = models.CharField(max_length=64, blank=True, default="")
+    send_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,6 +18,7 @@ from incidents.notifications.services import notify, sla_breaches_check
 from incidents.notifications.telegram.client import TelegramApiError
 from incidents.notifications.telegram.messages import (
     SYNC_TASK,
+    SyncBusy,
     telegram_incident_sync,
     telegram_sla_watch,
 )
@@ -147,15 +148,17 @@ def telegram_bot_poll_run(bot_id: int) -> int:
     name=SYNC_TASK,
     autoretry_for=(TelegramRetryable,),
     retry_backoff=3,
-    retry_backoff_max=300,
+    # At most 30 s: a longer countdown would outlive the Redis visibility timeout (50 s) and be
+    # handed out twice (settings.py); 12 retries still cover a few minutes of Telegram outage.
+    retry_backoff_max=30,
     retry_jitter=True,
-    max_retries=6,
+    max_retries=12,
 )
 def telegram_incident_sync_run(organisation_id: int, incident_id: int) -> int:
     """Send or edit the incident's message in each of its linked chats (idempotent)."""
     try:
         return telegram_incident_sync(incident_id=incident_id)
-    except TelegramApiError as exc:
+    except (TelegramApiError, SyncBusy) as exc:
         raise TelegramRetryable(str(exc)) from None
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -38,6 +38,11 @@ SEVERITY_MARK = {"sev1": "🔴", "sev2": "🟠", "sev3": "🟡", "sev4": "🔵"}
 # An SLA target is at risk once this share of its time has passed.
 AT_RISK_SHARE = 0.75
 EVIDENCE_POSTS = 3
+# A first message "being sent" for longer than this belongs to a sync whose worker died.
+SEND_LEASE = timedelta(seconds=45)
+# Failures of the network layer after the request may have reached Telegram (outbound's reasons;
+# "connect" and refusals prove it did not).
+NO_ANSWER = frozenset({"timeout", "protocol", "network", "too_large"})
 # Events that change nothing the message shows.
 QUIET_KINDS = frozenset(
     {
@@ -174,12 +179,23 @@ def incident_chats(incident: Incident) -> list[TelegramChat]:
     return list(TelegramChat.objects.filter(organisation_id=incident.organisation_id).filter(scope))
 
 
+class SyncBusy(Exception):
+    """Another sync is posting this incident's first message in a chat right now: try later."""
+
+
 def telegram_incident_sync(*, incident_id: int, now: datetime | None = None) -> int:
     """Send or edit the incident's message in each of its chats; returns the calls made.
 
-    Each (incident, chat) row is locked while its message is sent, so concurrent syncs post one
-    message; raises TelegramApiError when Telegram is down or floods (the task retries), and
-    skips a chat that refuses (the bot was removed from it)."""
+    An edit is made with its (incident, chat) row locked, so concurrent syncs never edit over
+    each other, and repeating one changes nothing. A first message is recorded before it is
+    sent (`send_started_at` and its text's hash committed, then sendMessage outside the lock):
+    - a concurrent sync finds the send in flight and raises SyncBusy (its task retries);
+    - a sync that finds a send older than SEND_LEASE without a message id knows its worker died
+      during the call: Telegram may have posted it, and cannot deduplicate, so that text is
+      never sent again (at most once); a later change, having no message to edit, posts anew.
+    Raises TelegramApiError when Telegram is down or floods (the task retries; a send it
+    answered with an error is released first), and skips a chat that refuses (the bot was
+    removed from it)."""
     incident = (
         Incident.objects.all_tenants()
         .select_related("organisation", "brand", "commander__user")
@@ -195,10 +211,18 @@ def telegram_incident_sync(*, incident_id: int, now: datetime | None = None) -> 
     if not chats:
         return 0
     token = token_decrypt(bot.token_encrypted)
+    clock = now or timezone.now()
     calls = 0
     for chat in chats:
         text, markup = incident_message(incident, language=chat.language, now=now)
         digest = hashlib.sha256((text + json.dumps(markup, sort_keys=True)).encode()).hexdigest()
+        params = {
+            "chat_id": chat.chat_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "reply_markup": markup,
+            "link_preview_options": {"is_disabled": True},
+        }
         with transaction.atomic():
             TelegramIncidentMessage.objects.bulk_create(
                 [
@@ -211,43 +235,83 @@ def telegram_incident_sync(*, incident_id: int, now: datetime | None = None) -> 
             row = TelegramIncidentMessage.objects.select_for_update().get(
                 incident=incident, chat=chat
             )
-            if row.message_id is not None and row.text_hash == digest:
-                continue
-            params = {
-                "chat_id": chat.chat_id,
-                "text": text,
-                "parse_mode": "HTML",
-                "reply_markup": markup,
-                "link_preview_options": {"is_disabled": True},
-            }
-            try:
-                if row.message_id is not None:
-                    try:
-                        bot_call(token, "editMessageText", {**params, "message_id": row.message_id})
-                    except TelegramApiError as exc:
-                        if "message to edit not found" not in exc.description:
-                            raise
-                        row.message_id = None  # deleted in the chat: post it again
-                if row.message_id is None:
-                    sent = bot_call(token, "sendMessage", params)
-                    row.message_id = int(sent["message_id"])
-                calls += 1
-            except TelegramApiError as exc:
-                if "message is not modified" in exc.description:
-                    pass
-                elif exc.retryable:
-                    raise
-                else:
-                    logger.warning(
-                        "telegram message of incident %s to chat %s refused: %s",
-                        incident.id,
-                        chat.id,
-                        exc,
-                    )
+            if row.message_id is None and row.send_started_at is not None:
+                if row.send_started_at > clock - SEND_LEASE:
+                    raise SyncBusy(f"incident {incident.id}: a first message is being sent")
+                if row.text_hash == digest:
+                    continue  # interrupted mid-call: this text may be in the chat already
+            if row.message_id is not None:
+                if row.text_hash == digest:
                     continue
-            row.text_hash = digest
-            row.save(update_fields=["message_id", "text_hash", "updated_at"])
+                edited = _edit(token, row, params, incident_id=incident.id, chat_id=chat.id)
+                if edited is None:
+                    continue  # refused by the chat
+                calls += edited
+                if row.message_id is not None:
+                    row.text_hash = digest
+                    row.save(update_fields=["text_hash", "updated_at"])
+                    continue
+            # A first message (or a new one for a message deleted in the chat): recorded first.
+            row.send_started_at, row.text_hash = clock, digest
+            row.save(update_fields=["message_id", "send_started_at", "text_hash", "updated_at"])
+        try:
+            sent = bot_call(token, "sendMessage", params)
+        except TelegramApiError as exc:
+            if exc.code == 0 and exc.description in NO_ANSWER:
+                # Sent, and no answer came back: Telegram may have posted it. Kept as an
+                # interrupted send (stale at once), never repeated.
+                TelegramIncidentMessage.objects.filter(pk=row.pk).update(
+                    send_started_at=clock - SEND_LEASE - timedelta(seconds=1)
+                )
+                logger.warning(
+                    "telegram message of incident %s to chat %s: no answer (%s), not repeated",
+                    incident.id,
+                    chat.id,
+                    exc,
+                )
+                continue
+            # Telegram answered with an error, or was never reached: nothing was posted.
+            TelegramIncidentMessage.objects.filter(pk=row.pk).update(
+                send_started_at=None, text_hash=""
+            )
+            if exc.retryable:
+                raise
+            logger.warning(
+                "telegram message of incident %s to chat %s refused: %s", incident.id, chat.id, exc
+            )
+            continue
+        TelegramIncidentMessage.objects.filter(pk=row.pk).update(
+            message_id=int(sent["message_id"]), send_started_at=None
+        )
+        calls += 1
     return calls
+
+
+def _edit(
+    token: str,
+    row: TelegramIncidentMessage,
+    params: dict[str, Any],
+    *,
+    incident_id: int,
+    chat_id: int,
+) -> int | None:
+    """Edit the row's message in place; 1 when edited, 0 when it already said this, None when
+    the chat refused. A message deleted in the chat clears `row.message_id` (post it again)."""
+    try:
+        bot_call(token, "editMessageText", {**params, "message_id": row.message_id})
+    except TelegramApiError as exc:
+        if "message to edit not found" in exc.description:
+            row.message_id = None
+            return 0
+        if "message is not modified" in exc.description:
+            return 0
+        if exc.retryable:
+            raise
+        logger.warning(
+            "telegram message of incident %s to chat %s refused: %s", incident_id, chat_id, exc
+        )
+        return None
+    return 1
 
 
 def telegram_sla_watch(*, now: datetime | None = None) -> int:
