@@ -280,3 +280,24 @@ def test_forms_whose_first_letters_differ_from_their_lemma_are_found() -> None:
     # "злая" begins "зла", its lemma "злой" begins "зло": both must reach the lexicon.
     assert lookup("злая") == lookup("злой")
     assert lookup("аду") == lookup("ад")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "второй день нет LTE в нашем районе",
+        "отсутствует связь на всей улице",
+        "ребята, что у вас со связью?",
+        "почините уже приложение",
+        "оператор опять повышает тарифы",
+        "постоянно отваливается интернет",
+        "Чистая прибыль компании упала вдвое",
+    ],
+)
+def test_russian_service_complaints_without_a_sentiment_word_are_negative(text: str) -> None:
+    assert label(text) == "negative"
+
+
+@pytest.mark.parametrize("text", ["что с погодой завтра?", "оплатил с помощью приложения"])
+def test_neutral_questions_and_by_means_of_stay_neutral(text: str) -> None:
+    assert label(text) == "neutral"
