@@ -143,6 +143,7 @@ TAGS_BY_PATH: list[tuple[str, str]] = [
     (r"^orgs/\{org_slug\}/incidents/\{id\}/events/", "events"),
     (r"^orgs/\{org_slug\}/(metrics|analytics)/", "analytics"),
     (r"^orgs/\{org_slug\}/sentiment-model/", "sentiment"),
+    (r"^orgs/\{org_slug\}/import-presets/", "imports"),
     (r"^orgs/\{org_slug\}/(rotas|escalation-policies|notification-channels)/", "escalation"),
     (
         r"^orgs/\{org_slug\}/(brands|teams|members|invitations|audit|incidents|mentions|sources|"
@@ -170,6 +171,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "ingest": "Signed ingest from monitoring tools (HMAC-SHA256 with the brand's secret).",
     "sources": "Sources that collect mentions by themselves (RSS/Atom, VK, Telegram, YouTube, "
     "Mastodon, Bluesky).",
+    "imports": "Uploads of CSV/XLSX exports of listening tools, run on the worker: progress, "
+    "refused lines; the organisation's saved column mappings (presets).",
     "rules": "A brand's monitoring rules: keywords, window, volume, multiplier, reach.",
     "sentiment": "The organisation's own sentiment model, trained from its corrections.",
     "responses": "Responses drafted for an incident: draft → approval → published, and the "

@@ -505,6 +505,8 @@ TELEGRAM_LINK_CODE_MINUTES = int(os.environ.get("TELEGRAM_LINK_CODE_MINUTES", "6
 SOURCE_CREDENTIALS_KEYS = env_list("SOURCE_CREDENTIALS_KEY", "")
 # Consecutive failed polls after which a source's brand managers are told.
 SOURCE_FAILURE_ALERT_AFTER = int(os.environ.get("SOURCE_FAILURE_ALERT_AFTER", "3"))
+# The largest CSV/XLSX file of mentions an upload takes (web page and API), in bytes.
+MENTION_IMPORT_MAX_BYTES = int(os.environ.get("MENTION_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 # Signed-in Bluesky search (a handle and an app password) goes through the account's PDS.
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social/xrpc/")
 # httpx logs every request URL at INFO; a Telegram bot token is part of the URL path (and API

@@ -2,8 +2,10 @@ from django.contrib import admin
 
 from incidents.models import Incident, IncidentEvent, SlaBreach
 from incidents.monitoring.models import (
+    ImportPreset,
     Mention,
     MentionBucket,
+    MentionImport,
     MentionLabel,
     MonitoringRule,
     OrganisationSentimentModel,
@@ -100,6 +102,23 @@ class SourceAdmin(_ReadOnlyAdmin):
     list_filter = ["organisation", "kind", "state"]
     search_fields = ["name"]
     exclude = ["credentials_encrypted", "cursor", "claimed_until"]
+
+
+@admin.register(MentionImport)
+class MentionImportAdmin(_ReadOnlyAdmin):
+    """Uploads and their progress; the file's bytes are never shown."""
+
+    list_display = ["id", "brand", "file_name", "state", "rows_done", "rows_total", "created_at"]
+    list_filter = ["organisation", "state", "file_format"]
+    search_fields = ["file_name"]
+    exclude = ["content"]
+
+
+@admin.register(ImportPreset)
+class ImportPresetAdmin(admin.ModelAdmin):
+    list_display = ["id", "organisation", "name", "updated_at"]
+    list_filter = ["organisation"]
+    search_fields = ["name"]
 
 
 @admin.register(MentionBucket)

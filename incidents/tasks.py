@@ -3,7 +3,7 @@ that their tasks register (their names, `incidents.tasks.…`, are those beat ro
 
     incidents.monitoring.tasks      spike_detection_run, sentiment_model_train_run,
                                     sentiment_models_retrain_run, sources_dispatch_run,
-                                    source_poll_run
+                                    source_poll_run, mention_import_run
     incidents.notifications.tasks   sla_check_run, delivery_send, deliveries_sweep_run,
                                     deferred_tasks_flush_run, escalation and Telegram tasks
     incidents.postmortems.tasks     postmortem_reminders_run

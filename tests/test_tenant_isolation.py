@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from incidents.monitoring.models import ImportPreset, MentionImport
 from incidents.notifications.models import (
     DutyRota,
     EscalationPolicy,
@@ -182,6 +183,10 @@ def _objects_the_demo_lacks(organisation: Organisation, brands: list[Brand]) -> 
     )
     for brand in brands[:2]:
         EscalationPolicy.objects.create(organisation=organisation, name=brand.name, brand=brand)
+        MentionImport.objects.create(
+            organisation=organisation, brand=brand, file_name=f"{brand.slug}.csv", file_format="csv"
+        )
+    ImportPreset.objects.create(organisation=organisation, name="Export", mapping={"text": "t"})
 
 
 # Paths from a model to its brand, for "an object of another brand".

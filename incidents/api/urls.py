@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from incidents.analytics import api as analytics
 from incidents.api import views
 from incidents.monitoring import api as mentions
+from incidents.monitoring import api_imports as imports
 from incidents.notifications import api as notifications
 from incidents.notifications import api_escalation as escalation
 from incidents.postmortems import api as postmortems
@@ -12,6 +13,8 @@ router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("mentions", mentions.MentionViewSet, basename="mention")
 router.register("sources", mentions.SourceViewSet, basename="source")
+router.register("imports", imports.MentionImportViewSet, basename="mention-import")
+router.register("import-presets", imports.ImportPresetViewSet, basename="import-preset")
 router.register("postmortems", postmortems.PostMortemViewSet, basename="postmortem")
 router.register(
     r"postmortems/(?P<postmortem_pk>[0-9]+)/action-items",

@@ -305,3 +305,83 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name or self.pk} ({self.brand_id})"
+
+
+class ImportState(models.TextChoices):
+    DRAFT = "draft", _("Waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportPreset(models.Model):
+    """A saved column mapping of an organisation (one listening tool's export format):
+    {field: column of the file}, fields from csv_import.COLUMNS."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="import_preset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MentionImport(models.Model):
+    """An uploaded CSV or XLSX file of mentions and its run on the worker.
+
+    The file is kept in the row until the run ends (any worker may take it), then dropped.
+    `refused` lists the first refused lines as {"line", "reason"}; `refused_count` counts
+    them all. `error` is set when the whole file was refused (in the reader's language at
+    upload time)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_format = models.CharField(max_length=4)  # csv | xlsx
+    content = models.BinaryField(null=True, editable=False)
+    columns = models.JSONField(default=list, blank=True)  # the file's header row
+    mapping = models.JSONField(default=dict, blank=True)
+    preset = models.ForeignKey(
+        ImportPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=ImportState.choices, default=ImportState.DRAFT)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, blank=True)
+    refused_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    incidents_opened = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BrandOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organisation", "-id"], name="mention_import_org_id")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated

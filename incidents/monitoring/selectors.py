@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from incidents.models import OPEN_STATUSES, Incident, IncidentSource
 from incidents.monitoring.models import (
+    ImportPreset,
     Mention,
     MentionBucket,
+    MentionImport,
     MentionLabel,
     MonitoringRule,
     OrganisationSentimentModel,
@@ -41,6 +43,22 @@ def source_list(*, membership: Membership, brand_id: int | None = None) -> Query
     """The sources a member may see (their organisation's, within their brand limits)."""
     sources = Source.objects.visible_to(membership).select_related("brand").order_by("id")
     return sources if brand_id is None else sources.filter(brand_id=brand_id)
+
+
+def mention_import_list(*, membership: Membership) -> QuerySet[MentionImport]:
+    """The uploads a member may see (their organisation's, within their brand limits), newest
+    first; the file's bytes are never read by a list."""
+    return (
+        MentionImport.objects.visible_to(membership)
+        .select_related("brand")
+        .defer("content")
+        .order_by("-id")
+    )
+
+
+def import_preset_list(*, membership: Membership) -> QuerySet[ImportPreset]:
+    """The organisation's saved column mappings, by name."""
+    return ImportPreset.objects.visible_to(membership).order_by("name", "id")
 
 
 def brand_for_ingest(*, ingest_id: uuid.UUID) -> Brand | None:

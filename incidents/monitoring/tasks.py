@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from incidents.monitoring.services.detection import volume_rules_evaluate
+from incidents.monitoring.services.imports import mention_import_run
 from incidents.monitoring.services.sentiment_model import (
     sentiment_model_train,
     sentiment_models_retrain_due,
@@ -46,3 +47,12 @@ def source_poll_run(source_id: int) -> dict | None:
     if outcome is None:
         return None
     return {"fetched": outcome.fetched, "created": outcome.created, "error": outcome.error_kind}
+
+
+@shared_task(name="incidents.tasks.mention_import_run", acks_late=True)
+def mention_import_run_task(organisation_id: int, import_id: int) -> dict | None:
+    """Run one uploaded import; a no-op when it is not queued (already run or running)."""
+    row = mention_import_run(organisation_id=organisation_id, import_id=import_id)
+    if row is None:
+        return None
+    return {"state": row.state, "rows": row.rows_done, "stored": row.stored}
