@@ -1,10 +1,13 @@
 """Real server processes for the tests that need one (browser, two processes, fault tests).
 
 One home for them: a free port, the environment a child process needs to reach this test's
-database, ASGI servers (`asgi_servers`), a private redis-server (`PrivateRedis`), a Celery
-worker (`Worker`) and a TCP proxy that a test cuts and restores (`TcpProxy`). Everything runs
+database, ASGI servers (`asgi_servers`, the `two_servers` fixture), a private redis-server
+(`PrivateRedis`, the `private_redis` fixture), a private PostgreSQL cluster
+(`PrivatePostgres`: initdb on a spare port), a Celery worker (`Worker`) and a TCP proxy that a
+test cuts and restores (`TcpProxy`). Everything runs
 on free ports and in temporary folders: never the machine's shared services."""
 
+import glob
 import os
 import selectors
 import shutil
@@ -302,3 +305,51 @@ class TcpProxy:
             self._thread.join(5)
 
     stop = cut
+
+
+def pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    path = found[-1] if found else shutil.which(name)
+    if not path:
+        pytest.fail(f"{name} is needed for a private PostgreSQL (apt-get install postgresql)")
+    return path
+
+
+class PrivatePostgres:
+    """A throwaway cluster. The server refuses to run as root: as root, its commands run as
+    the postgres system user."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="crisisdesk-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(self.root, user="postgres")
+        self.root.chmod(0o755)
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self._run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "-E", "UTF8", "--no-sync")  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=60"
+        )
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o",
+                  options, "-w", "-t", "60", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def remove(self) -> None:
+        with suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

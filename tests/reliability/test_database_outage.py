@@ -9,14 +9,10 @@ and started again. Counted: every failed request is a 503 with Retry-After answe
 The figures are printed (README, reliability table)."""
 
 import asyncio
-import contextlib
-import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +25,7 @@ from django.db import connection
 from django.test import Client
 
 from tenants.tokens import api_token_issue
-from tests.servers import free_port, wait_for_port
+from tests.servers import PrivatePostgres, free_port, pg_bin, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,66 +36,18 @@ SETTLED_SECONDS = 3.0
 OK = (200, 302)
 
 
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    path = found[-1] if found else shutil.which(name)
-    if not path:
-        pytest.fail(f"{name} is needed for the PostgreSQL outage test")
-    return path
-
-
-class PrivatePostgres:
-    """A throwaway cluster. The server refuses to run as root: as root, its commands run as
-    the postgres system user."""
-
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="crisisdesk-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_postgres:
-            shutil.chown(self.root, user="postgres")
-        self.root.chmod(0o755)
-
-    def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=120)
-
-    def init(self) -> None:
-        self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--no-sync")  # fmt: skip
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=60"
-        )
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o",
-                  options, "-w", "-t", "60", "start")  # fmt: skip
-
-    def stop(self) -> None:
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
-
-    def url(self, database: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 def _copy_test_database(cluster: PrivatePostgres) -> None:
     """The test database (schema, triggers and this test's rows) into the private cluster."""
     db = connection.settings_dict
-    subprocess.run([_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
+    subprocess.run([pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
                     "postgres", "crisisdesk"], check=True, timeout=60)  # fmt: skip
     dump = subprocess.run(
-        [_bin("pg_dump"), "--no-owner", "-h", db["HOST"], "-p", str(db["PORT"]), "-U",
+        [pg_bin("pg_dump"), "--no-owner", "-h", db["HOST"], "-p", str(db["PORT"]), "-U",
          db["USER"], db["NAME"]],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     subprocess.run(
-        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+        [pg_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
          str(cluster.port), "-U", "postgres", "crisisdesk"],
         input=dump.stdout, check=True, capture_output=True, timeout=300,
     )  # fmt: skip

@@ -11,7 +11,6 @@ POST and Redis held the unacknowledged message for 3,600 s: no redelivery within
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,10 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from incidents.notifications.models import Delivery
-from tests.servers import free_port, wait_for_port
+from tests.servers import PrivateRedis, database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,32 +85,22 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def broker() -> Iterator[str]:
     """A private redis-server (never the machine's shared one), without persistence."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.fail("redis-server is needed for the worker fault test")
-    port = free_port()
-    process = subprocess.Popen(
-        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    redis = PrivateRedis()
+    redis.start()
     try:
-        wait_for_port(port, process)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield redis.url
     finally:
-        process.kill()
-        process.wait(10)
+        redis.remove()
 
 
 class Product:
     """The worker's environment: this test's database, the private broker."""
 
     def __init__(self, folder: Path, broker: str, receiver: Receiver) -> None:
-        db = connection.settings_dict
         self.folder = folder
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DATABASE_URL": database_url(),
             "REDIS_URL": broker,
             "CELERY_BROKER_URL": broker,
             "CELERY_TASK_ALWAYS_EAGER": "0",
