@@ -1,8 +1,9 @@
 """Who may do what with responses: the rules the response and approval services apply and
 the incident room's buttons show (tests/templates/test_policies.py: role x kind x state)."""
 
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from templates.models import Response, ResponseStatus
-from tenants.models import Membership, Role
+from tenants.models import Brand, Membership, Role
 
 
 def is_client_approver(membership: Membership, brand_id: int) -> bool:
@@ -30,3 +31,32 @@ def may_change_draft(membership: Membership, response: Response) -> bool:
 
 def may_submit_response(membership: Membership, response: Response) -> bool:
     return may_edit_response(membership, response) and response.status == ResponseStatus.DRAFT
+
+
+def approve_refusal(membership: Membership, response: Response, brand: Brand) -> DomainError | None:
+    """Approve a pending response (not one's own): first the agency (a manager or owner),
+    then, when the brand requires it, the client's own approver, another person than the
+    agency's approver. `brand` is the response's incident's (the caller has it loaded)."""
+    if response.status != ResponseStatus.PENDING_APPROVAL:
+        return Conflict(
+            f"Only a response pending approval can be approved; this one is {response.status}.",
+            status=response.status,
+        )
+    if response.author_id == membership.id:
+        return Forbidden("You cannot approve a response you wrote.")
+    if response.approved_by_id is None:
+        if membership.has_role(Role.MANAGER):
+            return None
+        if brand.require_client_approval and is_client_approver(membership, brand.id):
+            return Conflict("The agency approves first; the client approves after.")
+        return Forbidden("Only managers and owners approve responses.")
+    # The agency has approved; only the client's approval is missing.
+    if not is_client_approver(membership, brand.id):
+        return Forbidden("This response now waits for the client's own approver.")
+    if membership.id == response.approved_by_id:
+        return Forbidden("The client's approval must come from another person.")
+    return None
+
+
+def may_approve(membership: Membership, response: Response, brand: Brand) -> bool:
+    return approve_refusal(membership, response, brand) is None

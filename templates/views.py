@@ -152,21 +152,16 @@ def responses_section(
         "body": "",
     }
     is_manager = membership.has_role(Role.MANAGER)
-    client_approver = policies.is_client_approver(membership, incident.brand_id)
     items = []
     for response in selectors.response_list(incident=incident, membership=membership).order_by(
         "-id"
     ):
-        pending = response.status == ResponseStatus.PENDING_APPROVAL
-        agency_done = response.approved_by_id is not None
         items.append(
             {
                 "response": response,
                 "can_edit": policies.may_change_draft(membership, response),
                 "can_submit": policies.may_submit_response(membership, response),
-                "can_approve": pending
-                and response.author_id != membership.id
-                and ((is_manager and not agency_done) or (client_approver and agency_done)),
+                "can_approve": policies.may_approve(membership, response, incident.brand),
                 "can_publish": response.status == ResponseStatus.APPROVED
                 and membership.has_role(Role.RESPONDER),
                 "over_limit": response.limit is not None and len(response.body) > response.limit,

@@ -13,7 +13,7 @@ from crisisdesk.core.time import iso_z
 from incidents.notifications.models import Channel
 from incidents.notifications.services import claim_once, notify
 from incidents.services import event_record
-from templates import selectors
+from templates import policies, selectors
 from templates.models import Response, ResponseStatus
 from templates.policies import is_client_approver
 from templates.services.responses import (
@@ -40,20 +40,12 @@ def response_approve(
     with transaction.atomic():
         locked = response_locked(response)
         refuse_if_closed(locked.incident)
-        if locked.status != ResponseStatus.PENDING_APPROVAL:
-            raise Conflict(
-                f"Only a response pending approval can be approved; this one is {locked.status}.",
-                status=locked.status,
-            )
-        if locked.author_id == membership.id:
-            raise Forbidden("You cannot approve a response you wrote.")
         brand = locked.incident.brand
+        refusal = policies.approve_refusal(membership, locked, brand)
+        if refusal is not None:
+            raise refusal
         now = timezone.now()
         if locked.approved_by_id is None:
-            if not membership.has_role(Role.MANAGER):
-                if brand.require_client_approval and is_client_approver(membership, brand.id):
-                    raise Conflict("The agency approves first; the client approves after.")
-                raise Forbidden("Only managers and owners approve responses.")
             locked.approved_by, locked.approved_at = membership, now
             client_pending = brand.require_client_approval and locked.client_approved_by_id is None
             if not client_pending:
@@ -80,11 +72,7 @@ def response_approve(
                 payload={"channel": locked.channel, "client_approval_pending": client_pending},
             )
             return locked
-        # The agency has approved; only the client's approval is missing.
-        if not is_client_approver(membership, brand.id):
-            raise Forbidden("This response now waits for the client's own approver.")
-        if membership.id == locked.approved_by_id:
-            raise Forbidden("The client's approval must come from another person.")
+        # The agency has approved; only the client's approval was missing.
         locked.client_approved_by, locked.client_approved_at = membership, now
         locked.status = ResponseStatus.APPROVED
         locked.save()

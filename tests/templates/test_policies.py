@@ -106,3 +106,53 @@ def test_the_services_refuse_whom_the_policy_refuses(agency, role, mine) -> None
     )
 
     assert (refused is None) is policies.may_submit_response(member, response)
+
+
+APPROVAL_STATES = [
+    # (status, approved by: None | "someone" | "me"), the brand requiring client approval
+    (status, approved, requires)
+    for status in (ResponseStatus.PENDING_APPROVAL, ResponseStatus.DRAFT, ResponseStatus.APPROVED)
+    for approved in (None, "someone", "me")
+    for requires in (True, False)
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "approver", "mine"),
+    [
+        (Role.MANAGER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.AGENCY, False, True),
+        (Role.RESPONDER, MemberKind.AGENCY, False, False),
+        (Role.VIEWER, MemberKind.CLIENT, True, False),
+        (Role.VIEWER, MemberKind.CLIENT, False, False),
+        (Role.MANAGER, MemberKind.AGENCY, True, False),
+    ],
+)
+@pytest.mark.parametrize(("status", "approved", "requires"), APPROVAL_STATES)
+def test_the_approval_service_refuses_what_the_policy_refuses(
+    agency, role, kind, approver, mine, status, approved, requires
+) -> None:
+    from templates.services.approval import response_approve
+
+    agency.brand.require_client_approval = requires
+    agency.brand.save(update_fields=["require_client_approval"])
+    member = _member(
+        agency,
+        role,
+        kind,
+        approver=approver,
+        brands=[agency.brand] if kind == MemberKind.CLIENT or approver else None,
+    )
+    response = _response(agency, member if mine else agency.member("responder"), status)
+    if approved is not None:
+        response.approved_by = member if approved == "me" else agency.member("owner")
+        response.save(update_fields=["approved_by"])
+
+    refusal = policies.approve_refusal(member, response, agency.brand)
+    refused = _refused(
+        lambda: response_approve(response=response, membership=member, actor=member.user)
+    )
+
+    assert refused == (type(refusal) if refusal is not None else None)
+    if kind == MemberKind.CLIENT and approver and approved is None and requires:
+        assert isinstance(refusal, Conflict)  # the agency approves first
