@@ -205,6 +205,10 @@ def _tasks_line(tasks: dict[str, Any]) -> str:
 
 
 def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:
+    """The agency's version in the reader's language; the client's is the one they hand on
+    (the PDF's page: the brand's language and time zone, sentences, durations in words)."""
+    if audience == "client":
+        return postmortem_client_html(postmortem=postmortem)
     return render_to_string(
         "incidents/postmortem_export.html",
         postmortem_export_context(postmortem=postmortem, audience=audience),

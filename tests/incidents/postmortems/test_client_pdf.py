@@ -81,3 +81,40 @@ def test_another_agency_gets_404(api, outsider, resolved) -> None:
     url = f"/api/v1/orgs/alpha/postmortems/{resolved.id}/export/?format=pdf&audience=client"
 
     assert api(outsider.member("owner").user).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Post-mortem for alpha brand", "Timeline", "Time to acknowledge"]),
+        ("ru", ["Разбор инцидента для alpha brand", "Хронология", "Время до принятия"]),
+    ],
+)
+def test_the_client_html_export_is_the_pdfs_page(
+    agency, as_role, resolved, language, expected
+) -> None:
+    agency.brand.languages = [language]
+    agency.brand.time_zone = "Asia/Yekaterinburg"
+    agency.brand.save()
+    api_url = f"/api/v1/orgs/alpha/postmortems/{resolved.id}/export/"
+    page_url = f"/o/alpha/postmortems/{resolved.id}/export/"
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(agency.member("manager").user)
+
+    for response in (
+        as_role("manager").get(api_url, {"format": "html", "audience": "client"}),
+        browser.get(page_url, {"format": "html", "audience": "client"}),
+    ):
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html
+        for phrase in expected:
+            assert phrase in html
+        detected = resolved.incident.detected_at.astimezone(
+            __import__("zoneinfo").ZoneInfo("Asia/Yekaterinburg")
+        )
+        assert detected.strftime("%H:%M") in html and "Asia/Yekaterinburg" in html
+        for internal in (NOTE, "alpha-responder", "status_changed"):
+            assert internal not in html
