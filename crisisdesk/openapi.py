@@ -135,6 +135,7 @@ TAGS_BY_PATH: list[tuple[str, str]] = [
     (r"^orgs/\{org_slug\}/(export|rotate-webhook-secret)/", "orgs"),
     (r"^orgs/\{org_slug\}/$", "orgs"),
     (r"^orgs/\{org_slug\}/brands/\{brand_pk\}/rules/", "rules"),
+    (r"^orgs/\{org_slug\}/brands/\{brand_pk\}/reports/", "reports"),
     (r"^orgs/\{org_slug\}/incidents/\{incident_pk\}/responses/", "responses"),
     (r"^orgs/\{org_slug\}/incidents/\{incident_pk\}/statement-page/", "responses"),
     (r"^orgs/\{org_slug\}/incidents/\{incident_pk\}/tasks/", "tasks"),
@@ -182,6 +183,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "tasks": "An incident's tasks, from the playbooks applied to it.",
     "postmortems": "Post-mortems: draft, review, approval, exports, action items.",
     "analytics": "Response times (TTA, TTFR, TTR) and the analytics overview.",
+    "reports": "Monthly brand reports a client can hand on (HTML and PDF), generated on the "
+    "worker with progress.",
     "escalation": "Duty rotas, escalation policies and the organisation's notification channels.",
     "telegram": "The organisation's Telegram bot, linked chats and members, and its webhook.",
 }

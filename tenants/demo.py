@@ -34,6 +34,7 @@ DEMO_STEPS = [
     "incidents.monitoring.demo.seed",
     "playbooks.demo.seed",
     "incidents.postmortems.demo.seed",
+    "incidents.analytics.demo.seed",
 ]
 
 

@@ -26,6 +26,9 @@ router.register("escalation-policies", escalation.PolicyViewSet, basename="escal
 router.register(
     r"brands/(?P<brand_pk>[0-9]+)/rules", mentions.MonitoringRuleViewSet, basename="brand-rule"
 )
+router.register(
+    r"brands/(?P<brand_pk>[0-9]+)/reports", analytics.BrandReportViewSet, basename="brand-report"
+)
 
 # Mounted under /api/v1/orgs/<org_slug>/
 org_urlpatterns = [

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Membership, Organisation
 from tenants.scoping import TenantQuerySet
@@ -102,3 +103,45 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportState(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("report", "Queued")
+    RUNNING = "running", pgettext_lazy("report", "Being generated")
+    READY = "ready", pgettext_lazy("report", "Ready")
+    FAILED = "failed", pgettext_lazy("report", "Failed")
+
+
+class BrandReportQuerySet(TenantQuerySet["BrandReport"]):
+    brand_field = "brand_id"
+
+
+class BrandReport(models.Model):
+    """A monthly brand report a client can hand on (incidents/postmortems/reports.py): asked
+    for on the web or the API, generated on the worker with progress, kept as HTML and PDF."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="reports")
+    month = models.DateField()  # the first day of the month, in the brand's calendar
+    requested_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=ReportState.choices, default=ReportState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    language = models.CharField(max_length=8, blank=True, default="")
+    html = models.TextField(blank=True, default="")
+    pdf = models.BinaryField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BrandReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organisation", "brand", "-month"], name="brandreport_org_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of brand {self.brand_id} for {self.month:%Y-%m}"
