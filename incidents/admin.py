@@ -28,7 +28,7 @@ from incidents.notifications.models import (
     TelegramLinkCode,
     WebhookDelivery,
 )
-from incidents.postmortems.models import ActionItem, PostMortem
+from incidents.postmortems.models import ActionItem, BrandReport, PostMortem
 
 
 @admin.register(Incident)
@@ -152,6 +152,14 @@ class PostMortemAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_drill", "organisation"]
     raw_id_fields = ["incident", "author", "approved_by"]
     readonly_fields = ["prefill", "review_comments", "submitted_at", "approved_at"]
+
+
+@admin.register(BrandReport)
+class BrandReportAdmin(admin.ModelAdmin):
+    list_display = ["id", "brand", "organisation", "month", "state", "progress", "finished_at"]
+    list_filter = ["state", "organisation"]
+    raw_id_fields = ["brand", "requested_by"]
+    exclude = ["html", "pdf"]  # the documents themselves are read through the API
 
 
 @admin.register(ActionItem)
