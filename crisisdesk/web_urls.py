@@ -161,6 +161,13 @@ org_urls = [
         tenant_settings_views.organisation_rotate_webhook_secret,
         name="org-rotate-webhook-secret",
     ),
+    path("settings/logo/", tenant_settings_views.organisation_logo_upload, name="org-logo-upload"),
+    path(
+        "settings/logo/remove/",
+        tenant_settings_views.organisation_logo_remove,
+        name="org-logo-remove",
+    ),
+    path("logo.png", tenant_settings_views.organisation_logo_image, name="org-logo"),
     path("rotas/", escalation_views.rotas, name="rotas"),
     path("escalation/", escalation_views.policies, name="escalation-policies"),
     path("escalation/delete/", escalation_views.policy_delete, name="escalation-policy-delete"),
@@ -202,10 +209,29 @@ statement_urls = [
     ),
 ]
 
+# The client portal (client staff): /c/<org_slug>/…
+portal_urls = [
+    path("", portal_views.portal_home, name="portal"),
+    path("reports/<int:report_pk>/pdf/", portal_views.portal_report_pdf, name="portal-report-pdf"),
+    path(
+        "reports/<int:report_pk>/html/", portal_views.portal_report_html, name="portal-report-html"
+    ),
+    path(
+        "brands/<int:brand_pk>/reports/",
+        portal_views.portal_report_request,
+        name="portal-report-request",
+    ),
+    path(
+        "postmortems/<int:postmortem_pk>/pdf/",
+        portal_views.portal_postmortem_pdf,
+        name="portal-postmortem-pdf",
+    ),
+]
+
 urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("s/<str:token>/", include(statement_urls)),
-    path("c/<slug:org_slug>/", portal_views.portal_home, name="portal"),
+    path("c/<slug:org_slug>/", include(portal_urls)),
     path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", tenant_views.SignOutView.as_view(), name="logout"),
     path("signup/", tenant_views.signup, name="signup"),

@@ -8,10 +8,19 @@ from tenants.models import (
     Invitation,
     Membership,
     Organisation,
+    OrganisationLogo,
     Team,
     UserProfile,
     WebSocketTicket,
 )
+
+
+class OrganisationLogoInline(admin.StackedInline):
+    model = OrganisationLogo
+    fields = ["width", "height", "updated_at"]
+    readonly_fields = fields
+    can_delete = True
+    extra = 0
 
 
 @admin.register(Organisation)
@@ -19,6 +28,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at", "deleted_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [OrganisationLogoInline]
 
 
 @admin.register(Brand)

@@ -64,6 +64,25 @@ class Organisation(models.Model):
         return int(targets.get(kind, DEFAULT_SLA_TARGETS[severity][kind]))
 
 
+class OrganisationLogo(models.Model):
+    """The agency's logo, re-encoded as PNG by tenants.branding (never the uploaded bytes).
+    Apart from Organisation, which every request loads, so that the image is read only where
+    it is shown."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="logo"
+    )
+    image = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Logo of organisation {self.organisation_id}"
+
+
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("name"), max_length=120)

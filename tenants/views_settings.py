@@ -1,4 +1,5 @@
-"""The organisation's settings page (owners): the outgoing webhook and its signing secret.
+"""The organisation's settings page (owners): the outgoing webhook and its signing secret, and
+the agency's logo (shown to every member, on the client portal and in the reports).
 
 The secret is shown once: rotating it (POST) keeps the new value in the session for the very
 next page only and redirects, so a reload of that page, or the back button, shows it no more.
@@ -8,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.exceptions import DomainError
-from tenants import services
+from tenants import branding, services
 from tenants.forms import WebhookForm, form_error
 from tenants.models import Role
 from tenants.tenancy import OrgRequest, org_page
@@ -58,6 +60,7 @@ def organisation_settings(request: OrgRequest) -> HttpResponse:
         {
             "form": form,
             "new_secret": request.session.pop(_secret_key(organisation.id), None),
+            "logo": branding.organisation_logo(organisation_id=organisation.id),
             "extra_sections": [
                 section for provider in SETTINGS_SECTIONS if (section := provider(request))
             ],
@@ -79,3 +82,59 @@ def organisation_rotate_webhook_secret(request: OrgRequest) -> HttpResponse:
     )
     webhook_secret_show_once(request, organisation_id=request.organisation.id, secret=secret)
     return redirect("web:org-settings", request.organisation.slug)
+
+
+# --- the agency's logo (tenants/branding.py validates and re-encodes it) ---
+
+
+@org_page(read_role=Role.OWNER, write_role=Role.OWNER)
+@require_POST
+def organisation_logo_upload(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("logo")
+    if upload is None:
+        messages.error(request, _("Choose an image file."))
+        return redirect("web:org-settings", request.organisation.slug)
+    if upload.size is not None and upload.size > branding.LOGO_MAX_BYTES:
+        messages.error(request, _("The image is larger than 1 MB."))
+        return redirect("web:org-settings", request.organisation.slug)
+    try:
+        branding.organisation_logo_set(
+            organisation=request.organisation,
+            membership=request.membership,
+            data=upload.read(branding.LOGO_MAX_BYTES + 1),
+        )
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("Logo saved."))
+    return redirect("web:org-settings", request.organisation.slug)
+
+
+@org_page(read_role=Role.OWNER, write_role=Role.OWNER)
+@require_POST
+def organisation_logo_remove(request: HttpRequest) -> HttpResponse:
+    branding.organisation_logo_remove(
+        organisation=request.organisation, membership=request.membership
+    )
+    messages.success(request, _("Logo removed."))
+    return redirect("web:org-settings", request.organisation.slug)
+
+
+@org_page(client=("GET", "HEAD"))
+@require_GET
+def organisation_logo_image(request: HttpRequest) -> HttpResponse:
+    """The logo for the organisation's members (agency and client staff): the stored PNG,
+    never sniffed, never a document (sandboxed), cached privately and revalidated."""
+    logo = branding.organisation_logo(organisation_id=request.organisation.id)
+    if logo is None:
+        raise Http404
+    etag = quote_etag(f"logo-{logo.organisation_id}-{int(logo.updated_at.timestamp() * 1000)}")
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(bytes(logo.image), content_type="image/png")
+    response["ETag"] = etag
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -33,6 +33,7 @@ from incidents.postmortems.models import BrandReport, ReportState
 from incidents.presentation import clock_views
 from incidents.selectors import response_time_metrics
 from incidents.sla import CLOCK_LABELS
+from tenants.branding import organisation_logo_data_uri
 from tenants.models import Brand, Membership, Role, Severity
 
 logger = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ def brand_report_context(
     step(75)
     return {
         "agency": organisation.name,
+        "logo_data_uri": organisation_logo_data_uri(organisation_id=organisation.pk),
         "brand": brand,
         "month_label": date_format(report.month, "F Y"),
         "period_start": start,

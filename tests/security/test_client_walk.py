@@ -22,7 +22,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from incidents.analytics.reports import brand_report_generate
 from incidents.models import Incident, IncidentEvent, Visibility
+from incidents.postmortems.models import BrandReport
 from tenants.demo import seed_demo
 from tenants.models import Brand, MemberKind, Membership, Role
 from tests.factories import IncidentEventFactory, MembershipFactory
@@ -77,6 +79,9 @@ def _build() -> World:
     client_member.brands.set([own])
     for incident in Incident.objects.filter(organisation=organisation):
         IncidentEventFactory(incident=incident, kind="note", payload={"text": SECRET})
+    # The demo's report of the client's brand made (the walk reads its HTML and PDF).
+    for report in BrandReport.objects.filter(organisation=organisation, brand=own):
+        brand_report_generate(organisation_id=organisation.pk, report_id=report.pk)
     return World(
         organisation.slug, client_member, own, other, _markers(organisation, client_member)
     )
@@ -216,3 +221,47 @@ def test_the_walks_cover_the_client_routes() -> None:
     pages = {r.name for r in PAGE_ROUTES}
     assert {"incident-events", "postmortem-export", "member-list", "team-list"} <= api
     assert {"incident", "incident-timeline", "incident-header", "postmortem-export"} <= pages
+    assert {"brand-report-list", "brand-report-detail", "brand-report-pdf"} <= api
+    assert {"portal", "portal-report-pdf", "portal-report-html", "portal-report-request"} <= pages
+    assert "portal-postmortem-pdf" in pages
+
+
+# --- the anonymous visitor of a public statement page (issue 20) ---
+
+
+def _statement_routes() -> list[tuple[str, tuple[str, ...]]]:
+    """Every route under /s/<token>/, from the URL resolver (added ones are walked too)."""
+    from crisisdesk import web_urls
+
+    return [
+        (p.name, tuple(k for k in p.pattern.converters if k != "token"))
+        for p in web_urls.statement_urls
+    ]
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_reaches_nothing_internal_on_the_public_page(world: World) -> None:
+    from templates.services import statements
+
+    incident = Incident.objects.filter(brand=world.own_brand).order_by("id").first()
+    manager = Membership.objects.get(organisation__slug=world.slug, user__username="demo-manager")
+    page = statements.statement_page_publish(
+        incident=incident, membership=manager, actor=manager.user
+    )
+    routes = _statement_routes()
+    assert {"statement-page", "statement-feed", "statement-live"} <= {name for name, _ in routes}
+    visitor = Client(REMOTE_ADDR="10.20.30.40")
+    for name, extra in routes:
+        url = reverse(f"web:{name}", kwargs={"token": page.token, **{k: "x" for k in extra}})
+        for method in ("get", "post"):
+            response = getattr(visitor, method)(url, {"email": "reader@example.com"})
+            where = f"{method.upper()} {url} → {response.status_code}"
+            assert response.status_code < 500, where
+            text = _body(response)
+            _assert_clean(text, world, where)
+            assert incident.title not in text, where  # the incident's internal title
+            assert "demo-manager" not in text and "demo-responder" not in text, where
+    statements.statement_page_withdraw(incident=incident, membership=manager)
+    for name, extra in routes:
+        url = reverse(f"web:{name}", kwargs={"token": page.token, **{k: "x" for k in extra}})
+        assert visitor.get(url).status_code == 404, url

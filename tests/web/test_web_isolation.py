@@ -11,6 +11,7 @@ themselves). For each route, GET and POST:
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -22,6 +23,7 @@ from crisisdesk import web_urls
 from incidents import services
 from incidents.monitoring import services as monitoring_services
 from incidents.monitoring.services.sources import source_create
+from incidents.postmortems.models import BrandReport
 from playbooks import services as playbook_services
 from templates import services as template_services
 from tenants import services as tenant_services
@@ -46,6 +48,7 @@ MODELS = {
     "mention_pk": "incidents.Mention",
     "postmortem_pk": "incidents.PostMortem",
     "invitation_pk": "tenants.Invitation",
+    "report_pk": "incidents.BrandReport",
 }
 
 
@@ -151,6 +154,14 @@ def world(agency, outsider) -> dict:
     tenant_services.invitation_create(
         organisation=agency.org, actor=owner.user, email="invited@example.com", role=Role.VIEWER
     )
+    # A monthly report per brand (queued: the walk needs the rows, not the documents).
+    for brand in (agency.brand, agency.other_brand):
+        BrandReport.objects.create(
+            organisation=agency.org,
+            brand=brand,
+            month=date(2026, 11, 1),
+            requested_by=agency.member("manager"),
+        )
     limited = MembershipFactory(
         organisation=agency.org, role=Role.MANAGER, user__username="client-staff"
     )
