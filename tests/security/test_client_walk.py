@@ -264,4 +264,5 @@ def test_an_anonymous_visitor_reaches_nothing_internal_on_the_public_page(world:
     statements.statement_page_withdraw(incident=incident, membership=manager)
     for name, extra in routes:
         url = reverse(f"web:{name}", kwargs={"token": page.token, **{k: "x" for k in extra}})
-        assert visitor.get(url).status_code == 404, url
+        codes = {visitor.get(url).status_code, visitor.post(url).status_code}
+        assert codes <= {404, 405} and 404 in codes, (url, codes)  # 405: a method it never takes
