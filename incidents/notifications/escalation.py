@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import DomainError
-from incidents.models import Incident, Status
+from incidents.models import Incident, SlaBreach, Status
 from incidents.notifications.models import (
     Channel,
     DutyRota,
@@ -42,7 +42,7 @@ from incidents.notifications.models import (
     TelegramBot,
     default_channels,
 )
-from incidents.notifications.services import incident_data, notify
+from incidents.notifications.services import CLOCK_NAMES, incident_data, notify
 from incidents.notifications.telegram.messages import incident_url
 from incidents.services import event_record
 from tenants.mail import language_of
@@ -253,30 +253,52 @@ def _channels_of(membership: Membership) -> list[str]:
 
 
 def _call(
-    *, escalation: Escalation, incident: Incident, membership: Membership, level: EscalationLevel
+    *,
+    escalation: Escalation | None,
+    incident: Incident,
+    membership: Membership,
+    level: EscalationLevel,
+    breach: SlaBreach | None = None,
 ) -> list[str]:
-    """Call one person by each of their channels that can reach them; returns those used."""
+    """Call one person by each of their channels that can reach them; returns those used.
+    With `breach`, the call says which SLA target the incident missed (once per breach)."""
     organisation = incident.organisation
     used = []
     language = language_of(membership.user, incident.brand.language)
+    values = {
+        "severity": incident.severity.upper(),
+        "id": incident.id,
+        "title": incident.title,
+        "brand": incident.brand.name,
+        "level": level.position + 1,
+        "url": incident_url(incident),
+    }
     with translation.override(language):
-        subject = _("[CrisisDesk] %(severity)s #%(id)s needs you: %(title)s") % {
-            "severity": incident.severity.upper(),
-            "id": incident.id,
-            "title": incident.title,
-        }
-        body = _(
-            "Incident #%(id)s “%(title)s” (%(brand)s) is not acknowledged yet; you are called "
-            "at escalation level %(level)s. Acknowledge it: %(url)s"
-        ) % {
-            "id": incident.id,
-            "title": incident.title,
-            "brand": incident.brand.name,
-            "level": level.position + 1,
-            "url": incident_url(incident),
-        }
+        if breach is None:
+            subject = _("[CrisisDesk] %(severity)s #%(id)s needs you: %(title)s") % values
+            body = (
+                _(
+                    "Incident #%(id)s “%(title)s” (%(brand)s) is not acknowledged yet; you are called "
+                    "at escalation level %(level)s. Acknowledge it: %(url)s"
+                )
+                % values
+            )
+        else:
+            values["clock"] = CLOCK_NAMES[breach.kind]
+            subject = _("[CrisisDesk] SLA breached on #%(id)s (%(severity)s): %(clock)s") % values
+            body = (
+                _(
+                    "Incident #%(id)s “%(title)s” (%(brand)s) missed its %(clock)s target; you are "
+                    "called at escalation level %(level)s. Open it: %(url)s"
+                )
+                % values
+            )
         ack = _("Acknowledge")
-    delivery = f"esc:{escalation.id}:{escalation.round}:{level.position}:{membership.id}"
+    if breach is not None:
+        delivery = f"breach:{breach.id}:{membership.id}"
+    else:
+        assert escalation is not None
+        delivery = f"esc:{escalation.id}:{escalation.round}:{level.position}:{membership.id}"
     for channel in _channels_of(membership):
         if channel == Channel.TELEGRAM:
             account = TelegramAccount.objects.filter(membership=membership).first()
@@ -292,9 +314,17 @@ def _call(
                 params={
                     "chat_id": account.telegram_user_id,
                     "text": f"{subject}\n\n{body}",
-                    "reply_markup": {
-                        "inline_keyboard": [[{"text": ack, "callback_data": f"ack:{incident.id}"}]]
-                    },
+                    **(
+                        {
+                            "reply_markup": {
+                                "inline_keyboard": [
+                                    [{"text": ack, "callback_data": f"ack:{incident.id}"}]
+                                ]
+                            }
+                        }
+                        if incident.status == Status.DETECTED
+                        else {}
+                    ),
                 },
             )
         elif channel == Channel.EMAIL:
@@ -321,6 +351,7 @@ def _call(
                     "incident": incident_data(incident),
                     "level": level.position + 1,
                     "member": {"id": membership.id, "username": membership.user.get_username()},
+                    **({"sla": {"kind": breach.kind}} if breach is not None else {}),
                 },
             )
         else:
@@ -478,6 +509,51 @@ def escalation_climb(*, now: datetime | None = None) -> dict[str, int]:
             outcome = _step(escalation, now)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+def escalation_breach(*, incident: Incident, breach: SlaBreach, now: datetime) -> bool:
+    """Hand an SLA breach to the climb: one path for the people, not a second one beside it.
+
+    False when no escalation policy (with levels) is in force: the caller tells the owners and
+    managers instead. Otherwise True, and the people of the level the climb has reached (the
+    last level it called; its first level when it has called none, or never started) are
+    called once for this breach by their own channels, each call an `escalation_notified`
+    event (reason `sla_breached`). In the policy's quiet hours a breach of a SEV2-4 incident
+    calls no one (the timeline has it; the climb goes on after them), as the climb would.
+    """
+    policy = policy_for(incident)
+    if policy is None:
+        return False
+    levels = list(policy.levels.order_by("position"))
+    if not levels:
+        return False
+    if incident.severity != "sev1" and _in_quiet_hours(policy, now) is not None:
+        return True
+    escalation = Escalation.objects.filter(incident=incident).first()
+    reached = min(escalation.next_level, len(levels)) - 1 if escalation is not None else 0
+    level = levels[max(0, reached)]
+    for membership in level_recipients(level, incident, now):
+        channels = _call(
+            escalation=escalation,
+            incident=incident,
+            membership=membership,
+            level=level,
+            breach=breach,
+        )
+        event_record(
+            incident=incident,
+            kind="escalation_notified",
+            actor=None,
+            payload={
+                "level": level.position + 1,
+                "round": (escalation.round if escalation is not None else 0) + 1,
+                "member": membership.id,
+                "member_name": membership.user.get_username(),
+                "channels": channels,
+                "reason": "sla_breached",
+            },
+        )
+    return True
 
 
 def channels_set(*, membership: Membership, channels: list[str]) -> NotificationPreference:

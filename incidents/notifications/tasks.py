@@ -10,11 +10,12 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from incidents.notifications.breaches import sla_breaches_check
 from incidents.notifications.delivery import DELIVERY_TASK, deliveries_sweep, delivery_attempt
 from incidents.notifications.escalation import escalation_climb
 from incidents.notifications.models import Channel
 from incidents.notifications.outbox import deferred_tasks_flush
-from incidents.notifications.services import notify, sla_breaches_check
+from incidents.notifications.services import notify
 from incidents.notifications.telegram.client import TelegramApiError
 from incidents.notifications.telegram.messages import (
     SYNC_TASK,

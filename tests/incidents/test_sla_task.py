@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.models import IncidentEvent, SlaBreach
-from incidents.notifications.services import sla_breaches_check
+from incidents.notifications.breaches import sla_breaches_check
 from incidents.notifications.tasks import sla_check_run
 from incidents.services import incident_acknowledge, incident_transition
 from tests.factories import IncidentFactory, MembershipFactory

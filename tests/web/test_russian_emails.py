@@ -12,7 +12,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Status
 from incidents.monitoring.services import mention_ingest
-from incidents.notifications.services import sla_breaches_check
+from incidents.notifications.breaches import sla_breaches_check
 from incidents.postmortems import services as pm_services
 from incidents.postmortems.models import PostMortem
 from templates import services as template_services

@@ -279,3 +279,91 @@ def test_a_flooded_page_is_retried_after_telegram_s_wait(tg: TelegramServer, dut
     assert delivery_attempt(page.pk, now=page.next_attempt_at) == "delivered"
 
     assert len(tg.messages_in(RESPONDER_TG["id"])) == 1
+
+
+# --- an SLA breach goes through the climb when a policy is in force ---
+
+
+def _breach_emails(agency) -> list[str]:
+    """Who got the managers-and-owners SLA email (the fallback path)."""
+    return sorted(
+        to for m in mail.outbox if "SLA" in m.subject and "needs you" not in m.subject
+        for to in m.to
+        if to in {agency.member("owner").user.email, agency.member("manager").user.email}
+    )  # fmt: skip
+
+
+def test_with_a_policy_a_breach_calls_the_climbs_level_only(
+    tg: TelegramServer, duty, agency, climb, django_capture_on_commit_callbacks
+):
+    from incidents.notifications.breaches import sla_breaches_check
+
+    incident = open_incident(agency, severity="sev2", at=T0)
+    climb(T0)  # level 1: the responder on duty, by Telegram
+    tg.requests.clear()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        [breach] = sla_breaches_check(now=T0 + timedelta(minutes=31))  # 30 min to acknowledge
+
+    assert breach.kind == "acknowledge"
+    assert _breach_emails(agency) == []  # no second path beside the climb
+    assert mail.outbox == []
+    calls = IncidentEvent.objects.filter(
+        incident=incident, kind="escalation_notified", payload__reason="sla_breached"
+    )
+    assert [(e.payload["level"], e.payload["member_name"]) for e in calls] == [
+        (1, agency.member("responder").user.username)
+    ]
+    [page] = tg.messages_in(RESPONDER_TG["id"])[-1:]
+    assert "SLA" in page["text"]
+    # Once per breach: the check again calls no one.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_breaches_check(now=T0 + timedelta(minutes=32)) == []
+    assert len(tg.messages_in(RESPONDER_TG["id"])) == 2  # the climb's page and the breach's
+
+
+def test_a_later_breach_calls_the_level_the_climb_reached(
+    tg: TelegramServer, duty, agency, climb, django_capture_on_commit_callbacks
+):
+    from incidents.notifications.breaches import sla_breaches_check
+
+    incident = open_incident(agency, severity="sev2", at=T0)
+    climb(T0)
+    climb(T0 + timedelta(minutes=10))  # level 2: the team, by email
+    responder = agency.member("responder")
+    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
+    climb(T0 + timedelta(minutes=11))  # stopped by the acknowledgement
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        breaches = sla_breaches_check(now=T0 + timedelta(minutes=121))  # first response due
+
+    assert [b.kind for b in breaches] == ["first_response"]
+    calls = IncidentEvent.objects.filter(
+        incident=incident, kind="escalation_notified", payload__reason="sla_breached"
+    )
+    assert {e.payload["level"] for e in calls} == {2}
+    assert _breach_emails(agency) == []
+    assert mail.outbox and all("SLA" in m.subject for m in mail.outbox)
+
+
+def test_without_a_policy_the_breach_emails_the_managers_and_owners(
+    agency, django_capture_on_commit_callbacks
+):
+    from incidents.notifications.breaches import sla_breaches_check
+
+    assert policy_for(open_incident(agency, severity="sev2", at=T0)) is None
+    for role in ("owner", "manager"):
+        agency.member(role).user.email = f"{role}@example.com"
+        agency.member(role).user.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        [breach] = sla_breaches_check(now=T0 + timedelta(minutes=31))
+
+    assert breach.kind == "acknowledge"
+    assert sorted(to for m in mail.outbox for to in m.to) == [
+        "manager@example.com",
+        "owner@example.com",
+    ]
+    assert not IncidentEvent.objects.filter(kind="escalation_notified").exists()

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from crisisdesk.core.signing import signature_compute
 from incidents.monitoring.services import mention_ingest
+from incidents.notifications.breaches import sla_breaches_check
 from incidents.notifications.delivery import RETRIES, delivery_attempt
 from incidents.notifications.models import Channel, Delivery, WebhookDelivery
-from incidents.notifications.services import notification_send, notify, sla_breaches_check
+from incidents.notifications.services import notification_send, notify
 from tests.factories import IncidentFactory, MonitoringRuleFactory
 
 pytestmark = pytest.mark.django_db
