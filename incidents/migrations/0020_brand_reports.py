@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0017_delivery'),
+        ('incidents', '0019_mention_imports'),
         ('tenants', '0007_brand_time_zone'),
     ]
 
