@@ -367,3 +367,24 @@ def test_without_a_policy_the_breach_emails_the_managers_and_owners(
         "owner@example.com",
     ]
     assert not IncidentEvent.objects.filter(kind="escalation_notified").exists()
+
+
+def test_an_emailed_page_is_in_the_callee_s_language(duty, agency, climb):
+    """The page reads in the language the callee chose (the brand's when none), whoever ran the
+    beat; here the viewer reads Russian and the brand English."""
+    from tenants.models import UserProfile
+
+    agency.brand.languages = ["en"]
+    agency.brand.save()
+    UserProfile.objects.update_or_create(
+        user=agency.member("viewer").user, defaults={"language": "ru"}
+    )
+    incident = open_incident(agency)
+
+    climb(T0)
+    climb(T0 + timedelta(minutes=10))
+
+    [email] = [m for m in mail.outbox if m.to == ["alpha-viewer@example.com"]]
+    assert f"#{incident.id} ждёт вас: Night backlash" in email.subject
+    assert "вас вызывают на уровне эскалации 2" in email.body
+    assert "needs you" not in email.subject and "escalation level" not in email.body
