@@ -183,7 +183,7 @@ class Worker:
         self.hostname = f"{name}-{uuid.uuid4().hex[:8]}@%h"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "crisisdesk", "worker", "--concurrency", "1",
@@ -191,7 +191,8 @@ class Worker:
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         log.close()
-        self.wait_for_log(" ready.", timeout=60)
+        if wait:
+            self.wait_for_log(" ready.", timeout=60)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

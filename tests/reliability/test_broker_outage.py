@@ -12,7 +12,8 @@ then drops the broker:
   (crisisdesk/redis_broker.py says why). The message held comes back from Redis's unacked set
   after the visibility timeout (shortened here through CELERY_VISIBILITY_TIMEOUT).
 - RabbitMQ (the production broker): the machine's server, reached through a TCP proxy on a
-  free port that the test cuts and restores (the shared server itself is never touched; the
+  free port that is not up yet when the worker starts (it retries instead of exiting) and
+  that the test then cuts and restores (the shared server itself is never touched; the
   test's queue has a name of its own and is deleted afterwards). RabbitMQ puts the unacked
   message back as soon as the connection drops; the worker reconnects and runs it.
 
@@ -22,6 +23,8 @@ duplicate deliveries (the receiver saw the delivery id more than once). All must
 
 import json
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -37,7 +40,7 @@ from crisisdesk.celery import app
 from incidents.notifications.delivery import DELIVERY_TASK
 from incidents.notifications.models import Channel, Delivery, WebhookDelivery
 from tests.local_http import LocalServer, local_server
-from tests.servers import PrivateRedis, TcpProxy, Worker, child_env, wait_until
+from tests.servers import ROOT, PrivateRedis, TcpProxy, Worker, child_env, wait_until
 
 pytestmark = [
     pytest.mark.postgres,
@@ -167,8 +170,7 @@ def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
     agency.org.webhook_url = receiver.url("/hooks")
     agency.org.save()
     queue = f"crisisdesk-test-{uuid.uuid4().hex[:12]}"
-    proxy = TcpProxy(RABBITMQ)
-    proxy.start()
+    proxy = TcpProxy(RABBITMQ)  # not listening yet: the broker is away when the worker starts
     broker_url = f"amqp://guest:guest@127.0.0.1:{proxy.port}//"
     worker = Worker(
         child_env(
@@ -180,7 +182,10 @@ def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
         folder,
     )
     try:
-        worker.start()
+        worker.start(wait=False)
+        worker.wait_for_log("Cannot connect to amqp://", timeout=60)  # retrying, not exiting
+        proxy.start()
+        worker.wait_for_log(" ready.", timeout=30)
         mark = len(worker.log())
         delivery_id = _publish_retry(broker_url, agency.org.id, queue)
         worker.wait_for_log(f"{DELIVERY_TASK}[", timeout=10, after=mark)
@@ -207,3 +212,35 @@ def test_the_worker_survives_rabbitmq_dropping_under_a_retrying_webhook(
         proxy.cut()
         with Connection(f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}//") as connection:
             connection.default_channel.queue_delete(queue)
+
+
+def test_the_production_broker_settings_are_durable_and_retry_forever() -> None:
+    """With an amqp:// CELERY_BROKER_URL: publisher confirms, persistent messages on a durable
+    queue, reconnecting forever at start and while running (crisisdesk/settings.py)."""
+    code = (
+        "import json; from crisisdesk.celery import app; c = app.conf; "
+        "print(json.dumps([c.broker_transport_options, c.task_default_delivery_mode, "
+        "c.broker_connection_retry, c.broker_connection_retry_on_startup, "
+        "c.broker_connection_max_retries, c.task_acks_late, "
+        "app.amqp.queues[c.task_default_queue].durable]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=child_env(
+            CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+            DJANGO_SETTINGS_MODULE="crisisdesk.settings",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    options, mode, retry, on_startup, max_retries, acks_late, durable = json.loads(
+        done.stdout.strip().splitlines()[-1]
+    )
+    assert options == {"confirm_publish": True}
+    assert mode == "persistent"
+    assert (retry, on_startup, max_retries) == (True, True, None)
+    assert acks_late is True
+    assert durable is True
