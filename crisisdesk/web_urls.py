@@ -10,6 +10,7 @@ from django.urls import include, path
 from incidents import views as incident_views
 from incidents.analytics import views as dashboard_views
 from incidents.monitoring import views as monitoring_views
+from incidents.monitoring import views_imports as import_views
 from incidents.notifications import views as notification_views
 from incidents.notifications import views_escalation as escalation_views
 from incidents.postmortems import views as postmortem_views
@@ -140,6 +141,10 @@ org_urls = [
     ),
     path("mentions/", monitoring_views.mention_browser, name="mentions"),
     path("mentions/bulk/", monitoring_views.mention_bulk, name="mentions-bulk"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/<int:import_pk>/", import_views.import_page, name="import"),
+    path("imports/<int:import_pk>/start/", import_views.import_start, name="import-start"),
+    path("imports/<int:import_pk>/progress/", import_views.import_progress, name="import-progress"),
     path(
         "mentions/<int:mention_pk>/label/",
         monitoring_views.mention_label,

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from crisisdesk import web_urls
 from incidents import services
 from incidents.monitoring import services as monitoring_services
+from incidents.monitoring.services.imports import mention_import_upload
 from incidents.monitoring.services.sources import source_create
 from incidents.postmortems.models import BrandReport
 from playbooks import services as playbook_services
@@ -45,6 +46,7 @@ MODELS = {
     "response_pk": "response_templates.Response",
     "rule_pk": "incidents.MonitoringRule",
     "source_pk": "incidents.Source",
+    "import_pk": "incidents.MentionImport",
     "mention_pk": "incidents.Mention",
     "postmortem_pk": "incidents.PostMortem",
     "invitation_pk": "tenants.Invitation",
@@ -139,6 +141,12 @@ def world(agency, outsider) -> dict:
         )
         MentionFactory(brand=brand)
         source_create(brand=brand, kind="rss", config={"url": "https://news.example/feed"})
+        mention_import_upload(
+            brand=brand,
+            actor=None,
+            file_name="Ours.csv",
+            content=b"platform,external_id,text,posted_at\n",
+        )
     for incident in (first, second):
         playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
         template_services.response_create(
