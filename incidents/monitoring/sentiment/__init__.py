@@ -21,6 +21,7 @@ from incidents.monitoring.sentiment.text import (
     emoticon_raw,
     shouting,
     strip_noise,
+    support_reply,
 )
 
 __all__ = ["LABELS", "LANGUAGES", "THRESHOLDS", "SentimentResult", "analyse", "detect_language"]
@@ -50,6 +51,8 @@ _PRAISE_BESIDE_COMPLAINT: Final = 0.3
 # An advert's praise ("лучшие цены", "amazing deals") keeps this share.
 _ADVERT_PRAISE: Final = 0.3
 _SHOUT_BOOST: Final = 1.25
+# A support desk's reply keeps this share of its negative words and complaint cues.
+_SUPPORT_REPLY_SHARE: Final = 0.1
 
 _LATIN_RE: Final = re.compile(r"[A-Za-z]+")
 _CYRILLIC_LEAD_BYTES: Final = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
@@ -139,6 +142,10 @@ def analyse(text: str, language: str | None = None) -> SentimentResult:
     advert = advert_strength(clean, has_link=_LINK_RE.search(text) is not None)
 
     words = lexical
+    if (words < 0 or complaint < 0) and support_reply(clean):
+        # The desk's answer quotes the customer's problem; it is not a complaint itself.
+        words = min(0.0, words) * _SUPPORT_REPLY_SHARE + max(0.0, words)
+        complaint *= _SUPPORT_REPLY_SHARE
     if words > 0 and complaint < 0:
         words *= _PRAISE_BESIDE_COMPLAINT
     if words > 0 and advert:

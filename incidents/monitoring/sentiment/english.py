@@ -199,7 +199,7 @@ _CUES: Final = CueSet(
             -1.4,
         ),
         (
-            ("n't", "cannot", "unable", "impossible"),
+            ("n't", "cant", "couldnt", "cannot", "unable", "impossible"),
             r"\b(?:can'?t|cannot|couldn'?t|unable to|impossible to)\s+(?:even\s+)?(?:get|reach|find|call|book|check|log|connect|use|change|speak|talk|access|rebook|believe)(?!\w|\s+(?:much\s+)?(?:better|enough))",
             -1.2,
         ),
@@ -221,6 +221,14 @@ _CUES: Final = CueSet(
             -1.2,
         ),
         (("never again", "worst"), r"\b(?:never again|worst)\b", -0.5),
+        # "thanks for losing my bag": thanks for a failure is sarcasm, and a complaint.
+        (
+            ("thank",),
+            r"\bthanks?(?: you)?(?: so much| a lot)? for (?:nothing|leaving|losing|ruining|wasting"
+            r"|breaking|damaging|cancel+ing|delaying|charging|making (?:me|us) wait|the delay"
+            r"|the wait|never)",
+            -2.5,
+        ),
     ),
     floor=-3.5,
 )

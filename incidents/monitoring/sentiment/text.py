@@ -20,6 +20,7 @@ __all__ = [
     "shouting",
     "strip_emoticons",
     "strip_noise",
+    "support_reply",
 ]
 
 # Links, handles and mail addresses; "RT" is the retweet marker.
@@ -334,3 +335,42 @@ class CueSet:
                         total += valence
                     break
         return max(total, self._floor)
+
+
+# A brand's support desk answering a customer ("Здравствуйте! Уточните, пожалуйста, какие
+# проблемы возникают?", "приносим извинения за неудобства", "please DM us"): its problem words
+# are the customer's, quoted back, not a complaint. In Russian one cue of the support voice and
+# the polite form of address (a capital "Вы"/"Ваш" inside a sentence, or "Здравствуйте") both.
+_SUPPORT_RE: Final = re.compile(
+    r"уточните|приносим (?:свои )?извинения|извиняемся за|просим прощения за|продублируйте"
+    r"|(?:напишите|сообщите|пришлите|направьте)(?:,)? пожалуйста|обратитесь|спасибо за обращение"
+    r"|мы разбер[её]мся|please (?:dm|send|follow) us|sorry (?:to hear|for the inconvenience)"
+    r"|we apologi[sz]e|(?:dm|message) us (?:your|the|with)",
+    re.IGNORECASE,
+)
+_SUPPORT_ANCHORS: Final = (
+    "уточн",
+    "извин",
+    "прощени",
+    "продублир",
+    "пожалуйста",
+    "обратит",
+    "обращени",
+    "разбер",
+    "please",
+    "sorry",
+    "apologi",
+    " us ",
+)
+_POLITE_ADDRESS_RE: Final = re.compile(r"(?<=[^\s.!?]\s)(?:Вы|Вас|Вам|Ваш\w*)\b|[Зз]дравствуйте")
+
+
+def support_reply(text: str) -> bool:
+    """True when a text reads as a brand's support desk answering a customer."""
+    lowered = text.lower()
+    if not any(anchor in lowered for anchor in _SUPPORT_ANCHORS):
+        return False
+    if not _SUPPORT_RE.search(lowered):
+        return False
+    # English has no polite "you": there the cue alone ("we apologize", "DM us") is the desk's.
+    return text.isascii() or bool(_POLITE_ADDRESS_RE.search(text))

@@ -301,3 +301,43 @@ def test_russian_service_complaints_without_a_sentiment_word_are_negative(text: 
 @pytest.mark.parametrize("text", ["что с погодой завтра?", "оплатил с помощью приложения"])
 def test_neutral_questions_and_by_means_of_stay_neutral(text: str) -> None:
     assert label(text) == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@client К сожалению, не можем найти Ваше письмо. Продублируйте его, пожалуйста",
+        "Здравствуйте. Приносим извинения за неудобства, проблема со связью в Вашем районе",
+        "We apologize for the trouble, please DM us your booking number",
+    ],
+)
+def test_a_support_desks_reply_is_not_a_complaint(text: str) -> None:
+    assert label(text) != "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Уточните, пожалуйста, когда вы вернёте мои деньги? Ужас какой-то",
+        "Здравствуйте, третий день нет связи, сколько можно",
+    ],
+)
+def test_a_customer_who_writes_politely_still_complains(text: str) -> None:
+    assert label(text) == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thank you for losing my bag, again",
+        "cant get ahold of anyone at the airport",
+        "the website keeps timing out",
+        "god awful seats on this plane",
+    ],
+)
+def test_english_sarcastic_thanks_typos_and_service_phrases_are_negative(text: str) -> None:
+    assert label(text) == "negative"
+
+
+def test_english_thanks_for_help_stays_praise() -> None:
+    assert label("thanks for the quick reply, great help") == "positive"
