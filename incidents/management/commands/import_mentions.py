@@ -23,12 +23,13 @@ from incidents.monitoring.services.csv_import import (
     ImportRefused,
     ImportReport,
     mentions_import_csv,
+    mentions_import_xlsx,
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Import mentions from a UTF-8 CSV with a header row (columns: "
+        "Import mentions from a UTF-8 CSV (or an .xlsx workbook) with a header row (columns: "
         + ", ".join(COLUMNS)
         + "). Streams the file in batches; an existing mention is updated, not duplicated, "
         "so the same file can be imported again safely."
@@ -77,8 +78,10 @@ class Command(BaseCommand):
             def progress(running: ImportReport) -> None:
                 bar.update(running.bytes_read - bar.n)
 
+            # An .xlsx workbook (its first sheet) goes through the same rows → items code.
+            run = mentions_import_xlsx if path.lower().endswith(".xlsx") else mentions_import_csv
             try:
-                mentions_import_csv(
+                run(
                     brand=brand,
                     file=file,
                     batch_size=options["batch_size"],

@@ -10,12 +10,13 @@ until the run ends.
 import csv
 import io
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -38,6 +39,9 @@ from tenants.models import Brand, Organisation
 IMPORT_TASK = "incidents.tasks.mention_import_run"
 # Refused lines kept on the row (all are counted in refused_count).
 SHOWN_REFUSED = 200
+# How long a run may go without finishing before another worker takes it (20 MB of CSV is
+# about 100,000 rows: minutes, not an hour).
+RUN_LEASE = timedelta(hours=1)
 MAX_MAPPING_COLUMN = 200
 _ZIP_MAGIC = b"PK\x03\x04"
 _CSV_EXTENSIONS = (".csv", ".txt")
@@ -275,14 +279,20 @@ def _report_fields(report: ImportReport) -> dict[str, Any]:
 
 def mention_import_run(*, organisation_id: int, import_id: int) -> MentionImport | None:
     """Run a queued import (the worker). Claimed by the conditional UPDATE queued → running,
-    so a task delivered twice runs it once; None when there was nothing to claim.
+    so a task delivered twice runs it once (a run older than RUN_LEASE counts as dead and is
+    taken again); None when there was nothing to claim.
 
     Progress (rows done of rows_total, stored, refused lines) is written after every batch.
     A file refused as a whole ends `failed` with the reason; the file is dropped either way.
     """
     now = timezone.now()
+    # A run whose worker died (acks_late redelivers its task) is taken again after the lease:
+    # the ingest is an upsert, so running the file again stores nothing twice.
+    claimable = Q(state=ImportState.QUEUED) | Q(
+        state=ImportState.RUNNING, started_at__lt=now - RUN_LEASE
+    )
     claimed = MentionImport.objects.filter(
-        organisation_id=organisation_id, pk=import_id, state=ImportState.QUEUED
+        claimable, organisation_id=organisation_id, pk=import_id
     ).update(state=ImportState.RUNNING, started_at=now)
     if not claimed:
         return None

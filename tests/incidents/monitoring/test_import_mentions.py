@@ -116,6 +116,21 @@ def test_optional_columns_may_be_missing(agency, tmp_path) -> None:
     assert Mention.objects.get().language == "en"
 
 
+def test_an_xlsx_workbook_goes_through_the_same_rows(agency, tmp_path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append(good_row(1))
+    workbook.active.append(["myspace", *good_row(2)[1:]])  # line 3: an unknown platform
+    workbook.save(tmp_path / "m.xlsx")
+
+    out, _ = run(tmp_path / "m.xlsx", "--no-progress")
+
+    assert "new: 1" in out and "rejected: 1" in out and "line 3: platform" in out
+    assert Mention.objects.get().external_id == "id-1"
+
+
 def test_a_missing_required_column_is_an_error(agency, tmp_path) -> None:
     path = write_csv(tmp_path / "m.csv", [["vk", "1"]], header=["platform", "external_id"])
 

@@ -107,6 +107,23 @@ def test_running_the_task_twice_runs_the_import_once(
     assert Mention.objects.count() == 3  # p-1, p-2 and p-5 (its reach is not mapped)
 
 
+def test_a_run_whose_worker_died_is_taken_again_after_the_lease(agency) -> None:
+    mention_import = import_services.mention_import_create(
+        brand=agency.brand, actor=None, file_name="x.csv", content=ba_csv(), mapping=BA_MAPPING
+    )
+    started = timezone.now() - import_services.RUN_LEASE + timedelta(minutes=5)
+    MentionImport.objects.filter(pk=mention_import.pk).update(state="running", started_at=started)
+    run = import_services.mention_import_run
+    assert run(organisation_id=agency.org.id, import_id=mention_import.pk) is None  # alive
+    MentionImport.objects.filter(pk=mention_import.pk).update(
+        started_at=started - timedelta(minutes=10)
+    )
+    finished = run(organisation_id=agency.org.id, import_id=mention_import.pk)
+    assert finished is not None and (finished.state, finished.stored) == ("done", 2)
+    # Another organisation's id never runs it.
+    assert run(organisation_id=agency.org.id + 1000, import_id=mention_import.pk) is None
+
+
 def test_an_xlsx_export_is_imported_the_same_way(
     as_role, agency, django_capture_on_commit_callbacks
 ) -> None:
