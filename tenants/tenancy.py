@@ -15,10 +15,10 @@ Client staff (`Membership.kind == "client"`) pass only where a view says so: an 
 the view runs, so a route added later stays closed to them until someone decides otherwise.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
@@ -35,6 +35,9 @@ from tenants.models import Membership, Organisation, Role
 from tenants.scoping import tenant_guard
 from tenants.selectors import user_memberships
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CLIENT_REFUSED = gettext_lazy("Client staff cannot use this.")
 
@@ -46,6 +49,12 @@ class OrgRequest(HttpRequest):
     membership: Membership
     organisation: Organisation
     my_memberships: Any
+
+
+class AuthenticatedRequest(Request):
+    """An API request of a signed-in user (IsAuthenticated passed)."""
+
+    user: User
 
 
 class OrgAPIRequest(Request):
@@ -105,7 +114,11 @@ class OrgRolePermission(permissions.BasePermission):
 class OrgScopeMixin:
     """Resolve request.organisation and request.membership before anything else runs."""
 
-    permission_classes: ClassVar[list] = [permissions.IsAuthenticated, OrgRolePermission]
+    # The stubs' own type: a mixin's attribute must match the APIView's exactly.
+    permission_classes: "Sequence[_PermissionClass]" = [
+        permissions.IsAuthenticated,
+        OrgRolePermission,
+    ]
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.MANAGER
     # action name (viewsets) or method (API views) -> minimum role

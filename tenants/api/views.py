@@ -18,7 +18,13 @@ from tenants import ownership, selectors, services, tokens
 from tenants.api import serializers as s
 from tenants.authentication import ApiTokenAuthentication
 from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Role, Team
-from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
+from tenants.tenancy import (
+    AuthenticatedRequest,
+    OrgAPIRequest,
+    OrgScopedAPIView,
+    OrgScopedViewSet,
+    scoped_get,
+)
 
 
 class RegisterView(APIView):
@@ -88,7 +94,7 @@ class TokenListView(APIView):
     """The signed-in user's working tokens (never the tokens themselves)."""
 
     @extend_schema(summary="List your API tokens", responses=s.ApiTokenSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         rows = tokens.api_token_list(user=request.user)
         current = getattr(request.auth, "digest", None)
         return Response(s.ApiTokenSerializer(rows, many=True, context={"current": current}).data)
@@ -96,7 +102,7 @@ class TokenListView(APIView):
 
 class TokenDetailView(APIView):
     @extend_schema(summary="Revoke one of your API tokens", request=None, responses={204: None})
-    def delete(self, request: Request, token_id: str) -> Response:
+    def delete(self, request: AuthenticatedRequest, token_id: str) -> Response:
         """Revoke one of your tokens (another device, a lost laptop)."""
         tokens.api_token_revoke(user=request.user, public_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -104,7 +110,7 @@ class TokenDetailView(APIView):
 
 class MeView(APIView):
     @extend_schema(summary="Get the signed-in user and their memberships", responses=s.MeSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         user.memberships_cache = selectors.user_memberships(user=user)
         data = s.UserSerializer(user).data
@@ -117,7 +123,7 @@ class WsTicketView(APIView):
     @extend_schema(
         summary="Get a one-time WebSocket ticket", request=None, responses={201: s.TicketSerializer}
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         ticket = services.ws_ticket_issue(user=request.user)
         return Response(
             {"ticket": ticket, "expires_in": int(settings.WS_TICKET_TTL.total_seconds())},
@@ -136,7 +142,7 @@ class InvitationAcceptView(APIView):
             200: s.MyMembershipSerializer,
         },
     )
-    def post(self, request: Request, token: str) -> Response:
+    def post(self, request: AuthenticatedRequest, token: str) -> Response:
         membership = services.invitation_accept(token=token, user=request.user)
         return Response(s.MyMembershipSerializer(membership).data)
 
@@ -242,7 +248,7 @@ class OrganisationWebhookSecretView(OrgScopedAPIView):
         request=None,
         responses=s.WebhookSecretSerializer,
     )
-    def post(self, request: Request, org_slug: str) -> Response:
+    def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
         secret = services.organisation_rotate_webhook_secret(
             organisation=request.organisation, actor=request.user
         )
@@ -459,7 +465,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         },
     )
     @action(detail=True, methods=["post"])
-    def resend(self, request: Request, org_slug: str, pk: str) -> Response:
+    def resend(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         """Mail the invitation again with a new token (the old one stops working) and a new
         expiry; the new token is in this response, as at creation."""
         invitation, token = services.invitation_resend(
