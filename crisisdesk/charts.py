@@ -12,6 +12,8 @@ PAD_LEFT = 44
 PAD_RIGHT = 12
 PAD_TOP = 12
 PAD_BOTTOM = 28
+# Bars whose axis carries a date under the time need a second line of labels.
+PAD_BOTTOM_DATED = 40
 
 
 def _nice_max(value: float) -> float:
@@ -23,6 +25,28 @@ def _nice_max(value: float) -> float:
         if value <= step * magnitude:
             return float(step * magnitude)
     return float(10 * magnitude)
+
+
+def _count_ticks(value: float) -> tuple[int, list[int]]:
+    """An axis maximum for counts and its ticks, all whole numbers: never half a mention.
+
+    The maximum is 2, 5 or 1, 2, 5 × 10^n (at least 2); ticks at its halves when they are
+    whole, else (5) at every unit."""
+    top = 2
+    magnitude = 1
+    while top < value:
+        for step in (2, 5, 10):
+            if value <= step * magnitude:
+                top = step * magnitude
+                break
+        else:
+            magnitude *= 10
+            continue
+        break
+    half = top // 2
+    if top % 2 == 0:
+        return top, [0, half, top]
+    return top, list(range(0, top + 1, max(1, top // 5)))
 
 
 def _number(value: float) -> str:
@@ -128,6 +152,11 @@ class Bar:
     total: int
     part: int
     share: str
+    # The date under the time on the axis, where the day changes (and at the first label).
+    date: str = ""
+    # Where a click on the bar (all its mentions) or on its part (the negative ones) leads.
+    total_url: str = ""
+    part_url: str = ""
 
 
 @dataclass
@@ -141,38 +170,78 @@ class BarChart:
     bars: list[Bar] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     empty: bool = True
+    # The usual level (e.g. the brand's mentions per bar over the week before), dashed.
+    baseline_y: float | None = None
+    baseline: str = ""
+    linked: bool = False
 
 
 def stacked_bars(
-    labels: list[str], totals: list[int], parts: list[int], *, label_every: int = 1
+    labels: list[str],
+    totals: list[int],
+    parts: list[int],
+    *,
+    label_every: int = 1,
+    dates: list[str] | None = None,
+    urls: list[tuple[str, str]] | None = None,
+    baseline: float | None = None,
+    width: int = WIDTH,
 ) -> BarChart:
     """A bar per label: the total, with the part (e.g. negative mentions) drawn inside it.
-    Only every `label_every`-th bar is labelled on the axis (all keep their tooltip)."""
-    top = _nice_max(max([*totals, 0]) * 1.1)
-    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
-    upper, lower = PAD_TOP, HEIGHT - PAD_BOTTOM
+    Only every `label_every`-th bar is labelled on the axis (all keep their tooltip).
+
+    Counts: the axis ticks are whole numbers. `dates` (one per bar) puts the date under a
+    labelled bar where the day changes; `urls` (total, part) make each bar a link;
+    `baseline` draws the usual level as a dashed line; `width` widens the drawing for a
+    wide column (the height stays)."""
+    top, tick_values = _count_ticks(max([*totals, baseline or 0, 0]) * 1.1)
+    left, right = PAD_LEFT, width - PAD_RIGHT
+    upper, lower = PAD_TOP, HEIGHT - (PAD_BOTTOM_DATED if dates else PAD_BOTTOM)
     slot = (right - left) / max(len(labels), 1)
-    width = round(slot * 0.7, 1)
+    bar_width = round(slot * 0.7, 1)
     bars = []
+    last_date = None
     for index, (label, total, part) in enumerate(zip(labels, totals, parts, strict=True)):
         total_height = round((total / top) * (lower - upper), 1)
         part_height = round((part / top) * (lower - upper), 1)
-        x = round(left + index * slot + (slot - width) / 2, 1)
+        x = round(left + index * slot + (slot - bar_width) / 2, 1)
         share = f"{round(100 * part / total)}%" if total else "—"
+        labelled = index % label_every == 0
+        date = ""
+        if dates and labelled and dates[index] != last_date:
+            date = last_date = dates[index]
+        total_url, part_url = urls[index] if urls else ("", "")
         bars.append(
             Bar(
                 x,
-                width,
+                bar_width,
                 round(lower - total_height, 1),
                 total_height,
                 round(lower - part_height, 1),
                 part_height,
                 label,
-                round(x + width / 2, 1) if index % label_every == 0 else -1,
+                round(x + bar_width / 2, 1) if labelled else -1,
                 total,
                 part,
                 share,
+                date,
+                total_url,
+                part_url,
             )
         )
-    ticks = [Tick(round(lower - f * (lower - upper), 1), _number(top * f)) for f in (0, 0.5, 1)]
-    return BarChart(WIDTH, HEIGHT, left, right, upper, lower, bars, ticks, not any(totals))
+    ticks = [Tick(round(lower - (v / top) * (lower - upper), 1), str(v)) for v in tick_values]
+    baseline_y = round(lower - (baseline / top) * (lower - upper), 1) if baseline else None
+    return BarChart(
+        width,
+        HEIGHT,
+        left,
+        right,
+        upper,
+        lower,
+        bars,
+        ticks,
+        not any(totals),
+        baseline_y,
+        _number(baseline) if baseline else "",
+        bool(urls),
+    )

@@ -30,9 +30,10 @@ app_name = "web"
 # The incident room is assembled here, where every app is known: incidents never imports the
 # apps that build on it (see incidents.views.ROOM_SECTIONS).
 incident_views.ROOM_SECTIONS[:] = [
+    monitoring_views.mentions_section,
+    monitoring_views.evidence_section,
     playbook_views.tasks_section,
     template_views.responses_section,
-    monitoring_views.mentions_section,
     postmortem_views.room_section,
 ]
 incident_views.RESOLVE_WARNINGS[:] = [playbook_views.resolve_warnings]
@@ -62,6 +63,7 @@ incident_urls = [
     path("row/", incident_views.board_row, name="incident-row"),
     path("header/", incident_views.room_header, name="incident-header"),
     path("timeline/", incident_views.timeline, name="incident-timeline"),
+    path("mentions/", monitoring_views.incident_mentions, name="incident-mentions"),
     path("acknowledge/", incident_views.acknowledge, name="incident-acknowledge"),
     path("status/", incident_views.transition, name="incident-transition"),
     path("severity/", incident_views.severity, name="incident-severity"),
@@ -174,6 +176,16 @@ org_urls = [
     ),
     path("logo.png", tenant_settings_views.organisation_logo_image, name="org-logo"),
     path("rotas/", escalation_views.rotas, name="rotas"),
+    path(
+        "rotas/<int:rota_pk>/overrides/",
+        escalation_views.rota_override_add,
+        name="rota-override-add",
+    ),
+    path(
+        "rotas/overrides/<int:override_pk>/remove/",
+        escalation_views.rota_override_remove,
+        name="rota-override-remove",
+    ),
     path("escalation/", escalation_views.policies, name="escalation-policies"),
     path("escalation/delete/", escalation_views.policy_delete, name="escalation-policy-delete"),
     path("settings/telegram/", notification_views.telegram_bot, name="telegram-bot"),

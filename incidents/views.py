@@ -206,13 +206,33 @@ def _incident(request: OrgRequest, incident_pk: int) -> Incident:
     return scoped_get(selectors.incident_list(membership=request.membership), incident_pk)
 
 
+def _next_action(incident: Incident) -> tuple[str, str] | None:
+    """What the room asks for next, as a sentence and the action that serves it (a button of
+    the header: acknowledge, assign, respond, a status, the post-mortem)."""
+    if incident.status == Status.DETECTED:
+        return _("Acknowledge it: the clock to acknowledge is running."), "acknowledge"
+    if incident.status == Status.CLOSED:
+        return None
+    if incident.commander_id is None and incident.is_open:
+        return _("Name a commander who leads the response."), "assign"
+    if incident.first_response_at is None and incident.is_open:
+        return _("Publish a first public response: the clock to respond is running."), "respond"
+    if incident.status in (Status.ACKNOWLEDGED, Status.RESPONDING):
+        return _("When the posts calm down, move it to monitoring."), "status-monitoring"
+    if incident.status == Status.MONITORING:
+        return _("Resolve it when the mentions are back at their usual level."), "status-resolved"
+    return _("Write the post-mortem while the facts are fresh."), "postmortem"
+
+
 def _header_context(request: OrgRequest, incident: Incident) -> dict[str, Any]:
     allowed = [s for s in incident.allowed_next() if s not in (Status.ACKNOWLEDGED, Status.CLOSED)]
+    can_work = _may_work(request)
     return {
         "incident": incident,
         "clocks": clock_views(incident, request.organisation),
-        "can_work": _may_work(request),
+        "can_work": can_work,
         "transitions": [(s, Status(s).label) for s in allowed],
+        "next_action": _next_action(incident) if can_work else None,
     }
 
 

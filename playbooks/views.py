@@ -81,7 +81,7 @@ def tasks_section(request: OrgRequest, incident: Incident, forms: dict[str, Any]
     roles = dict(Role.choices)
     return {
         "template": "playbooks/_tasks.html",
-        "place": "main",
+        "place": "side",
         "incident": incident,
         "tasks": [
             {"task": t, "overdue": t.is_overdue(now), "role": roles.get(t.owner_role, "")}

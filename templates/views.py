@@ -169,7 +169,7 @@ def responses_section(
         )
     return {
         "template": "response_templates/_responses.html",
-        "place": "main",
+        "place": "side",
         "incident": incident,
         "items": items,
         "templates": [] if membership.is_client else list(_templates_for(request, incident)),

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncDate, TruncHour, TruncMonth
 from django.utils import timezone
 
 from incidents.metrics import METRICS, response_times_by
@@ -160,17 +160,39 @@ VOLUME_DAYS = 7
 
 
 def mention_volume_by_brand(
-    *, membership: Membership, now: datetime | None = None, days: int = VOLUME_DAYS
+    *,
+    membership: Membership,
+    now: datetime | None = None,
+    days: int = VOLUME_DAYS,
+    hours: int | None = None,
 ) -> list[dict[str, Any]]:
     """Per brand the member may see: one point per day of the last `days` days (today
-    included, days in the current time zone) with total and negative mentions.
+    included, days in the current time zone), or with `hours` one point per hour of the last
+    `hours` hours (this hour included), with total and negative mentions. Each point has its
+    `start` and `end` (aware datetimes) besides its `day` (a date, or the hour's start).
 
     Read from the per-minute MentionBucket counters (one grouped query), not from mentions.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    first_day = today - timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    zone = timezone.get_current_timezone()
+    if hours:
+        this_hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+        slots = [this_hour - timedelta(hours=hours - 1 - i) for i in range(hours)]
+        bounds = [(slot, slot + timedelta(hours=1)) for slot in slots]
+        trunc: Any = TruncHour("bucket_start", tzinfo=zone)
+    else:
+        today = timezone.localdate(now)
+        first_day = today - timedelta(days=days - 1)
+        slots = [first_day + timedelta(days=i) for i in range(days)]
+        bounds = [
+            (
+                timezone.make_aware(datetime.combine(day, datetime.min.time())),
+                timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time())),
+            )
+            for day in slots
+        ]
+        trunc = TruncDate("bucket_start", tzinfo=zone)
+    start = bounds[0][0]
     brands = list(brand_list(membership=membership).order_by("name", "id").only("id", "name"))
     rows = (
         MentionBucket.objects.visible_to(membership)
@@ -179,22 +201,23 @@ def mention_volume_by_brand(
             bucket_start__gte=start,
             bucket_start__lte=now,
         )
-        .annotate(day=TruncDate("bucket_start", tzinfo=timezone.get_current_timezone()))
+        .annotate(day=trunc)
         .values("brand_id", "day")
         .annotate(total=Sum("total"), negative=Sum("negative"))
     )
-    counts: dict[tuple[int, date], tuple[int, int]] = {
+    counts: dict[tuple[int, Any], tuple[int, int]] = {
         (r["brand_id"], r["day"]): (r["total"], r["negative"]) for r in rows
     }
-    day_list = [first_day + timedelta(days=i) for i in range(days)]
     result = []
     for brand in brands:
         points = []
-        for day in day_list:
-            total, negative = counts.get((brand.id, day), (0, 0))
+        for slot, (slot_start, slot_end) in zip(slots, bounds, strict=True):
+            total, negative = counts.get((brand.id, slot), (0, 0))
             points.append(
                 {
-                    "day": day,
+                    "day": slot,
+                    "start": slot_start,
+                    "end": slot_end,
                     "total": total,
                     "negative": negative,
                     "negative_share": round(negative / total, 4) if total else None,

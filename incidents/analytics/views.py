@@ -5,11 +5,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crisisdesk.charts import line_chart, stacked_bars
@@ -102,18 +103,62 @@ def _action_item_overdue(request: OrgRequest, item: Any) -> dict[str, str]:
     }
 
 
-def _volume_charts(request: OrgRequest, now: datetime) -> list[dict[str, Any]]:
-    """Mention volume and negative share per brand over the last 7 days, a chart each."""
+# The dashboard's time ranges for mention volume: (label, days, hours): 24 h in hours.
+VOLUME_RANGES = {
+    "24h": (gettext_lazy("24 hours"), None, 24),
+    "7d": (gettext_lazy("7 days"), 7, None),
+    "30d": (gettext_lazy("30 days"), 30, None),
+}
+DEFAULT_VOLUME_RANGE = "7d"
+
+
+def _mentions_url(request: OrgRequest, **params: Any) -> str:
+    query = QueryDict(mutable=True)
+    query.update({k: str(v) for k, v in params.items()})
+    return f"{reverse('web:mentions', args=[request.organisation.slug])}?{query.urlencode()}"
+
+
+def _volume_charts(request: OrgRequest, now: datetime, period: str) -> list[dict[str, Any]]:
+    """Mention volume and negative share per brand over the chosen range, a chart each; a bar
+    opens its mentions in the mention browser (its red part, the negative ones)."""
+    _label, days, hours = VOLUME_RANGES[period]
     charts = []
-    for row in dashboard_selectors.mention_volume_by_brand(membership=request.membership, now=now):
+    rows = dashboard_selectors.mention_volume_by_brand(
+        membership=request.membership, now=now, days=days or 7, hours=hours
+    )
+    for row in rows:
         points = row["points"]
+        urls = []
+        for p in points:
+            period_params = {
+                "brand": row["brand"].id,
+                "posted_after": p["start"].isoformat(),
+                "posted_before": p["end"].isoformat(),
+            }
+            urls.append(
+                (
+                    _mentions_url(request, **period_params),
+                    _mentions_url(request, **period_params, sentiment="negative"),
+                )
+            )
+        if hours:
+            labels = [formats.time_format(p["start"], "H:i") for p in points]
+            dates = [formats.date_format(p["start"], "j M") for p in points]
+            every = 4
+        else:
+            labels = [formats.date_format(p["day"], "D j" if days == 7 else "j") for p in points]
+            dates = [formats.date_format(p["day"], "M") for p in points] if days != 7 else None
+            every = 1 if days == 7 else 5
         charts.append(
             {
                 **row,
                 "chart": stacked_bars(
-                    [formats.date_format(p["day"], "D j") for p in points],
+                    labels,
                     [p["total"] for p in points],
                     [p["negative"] for p in points],
+                    label_every=every,
+                    dates=dates,
+                    urls=urls,
                 ),
             }
         )
@@ -158,6 +203,11 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     severity = request.GET.get("severity", Severity.SEV1)
     if severity not in Severity.values:
         severity = Severity.SEV1
+    period = request.GET.get("range", DEFAULT_VOLUME_RANGE)
+    if period not in VOLUME_RANGES:
+        period = DEFAULT_VOLUME_RANGE
+    volume = _volume_charts(request, now, period)
+    trend = _trend(request, severity, now)
     # A section returns a card to show ({"template": …}) and/or entries of "my overdue items".
     sections = [s for provider in DASHBOARD_SECTIONS if (s := provider(request)) is not None]
     overdue_extra = [_action_item_overdue(request, item) for item in _my_overdue_items(request)]
@@ -170,12 +220,16 @@ def dashboard(request: OrgRequest) -> HttpResponse:
             "by_severity": by_severity,
             "open_count": len(rows),
             "overdue": overdue,
-            "trend": _trend(request, severity, now),
+            "trend": trend,
             "trend_severity": severity,
             "severities": Severity.choices,
             "sections": [s for s in sections if "template" in s],
             "overdue_extra": overdue_extra,
-            "volume": _volume_charts(request, now),
+            "volume": volume,
+            "volume_empty": not any(item["total"] for item in volume),
+            "volume_range": period,
+            "volume_ranges": [(key, value[0]) for key, value in VOLUME_RANGES.items()],
+            "trend_empty": all(item["chart"].empty for item in trend),
             "open_statuses": OPEN_STATUSES,
         },
     )

@@ -241,8 +241,16 @@ def mention_stats(*, incident: Incident, now: datetime | None = None) -> dict:
         slot += step
     all_total = sum(p["total"] for p in points)
     all_negative = sum(p["negative"] for p in points)
+    # The brand's usual volume: mentions per step over the 7 days before the chart starts.
+    before = MentionBucket.objects.filter(
+        organisation_id=incident.organisation_id,
+        brand_id=incident.brand_id,
+        bucket_start__gte=start - BASELINE_PERIOD,
+        bucket_start__lt=start,
+    ).aggregate(total=Sum("total"))["total"]
     return {
         "incident": incident.id,
+        "baseline_total": round((before or 0) / (BASELINE_PERIOD / step), 2),
         "brand": incident.brand_id,
         "step_minutes": step_minutes,
         "start": start,

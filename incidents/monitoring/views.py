@@ -1,6 +1,7 @@
 """Web parts of monitoring: the mentions linked to an incident (a section of the incident
 room) and a brand's monitoring rules (a section of the brand page, with its actions)."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from incidents.monitoring.filters import MentionFilter
 from incidents.monitoring.forms import MentionBrowserForm, MentionBulkForm, MonitoringRuleForm
 from incidents.monitoring.models import (
     MonitoringRule,
+    Platform,
     SentimentLabel,
     Source,
     SourceKind,
@@ -44,43 +46,129 @@ from tenants.models import Brand, Role
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 from tenants.views import render_brand
 
-# --- Linked mentions (a room section) ---
+# --- Linked mentions (room sections: the velocity chart and the evidence stream) ---
 
-MENTIONS_SHOWN = 50
+EVIDENCE_PAGE_SIZE = 20
 MAX_BARS = 24
+
+
+def _mentions_url(request: OrgRequest, **params: Any) -> str:
+    """The mention browser filtered to these parameters (a chart bar's link)."""
+    query = QueryDict(mutable=True)
+    query.update({k: str(v) for k, v in params.items() if v not in (None, "")})
+    return f"{reverse('web:mentions', args=[request.organisation.slug])}?{query.urlencode()}"
 
 
 def mentions_section(
     request: OrgRequest, incident: Incident, forms: dict[str, Any]
 ) -> dict[str, Any]:
-    """Mentions linked to the incident with their sentiment, and the brand's mention volume
-    and negative share around it (a bar chart drawn on the server)."""
+    """The brand's mention volume and negative share around the incident (bars drawn on the
+    server, the week before as the baseline; a bar opens its mentions in the mention browser)
+    and what the crisis is about."""
     stats = selectors.mention_stats(incident=incident)
     points = stats["points"]
     # At most MAX_BARS bars: consecutive points are summed.
     size = max(1, -(-len(points) // MAX_BARS))
     groups = [points[i : i + size] for i in range(0, len(points), size)]
-    labels = [formats.time_format(timezone.localtime(g[0]["start"]), "H:i") for g in groups]
-    totals = [sum(p["total"] for p in g) for g in groups]
-    negatives = [sum(p["negative"] for p in g) for g in groups]
-    mentions = list(
-        selectors.mention_list(membership=request.membership)
-        .filter(incident_id=incident.id)
-        .order_by("-posted_at")[:MENTIONS_SHOWN]
+    starts = [timezone.localtime(g[0]["start"]) for g in groups]
+    step = timedelta(minutes=stats["step_minutes"] * size)
+    urls = []
+    for start in starts:
+        period = {
+            "brand": incident.brand_id,
+            "posted_after": start.isoformat(),
+            "posted_before": (start + step).isoformat(),
+        }
+        urls.append(
+            (
+                _mentions_url(request, **period),
+                _mentions_url(request, **period, sentiment="negative"),
+            )
+        )
+    chart = stacked_bars(
+        [formats.time_format(start, "H:i") for start in starts],
+        [sum(p["total"] for p in g) for g in groups],
+        [sum(p["negative"] for p in g) for g in groups],
+        label_every=max(1, len(groups) // 8),
+        dates=[formats.date_format(start, "j M") for start in starts],
+        width=640,
+        urls=urls,
+        baseline=stats["baseline_total"] * size or None,
     )
     return {
         "template": "incidents/_mentions.html",
-        "place": "side",
+        "place": "main",
         "incident": incident,
-        "mentions": mentions,
-        "can_label": may_label(request.membership),
         "phrases": selectors.incident_phrases(incident=incident),
         "linked": stats["linked_mentions"],
         "total": stats["total"],
         "negative": stats["negative"],
         "negative_share": stats["negative_share"],
-        "chart": stacked_bars(labels, totals, negatives, label_every=max(1, len(groups) // 6)),
+        "chart": chart,
     }
+
+
+EVIDENCE_PARAMS = ("sentiment", "platform")
+
+
+def _evidence_query(params: QueryDict) -> QueryDict:
+    """The stream's filters, from the room's query (ev_sentiment, ev_platform) or the stream's
+    own URL: the same names, prefixed in the room so that they never meet another section's."""
+    query = QueryDict(mutable=True)
+    for name in EVIDENCE_PARAMS:
+        value = params.get(f"ev_{name}", "").strip()
+        choices = SentimentLabel.values if name == "sentiment" else Platform.values
+        if value in choices:
+            query[f"ev_{name}"] = value
+    return query
+
+
+def evidence_context(request: OrgRequest, incident: Incident) -> dict[str, Any]:
+    """The evidence stream: the incident's linked mentions, newest first, 20 a page, filtered
+    by sentiment and platform; live.js refreshes it when the incident's timeline moves."""
+    query = _evidence_query(request.GET)
+    mentions = selectors.mention_list(membership=request.membership).filter(incident_id=incident.id)
+    if sentiment := query.get("ev_sentiment"):
+        mentions = mentions.filter(sentiment_label=sentiment)
+    if platform := query.get("ev_platform"):
+        mentions = mentions.filter(platform=platform)
+    page = Paginator(mentions.order_by("-posted_at", "-id"), EVIDENCE_PAGE_SIZE).get_page(
+        request.GET.get("ev_page")
+    )
+    slug = request.organisation.slug
+    base = reverse("web:incident-mentions", args=[slug, incident.id])
+    return {
+        "template": "incidents/_evidence.html",
+        "place": "main",
+        "incident": incident,
+        "page": page,
+        "mentions": list(page),
+        "query": query,
+        "query_string": query.urlencode(),
+        "section_url": f"{base}?{query.urlencode()}&ev_page={page.number}",
+        "room_url": reverse("web:incident", args=[slug, incident.id]),
+        "sentiments": SentimentLabel.choices,
+        "platforms": Platform.choices,
+        "can_label": may_label(request.membership),
+        "browser_url": _mentions_url(request, incident=incident.id),
+    }
+
+
+def evidence_section(
+    request: OrgRequest, incident: Incident, forms: dict[str, Any]
+) -> dict[str, Any]:
+    return evidence_context(request, incident)
+
+
+@org_page(write_role=LABEL_ROLE)
+@require_GET
+def incident_mentions(request: OrgRequest, incident_pk: int) -> HttpResponse:
+    """The evidence stream alone (a page of it, filtered), for live refreshes and paging.
+    Client staff never read it (the page refuses them, as the room leaves it out)."""
+    incident = scoped_get(incident_list(membership=request.membership), incident_pk)
+    return render(
+        request, "incidents/_evidence.html", {"section": evidence_context(request, incident)}
+    )
 
 
 # --- One-click sentiment correction (wherever mentions are listed) ---
@@ -124,6 +212,9 @@ def mention_label(request: OrgRequest, mention_pk: int) -> HttpResponse:
 BROWSER_PAGE_SIZE = 50
 BROWSER_PARAMS = (
     "q",
+    "incident",
+    "posted_after",
+    "posted_before",
     "brand",
     "platform",
     "sentiment",

@@ -129,6 +129,12 @@ def rota_override_add(
     )
 
 
+def rota_override_remove(*, override: RotaOverride) -> None:
+    """Take an override off the rota: the rotation decides that span again. The caller scopes
+    the override to the member's organisation and asks for confirmation."""
+    override.delete()
+
+
 # --- policies ---
 
 

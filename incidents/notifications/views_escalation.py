@@ -7,17 +7,24 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from incidents.notifications import escalation
-from incidents.notifications.models import DutyRota, EscalationLevel, EscalationPolicy
+from incidents.notifications.models import (
+    DutyRota,
+    EscalationLevel,
+    EscalationPolicy,
+    RotaOverride,
+)
 from tenants.forms import form_error
 from tenants.models import Brand, Membership, Role, Severity, Team
-from tenants.tenancy import OrgRequest, org_page
+from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 LEVEL_ROWS = 4
 TARGETS = [
@@ -63,6 +70,32 @@ class RotaForm(forms.Form):
             Membership.objects.visible_to(membership).select_related("user")
         )
         self.fields["members"].label_from_instance = lambda m: m.user.get_username()  # type: ignore[attr-defined]
+
+
+class OverrideForm(forms.Form):
+    """Someone of the team on duty for a span instead of the rotation (a swap, a holiday),
+    in the rota's local time."""
+
+    membership = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label=gettext_lazy("On duty instead")
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("From (local time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Until (local time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, rota: DutyRota, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"override-{rota.id}")
+        super().__init__(*args, **kwargs)
+        self.rota = rota
+        field = self.fields["membership"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = rota.team.members.select_related("user").order_by("user__username")
+        field.label_from_instance = lambda m: m.user.get_username()  # type: ignore[method-assign]
 
 
 class PolicyForm(forms.Form):
@@ -112,14 +145,24 @@ class PolicyForm(forms.Form):
 
 
 def _tz_aware(value: Any, zone_name: str) -> Any:
+    """The wall time a person typed, read in the rota's (or policy's) zone. Django's form field
+    has already made it aware in the request's zone: back to the wall time first."""
     zone = escalation.zone(zone_name)
-    return value.replace(tzinfo=zone) if timezone.is_naive(value) else value
+    wall = value if timezone.is_naive(value) else timezone.make_naive(value)
+    return wall.replace(tzinfo=zone)
 
 
 @org_page()
 def rotas(request: OrgRequest) -> HttpResponse:
+    return _rotas(request)
+
+
+def _rotas(
+    request: OrgRequest, override_form: OverrideForm | None = None, status: int = 200
+) -> HttpResponse:
     membership = request.membership
-    form = RotaForm(request.POST or None, membership=membership)
+    posted = request.POST if request.method == "POST" and override_form is None else None
+    form = RotaForm(posted, membership=membership)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,23 +186,101 @@ def rotas(request: OrgRequest) -> HttpResponse:
         m.id: m.user.get_username()
         for m in Membership.objects.visible_to(membership).select_related("user")
     }
+    can_manage = membership.has_role(Role.MANAGER)
     for rota in (
         DutyRota.objects.visible_to(membership).select_related("team").prefetch_related("overrides")
     ):
         on_duty = escalation.rota_on_duty(rota, now)
+        zone = escalation.zone(rota.time_zone)
+        overrides = [
+            {
+                "override": o,
+                "name": names.get(o.membership_id, "?"),
+                "starts": formats.date_format(
+                    o.starts_at.astimezone(zone), "SHORT_DATETIME_FORMAT"
+                ),
+                "ends": formats.date_format(o.ends_at.astimezone(zone), "SHORT_DATETIME_FORMAT"),
+                "current": o.starts_at <= now < o.ends_at,
+            }
+            for o in rota.overrides.all()
+            if o.ends_at > now  # past ones no longer decide anything
+        ]
+        bound = override_form if override_form is not None and override_form.rota == rota else None
         rows.append(
             {
                 "rota": rota,
                 "on_duty": names.get(on_duty, "—") if on_duty else "—",
                 "members": [names.get(i, "?") for i in rota.member_ids],
+                "overrides": overrides,
+                "override_form": (bound or OverrideForm(rota=rota)) if can_manage else None,
             }
         )
     return render(
         request,
         "notifications/rotas.html",
-        {"form": form, "rows": rows, "can_manage": membership.has_role(Role.MANAGER)},
-        status=400 if form.errors else 200,
+        {"form": form, "rows": rows, "can_manage": can_manage},
+        status=400 if form.errors else status,
     )
+
+
+@org_page()
+@require_POST
+def rota_override_add(request: OrgRequest, rota_pk: int) -> HttpResponse:
+    """Managers put a member of the team on duty for a span; refusals beside the field."""
+    rota = scoped_get(
+        DutyRota.objects.visible_to(request.membership).select_related("team"), rota_pk
+    )
+    form = OverrideForm(request.POST, rota=rota)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            escalation.rota_override_add(
+                rota=rota,
+                membership=data["membership"],
+                starts_at=_tz_aware(data["starts_at"], rota.time_zone),
+                ends_at=_tz_aware(data["ends_at"], rota.time_zone),
+            )
+        except DomainError as exc:
+            form_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, _("Override added."))
+            return redirect("web:rotas", request.organisation.slug)
+    return _rotas(request, override_form=form, status=400)
+
+
+@org_page()
+@require_POST
+def rota_override_remove(request: OrgRequest, override_pk: int) -> HttpResponse:
+    """Take an override off, after a confirmation saying who stops being on duty when."""
+    override = scoped_get(
+        RotaOverride.objects.visible_to(request.membership).select_related(
+            "rota__team", "membership__user"
+        ),
+        override_pk,
+    )
+    zone = escalation.zone(override.rota.time_zone)
+    ask = confirmation(
+        request,
+        title=_("Remove the override of %(person)s?")
+        % {"person": override.membership.user.get_username()},
+        consequence=_(
+            "From %(start)s to %(end)s the rotation of %(team)s decides who is on duty again."
+        )
+        % {
+            "start": formats.date_format(
+                override.starts_at.astimezone(zone), "SHORT_DATETIME_FORMAT"
+            ),
+            "end": formats.date_format(override.ends_at.astimezone(zone), "SHORT_DATETIME_FORMAT"),
+            "team": override.rota.team.name,
+        },
+        action=_("Remove the override"),
+        cancel_url=reverse("web:rotas", args=[request.organisation.slug]),
+    )
+    if ask:
+        return ask
+    escalation.rota_override_remove(override=override)
+    messages.success(request, _("Override removed."))
+    return redirect("web:rotas", request.organisation.slug)
 
 
 @org_page()

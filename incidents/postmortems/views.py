@@ -115,15 +115,17 @@ def _prefill_views(postmortem: PostMortem) -> dict[str, Any]:
     hourly = mentions.get("hourly", [])
     size = max(1, -(-len(hourly) // MAX_BARS))
     groups = [hourly[i : i + size] for i in range(0, len(hourly), size)]
-    labels = []
+    labels, dates = [], []
     for group in groups:
         start = _when(group[0]["hour"])
         labels.append(formats.date_format(start, "H:i") if start else "")
+        dates.append(formats.date_format(start, "j M") if start else "")
     chart = stacked_bars(
         labels,
         [sum(h["total"] for h in g) for g in groups],
         [sum(h["negative"] for h in g) for g in groups],
         label_every=max(1, len(groups) // 6),
+        dates=dates,
     )
     found_phases = mentions.get("phases", {})
     phases = [

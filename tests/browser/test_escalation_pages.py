@@ -58,3 +58,132 @@ def test_a_manager_sets_a_rota_and_a_policy(web, agency) -> None:
     expect(russian.locator("main h1")).to_have_text("Политики эскалации")
     expect(russian.locator('tr[data-policy="Evenings"]')).to_contain_text("Дежурный")
     expect(russian.locator("form[data-policy-form]")).to_have_count(0)  # viewers read only
+
+
+TEXT = {
+    "en": {
+        "add": "Add an override",
+        "person": "On duty instead",
+        "from": "From (local time)",
+        "until": "Until (local time)",
+        "save": "Add the override",
+        "added": "Override added.",
+        "remove": "Remove",
+        "confirm": "Remove the override",
+        "removed": "Override removed.",
+        "none": "No override: the rotation decides.",
+        "later": "The override must end after it starts.",
+    },
+    "ru": {
+        "add": "Добавить замену",
+        "person": "Дежурит вместо",
+        "from": "С (местное время)",
+        "until": "До (местное время)",
+        "save": "Сохранить замену",
+        "added": "Замена добавлена.",
+        "remove": "Снять",
+        "confirm": "Снять замену",
+        "removed": "Замена снята.",
+        "none": "Замен нет: дежурного определяет график.",
+        "later": "Замена должна заканчиваться позже, чем начинается.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_manager_adds_an_override_and_removes_it_after_confirming(web, agency, language) -> None:
+    from django.utils import timezone
+
+    from incidents.notifications import escalation
+    from incidents.notifications.models import RotaOverride
+
+    text = TEXT[language]
+    responder, viewer = agency.member("responder"), agency.member("viewer")
+    rota = escalation.rota_save(
+        team=agency.team,
+        actor=agency.member("manager").user,
+        member_ids=[responder.id],
+        starts_at=timezone.now() - timezone.timedelta(days=1),
+        time_zone="Europe/Moscow",
+        rotation="weekly",
+        shift_hours=168,
+    )
+    for width in (1440, 390):
+        page = web.page(
+            web.context(
+                agency.member("manager").user,
+                locale=language,
+                extra_http_headers={"Accept-Language": language},
+            )
+        )
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/o/alpha/rotas/")
+        card = page.locator(f'[data-overrides="{agency.team.name}"]')
+        expect(card).to_contain_text(text["none"])
+        row = page.locator(f'tr[data-rota="{agency.team.name}"]')
+        expect(row.locator("[data-on-duty]")).to_have_text("alpha-responder")
+
+        # An override that ends before it starts is refused beside its field.
+        card.locator("summary", has_text=text["add"]).click()
+        form = card.locator("form[data-override-form]")
+        form.get_by_label(text["person"]).select_option(label="alpha-viewer")
+        form.get_by_label(text["from"]).fill("2030-01-05T09:00")
+        form.get_by_label(text["until"]).fill("2030-01-04T09:00")
+        form.get_by_role("button", name=text["save"]).click()
+        expect(card).to_contain_text(text["later"])
+        assert not RotaOverride.objects.exists()
+
+        # The viewer on duty from yesterday to tomorrow: the rota says so at once.
+        local = timezone.localtime(timezone.now(), escalation.zone("Europe/Moscow"))
+        form.get_by_label(text["from"]).fill(
+            (local - timezone.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        )
+        form.get_by_label(text["until"]).fill(
+            (local + timezone.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        )
+        form.get_by_role("button", name=text["save"]).click()
+        expect(page.locator(".messages")).to_contain_text(text["added"])
+        expect(row.locator("[data-on-duty]")).to_have_text("alpha-viewer")
+        override = card.locator('[data-override="alpha-viewer"]')
+        expect(override).to_have_count(1)
+        assert RotaOverride.objects.get().membership_id == viewer.id
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        # Removing asks first, saying what happens; cancelling changes nothing.
+        override.get_by_role("button", name=text["remove"]).click()
+        expect(page.locator("main h1")).to_contain_text("alpha-viewer")
+        page.locator("main").get_by_role("link").last.click()
+        expect(row.locator("[data-on-duty]")).to_have_text("alpha-viewer")
+        override.get_by_role("button", name=text["remove"]).click()
+        page.get_by_role("button", name=text["confirm"]).click()
+        expect(page.locator(".messages")).to_contain_text(text["removed"])
+        expect(row.locator("[data-on-duty]")).to_have_text("alpha-responder")
+        assert not RotaOverride.objects.filter(rota=rota).exists()
+
+
+def test_a_viewer_reads_the_overrides_but_cannot_change_them(web, agency) -> None:
+    from django.utils import timezone
+
+    from incidents.notifications import escalation
+
+    rota = escalation.rota_save(
+        team=agency.team,
+        actor=agency.member("manager").user,
+        member_ids=[agency.member("responder").id],
+        starts_at=timezone.now() - timezone.timedelta(days=1),
+        time_zone="Europe/Moscow",
+        rotation="weekly",
+        shift_hours=168,
+    )
+    escalation.rota_override_add(
+        rota=rota,
+        membership=agency.member("viewer"),
+        starts_at=timezone.now() - timezone.timedelta(hours=1),
+        ends_at=timezone.now() + timezone.timedelta(hours=5),
+    )
+    page = web.page(web.context(agency.member("viewer").user, locale="en"))
+    page.goto("/o/alpha/rotas/")
+    card = page.locator(f'[data-overrides="{agency.team.name}"]')
+    expect(card.locator('[data-override="alpha-viewer"]')).to_contain_text("now")
+    expect(card.get_by_role("button", name="Remove")).to_have_count(0)
+    expect(card.locator("form[data-override-form]")).to_have_count(0)

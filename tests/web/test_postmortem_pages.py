@@ -444,7 +444,8 @@ def test_the_dashboard_charts_mentions_per_brand_over_7_days(
     browser_as, agency, postmortem
 ) -> None:
     body = browser_as("viewer").get("/o/alpha/").content.decode()
-    assert "Mentions per brand, last 7 days" in body
+    assert "Mentions per brand" in body
+    assert 'aria-current="true" data-range="7d"' in body  # the default range
     assert "12 mentions, 9 negative" in body and "(75%)" in body
     assert "0 mentions, 0 negative" in body  # the second brand, no data
 

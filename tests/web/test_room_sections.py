@@ -191,7 +191,7 @@ def test_the_room_lists_linked_mentions_with_their_sentiment(browser_as, agency,
     room = browser_as("viewer").get(f"/o/alpha/incidents/{incident.pk}/").content.decode()
     assert "1 linked mention" in room
     assert "Worst delivery ever" in room and "sentiment--negative" in room
-    assert '<svg viewBox="0 0 360 180"' in room
+    assert '<svg viewBox="0 0 640 180"' in room  # the main column's wide chart
 
 
 def test_the_room_reads_a_bounded_number_of_queries(

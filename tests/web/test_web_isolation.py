@@ -11,19 +11,21 @@ themselves). For each route, GET and POST:
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
+from django.utils import timezone
 
 from crisisdesk import web_urls
 from incidents import services
 from incidents.monitoring import services as monitoring_services
 from incidents.monitoring.services.imports import mention_import_upload
 from incidents.monitoring.services.sources import source_create
+from incidents.notifications import escalation
 from incidents.postmortems.models import BrandReport
 from playbooks import services as playbook_services
 from templates import services as template_services
@@ -51,6 +53,8 @@ MODELS = {
     "postmortem_pk": "incidents.PostMortem",
     "invitation_pk": "tenants.Invitation",
     "report_pk": "incidents.BrandReport",
+    "rota_pk": "incidents.DutyRota",
+    "override_pk": "incidents.RotaOverride",
 }
 
 
@@ -170,6 +174,21 @@ def world(agency, outsider) -> dict:
             month=date(2026, 11, 1),
             requested_by=agency.member("manager"),
         )
+    rota = escalation.rota_save(
+        team=agency.team,
+        actor=owner.user,
+        member_ids=[agency.member("responder").id],
+        starts_at=timezone.now(),
+        time_zone="UTC",
+        rotation="weekly",
+        shift_hours=168,
+    )
+    escalation.rota_override_add(
+        rota=rota,
+        membership=agency.member("viewer"),
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
     limited = MembershipFactory(
         organisation=agency.org, role=Role.MANAGER, user__username="client-staff"
     )

@@ -98,6 +98,80 @@
     });
   }
 
+  // Dialogs: a button's data-dialog names the <dialog> it opens (the incident room's forms);
+  // a dialog marked data-open (its form came back with an error) opens at once.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-dialog]") : null;
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog && dialog.showModal && !dialog.open) { dialog.showModal(); }
+      return;
+    }
+    var closer = event.target.closest ? event.target.closest("[data-dialog-close]") : null;
+    if (closer) {
+      var own = closer.closest("dialog");
+      if (own) { own.close(); }
+    }
+  });
+  var openDialog = document.querySelector("dialog[data-open]");
+  if (openDialog && openDialog.showModal) { openDialog.showModal(); }
+
+  // Timeline filters: each button lists kinds (or kind prefixes ending in "_"); entries of
+  // other kinds are hidden, live ones too (re-applied after every swap).
+  var timelineFilters = document.querySelector("[data-timeline-filters]");
+  function kindMatches(kind, wanted) {
+    for (var i = 0; i < wanted.length; i++) {
+      var w = wanted[i];
+      if (w.charAt(w.length - 1) === "_" ? kind.indexOf(w) === 0 : kind === w) { return true; }
+    }
+    return false;
+  }
+  function applyTimelineFilter() {
+    var timeline = document.getElementById("timeline");
+    if (!timelineFilters || !timeline) { return; }
+    var pressed = timelineFilters.querySelector("[aria-pressed='true']");
+    var wanted = pressed && pressed.dataset.timelineFilter ? pressed.dataset.timelineFilter.split(" ") : [];
+    var events = timeline.querySelectorAll("[data-kind]");
+    var shown = 0;
+    for (var i = 0; i < events.length; i++) {
+      var show = !wanted.length || kindMatches(events[i].dataset.kind, wanted);
+      events[i].hidden = !show;
+      if (show) { shown++; }
+    }
+    var empty = document.querySelector("[data-timeline-empty]");
+    if (empty) { empty.hidden = shown > 0; }
+  }
+  if (timelineFilters) {
+    timelineFilters.hidden = false;
+    timelineFilters.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-timeline-filter]") : null;
+      if (!button) { return; }
+      var buttons = timelineFilters.querySelectorAll("[data-timeline-filter]");
+      for (var i = 0; i < buttons.length; i++) {
+        buttons[i].setAttribute("aria-pressed", buttons[i] === button ? "true" : "false");
+      }
+      applyTimelineFilter();
+    });
+    document.body.addEventListener("htmx:afterSettle", applyTimelineFilter);
+  }
+
+  // A table or chart that scrolls sideways inside its card can be reached and scrolled with
+  // the keyboard (a focusable region), and only then.
+  function focusableScrollers() {
+    var scrollers = document.querySelectorAll(".table-wrap, .chart__scroll");
+    for (var i = 0; i < scrollers.length; i++) {
+      var el = scrollers[i];
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+      } else {
+        el.removeAttribute("tabindex");
+      }
+    }
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  document.body.addEventListener("htmx:afterSettle", focusableScrollers);
+
   // Filter panels start open on a wide screen and folded on a phone, where they would fill
   // the first screen.
   if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
