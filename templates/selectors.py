@@ -2,7 +2,7 @@
 brands."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from incidents.models import Incident
@@ -61,7 +61,7 @@ def responses_due_for_escalation(*, organisation_id: int | None = None) -> Query
     return qs.order_by("id")
 
 
-def escalation_recipients(*, response: Response) -> list[AbstractBaseUser]:
+def escalation_recipients(*, response: Response) -> list[User]:
     """The active managers and owners with an email who may see the response's brand."""
     ids = (
         Membership.objects.filter(

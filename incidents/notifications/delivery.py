@@ -175,7 +175,7 @@ def delivery_attempt(pk: int, *, now: datetime | None = None) -> str:
     if row is None:
         return "skipped"
     try:
-        SENDERS[row.channel](row)
+        SENDERS[Channel(row.channel)](row)
     except Retry as exc:
         policy = RETRIES[Channel(row.channel)]
         if row.attempts >= policy.attempts:

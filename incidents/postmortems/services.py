@@ -293,6 +293,8 @@ def action_item_reminders_send(*, now: Any = None) -> int:
             if not claim_once(key):
                 continue
             ActionItem.objects.filter(pk=item.pk).update(last_reminded_on=today)
+            if item.owner is None or item.due_date is None:
+                continue  # the query's filters: for the type checker
             user = item.owner.user
             brand = item.postmortem.incident.brand
             with translation.override(language_of(user, brand.language)):
