@@ -140,6 +140,7 @@ def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
             notification_send(
                 organisation=incident.organisation,
                 event_type="incident.sla_breached",
+                brand_id=incident.brand_id,
                 email=_sla_breach_email(incident, breach.kind, minutes, breach.due_at),
                 language=incident.brand.language,
                 data=data,

@@ -37,6 +37,7 @@ def incident_detected_notify(*, incident: Incident, rule: MonitoringRule, reason
     notification_send(
         organisation=incident.organisation,
         event_type="incident.detected",
+        brand_id=incident.brand_id,
         email=email,
         language=incident.brand.language,
         data={"incident": incident_data(incident), "rule": {"id": rule.id, "name": rule.name}},

@@ -21,7 +21,7 @@ from incidents.notifications.breaches import sla_breaches_check
 from incidents.notifications.delivery import RETRIES, delivery_attempt
 from incidents.notifications.models import Channel, Delivery, WebhookDelivery
 from incidents.notifications.services import notification_send, notify
-from tests.factories import IncidentFactory, MonitoringRuleFactory
+from tests.factories import IncidentFactory, MembershipFactory, MonitoringRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +269,44 @@ def test_an_incident_opened_by_monitoring_notifies_managers(
     [email] = mail.outbox
     assert "Обнаружен" in email.subject  # the brand's language: Russian first
     assert sorted(email.to) == ["alpha-manager@example.com", "alpha-owner@example.com"]
+
+
+def test_a_brand_alert_is_not_mailed_to_managers_of_other_brands_or_the_client(
+    agency, django_capture_on_commit_callbacks
+) -> None:
+    """The detection alert names the brand, its incident and its posts: a manager limited to
+    another brand, and the client's own staff, may not read it (the same readers as the
+    failing-source alert)."""
+    elsewhere = MembershipFactory(
+        organisation=agency.org, role="manager", user__email="elsewhere@example.com"
+    )
+    elsewhere.brands.set([agency.other_brand])
+    here = MembershipFactory(
+        organisation=agency.org, role="manager", user__email="here@example.com"
+    )
+    here.brands.set([agency.brand])
+    client = MembershipFactory(
+        organisation=agency.org, role="manager", kind="client", user__email="client@example.com"
+    )
+    client.brands.set([agency.brand])
+    MonitoringRuleFactory(brand=agency.brand, keywords=["отравление"], min_negative=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mention_ingest(
+            brand=agency.brand,
+            items=[
+                {
+                    "platform": "vk",
+                    "external_id": "1",
+                    "text": "Отравление после кофе",
+                    "posted_at": timezone.now().isoformat(),
+                }
+            ],
+        )
+
+    recipients = {address for email in mail.outbox for address in email.to}
+    assert recipients == {
+        "alpha-manager@example.com",
+        "alpha-owner@example.com",
+        "here@example.com",
+    }
