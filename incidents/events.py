@@ -267,10 +267,11 @@ def _mention_linked(p: Mapping[str, Any], teams: Mapping[int, str]) -> str:
             "linked %(count)s mentions by hand",
             p.get("count", 0),
         ) % {"count": p.get("count", 0)}
-    return _("linked %(count)s mentions (rule “%(rule)s”)") % {
-        "count": p.get("count", 0),
-        "rule": (p.get("rule") or {}).get("name", ""),
-    }
+    return ngettext(
+        "linked %(count)s mention (rule “%(rule)s”)",
+        "linked %(count)s mentions (rule “%(rule)s”)",
+        p.get("count", 0),
+    ) % {"count": p.get("count", 0), "rule": (p.get("rule") or {}).get("name", "")}
 
 
 def _escalation_notified(p: Mapping[str, Any], teams: Mapping[int, str]) -> str:

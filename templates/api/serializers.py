@@ -150,6 +150,10 @@ class ResponseSerializer(serializers.ModelSerializer):
     limit = serializers.IntegerField(allow_null=True)
     client_approval_pending = serializers.BooleanField()
     status = ResponseStatusField()
+    # Empty until published, so not a `uri` in the schema (an empty string is none).
+    published_url = serializers.CharField(
+        help_text="Where the response was published; empty until then"
+    )
 
     class Meta:
         model = Response
