@@ -119,6 +119,7 @@ def test_a_websocket_ticket_is_issued_to_a_token() -> None:
     assert response.status_code == 201
 
 
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses an open transaction
 def test_tokens_of_the_previous_store_keep_working_hashed() -> None:
     """The migration from rest_framework.authtoken: an old key authenticates, its plaintext
     table is gone."""
