@@ -248,11 +248,10 @@ def test_an_sla_breach_posts_its_webhook(
     assert envelope["data"]["sla"]["kind"] == "acknowledge"
 
 
-def test_an_incident_opened_by_monitoring_notifies_managers(
-    agency, django_capture_on_commit_callbacks
-) -> None:
+def keyword_incident_opened(agency: object, django_capture_on_commit_callbacks: object) -> None:
+    """A keyword rule of the brand, and one matching post ingested: monitoring opens an
+    incident and alerts (on commit)."""
     MonitoringRuleFactory(brand=agency.brand, keywords=["отравление"], min_negative=None)
-
     with django_capture_on_commit_callbacks(execute=True):
         mention_ingest(
             brand=agency.brand,
@@ -265,6 +264,12 @@ def test_an_incident_opened_by_monitoring_notifies_managers(
                 }
             ],
         )
+
+
+def test_an_incident_opened_by_monitoring_notifies_managers(
+    agency, django_capture_on_commit_callbacks
+) -> None:
+    keyword_incident_opened(agency, django_capture_on_commit_callbacks)
 
     [email] = mail.outbox
     assert "Обнаружен" in email.subject  # the brand's language: Russian first
@@ -289,20 +294,7 @@ def test_a_brand_alert_is_not_mailed_to_managers_of_other_brands_or_the_client(
         organisation=agency.org, role="manager", kind="client", user__email="client@example.com"
     )
     client.brands.set([agency.brand])
-    MonitoringRuleFactory(brand=agency.brand, keywords=["отравление"], min_negative=None)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        mention_ingest(
-            brand=agency.brand,
-            items=[
-                {
-                    "platform": "vk",
-                    "external_id": "1",
-                    "text": "Отравление после кофе",
-                    "posted_at": timezone.now().isoformat(),
-                }
-            ],
-        )
+    keyword_incident_opened(agency, django_capture_on_commit_callbacks)
 
     recipients = {address for email in mail.outbox for address in email.to}
     assert recipients == {
