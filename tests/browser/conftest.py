@@ -68,6 +68,13 @@ class Web:
         self.contexts.append(context)
         return context
 
+    def assert_fits(self, page: object, width: int) -> None:
+        """The page scrolls no wider than the viewport, measured once its stylesheets are in:
+        a layout forced before the CSS arrives is the unstyled page (a table's natural width)."""
+        page.wait_for_load_state("load")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, (page.url, scroll_width, width)
+
     def page(self, context: object) -> object:
         page = context.new_page()
         page.set_default_timeout(10_000)

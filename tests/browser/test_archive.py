@@ -58,7 +58,7 @@ def test_a_closed_incident_is_found_from_the_board(web, agency, language) -> Non
         rows = page.locator("#archive-rows tr")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("Recall of the spring line")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
 
         # The filters are folded on a phone (they would fill its first screen), open on a desktop.
         filters = page.locator("#archive-filters")

@@ -49,7 +49,7 @@ def test_rotating_the_ingest_secret_asks_then_shows_it_once(web, agency, languag
 
         # The confirmation says what will happen; cancelling changes nothing.
         expect(page.locator("[data-consequence]")).to_contain_text(text["stops"])
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
         page.get_by_role("link", name=text["cancel"]).click()
         expect(page).to_have_url(f"/o/alpha/brands/{brand.pk}/")
         brand.refresh_from_db()
@@ -65,7 +65,7 @@ def test_rotating_the_ingest_secret_asks_then_shows_it_once(web, agency, languag
         page.get_by_role("button", name=text["copy"]).click()
         expect(page.get_by_role("button", name=text["copied"])).to_be_visible()
         assert page.evaluate("navigator.clipboard.readText()") == brand.ingest_secret
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
 
         # A reload does not rotate again and does not show the secret again.
         rotated = brand.ingest_secret

@@ -147,7 +147,7 @@ def test_a_manager_adds_an_override_and_removes_it_after_confirming(web, agency,
         override = card.locator('[data-override="alpha-viewer"]')
         expect(override).to_have_count(1)
         assert RotaOverride.objects.get().membership_id == viewer.id
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
 
         # Removing asks first, saying what happens; cancelling changes nothing.
         override.get_by_role("button", name=text["remove"]).click()

@@ -93,7 +93,7 @@ def test_the_top_bar_folds_behind_a_menu_button_on_a_phone(web, agency, language
     expect(page.get_by_role("button", name=text["setup"])).to_be_hidden()
     nav.get_by_role("link", name=text["brands"], exact=True).click()
     expect(page).to_have_url("/o/alpha/brands/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    web.assert_fits(page, 390)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -119,7 +119,7 @@ def test_the_board_on_a_phone_folds_its_filters(web, agency, language) -> None:
         filters.locator("select").first.select_option(label=agency.brand.name)
         filters.locator("button[type=submit]").click()
         expect(page.locator("#board-rows tr")).to_have_count(1)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -146,4 +146,4 @@ def test_post_mortem_tables_scroll_inside_their_card(web, agency, language) -> N
         page.goto(f"/o/alpha/postmortems/{incident.postmortem.pk}/")
         expect(page.locator("#pm-mentions table")).to_have_count(1)
         assert page.evaluate(TABLES_CONTAINED) == 0
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)

@@ -59,7 +59,7 @@ def test_main_pages_at_both_widths(web) -> None:
             for name, path in _pages(organisation.slug):
                 page.goto(path)
                 expect(page.locator("html")).to_have_attribute("lang", language)
-                assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+                web.assert_fits(page, width)
                 if write:
                     page.screenshot(
                         path=str(SHOTS / f"{name}-{width}-{language}.jpg"), type="jpeg", quality=80

@@ -121,7 +121,7 @@ def test_the_war_room_leads_with_the_evidence(web, agency, language) -> None:
         expect(rows.first).to_contain_text("7900")
         height = page.evaluate("document.documentElement.scrollHeight")
         assert height < (4200 if width == 1440 else 9000), height
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        web.assert_fits(page, width)
 
         # The velocity chart carries the brand's usual level as a dashed line.
         chart = page.locator("#section-mentions")
