@@ -333,6 +333,11 @@ def test_a_later_breach_calls_the_level_the_climb_reached(
     climb(T0 + timedelta(minutes=10))  # level 2: the team, by email
     responder = agency.member("responder")
     services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
+    # Acknowledged on the test's clock (the service took the real one, which may be past
+    # T0 + 2 h: the acknowledgement would then count as late and breach too).
+    type(incident).objects.filter(pk=incident.pk).update(
+        acknowledged_at=T0 + timedelta(minutes=10, seconds=30)
+    )
     climb(T0 + timedelta(minutes=11))  # stopped by the acknowledgement
     mail.outbox.clear()
 
