@@ -19,6 +19,7 @@ from incidents import services
 from incidents.forms import AssignForm
 from incidents.notifications.escalation import level_recipients
 from incidents.notifications.models import EscalationLevel
+from incidents.notifications.views_escalation import RotaForm
 from incidents.postmortems.forms import ActionItemForm
 from incidents.postmortems.models import PostMortem
 from tenants.forms import TeamForm
@@ -135,6 +136,7 @@ def test_the_forms_offer_only_agency_staff(agency, client_member, incident) -> N
         (AssignForm(membership=manager), "commander"),
         (TeamForm(membership=manager), "members"),
         (ActionItemForm(membership=manager), "owner"),
+        (RotaForm(membership=manager), "members"),
     ):
         offered = set(form.fields[field].queryset.values_list("id", flat=True))
         assert client_member.id not in offered, field
