@@ -131,7 +131,7 @@ class AssignForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         commander = self.fields["commander"]
-        commander.queryset = selectors.member_list(membership=membership)
+        commander.queryset = selectors.staff_list(membership=membership)
         commander.label_from_instance = _member_label
         self.fields["teams"].queryset = selectors.team_list(membership=membership)
 

@@ -48,6 +48,7 @@ DOMAIN_MESSAGES = [
     gettext_noop("A note cannot be empty."),
     gettext_noop("Unknown visibility."),
     gettext_noop("Commander not found."),
+    gettext_noop("The commander must be agency staff who can see the incident's brand."),
 ]
 
 BOARD_PARAMS = ("brand", "team", "severity", "status", "assigned_to_me")

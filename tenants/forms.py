@@ -131,7 +131,7 @@ class TeamForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["members"]
-        field.queryset = selectors.member_list(membership=membership)
+        field.queryset = selectors.staff_list(membership=membership)
         field.label_from_instance = lambda m: f"{m.user.get_username()} ({m.get_role_display()})"
 
 

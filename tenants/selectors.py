@@ -4,7 +4,15 @@ its brands). Memberships are resolved by the door, `tenants.tenancy.resolve`."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from tenants.models import AuditEntry, Brand, Invitation, Membership, Organisation, Team
+from tenants.models import (
+    AuditEntry,
+    Brand,
+    Invitation,
+    MemberKind,
+    Membership,
+    Organisation,
+    Team,
+)
 
 
 def organisation_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Organisation]:
@@ -44,6 +52,12 @@ def member_list(*, membership: Membership) -> QuerySet[Membership]:
         Prefetch("brands", queryset=Brand.objects.only("id", "slug")),
         Prefetch("teams", queryset=Team.objects.only("id", "name")),
     )
+
+
+def staff_list(*, membership: Membership) -> QuerySet[Membership]:
+    """The agency's own staff among the members: those who may join a team, command an
+    incident or own an action item (client staff never do)."""
+    return member_list(membership=membership).filter(kind=MemberKind.AGENCY)
 
 
 def invitation_list(*, membership: Membership) -> QuerySet[Invitation]:

@@ -228,9 +228,13 @@ def team_create(
 
 
 def _own_members(organisation: Organisation, members: Iterable[Membership]) -> list[Membership]:
+    """The organisation's agency staff among `members`: client staff never join a team (a
+    team's members are called by escalation and see its incidents of every brand)."""
     members = list(members)
     if any(m.organisation_id != organisation.id for m in members):
         raise NotFound("Member not found.", field="members")
+    if any(m.is_client for m in members):
+        raise DomainError("Client staff cannot join an agency team.", field="members")
     return members
 
 
@@ -327,6 +331,9 @@ def membership_update(
             has_brands=bool(brands) if brands is not None else membership.brands.exists(),
         )
         membership.save()
+        if membership.is_client:
+            # Client staff are in no agency team (_own_members): a member turned client leaves them.
+            membership.teams.clear()
         if brands is not None:
             membership.brands.set(brands)
             changes["brands"] = sorted(b.slug for b in brands)

@@ -59,6 +59,7 @@ DOMAIN_MESSAGES = [
     gettext_noop("Unknown time zone."),
     gettext_noop("A client member needs at least one brand."),
     gettext_noop("A client member cannot be an owner."),
+    gettext_noop("Client staff cannot join an agency team."),
 ]
 
 NO_STORE = "no-store"

@@ -46,7 +46,7 @@ from incidents.notifications.services import CLOCK_NAMES, incident_data, notify
 from incidents.notifications.telegram.messages import incident_url
 from incidents.services import event_record
 from tenants.mail import language_of
-from tenants.models import Brand, Membership, Organisation, Role, Team
+from tenants.models import Brand, MemberKind, Membership, Organisation, Role, Team
 
 REPEAT_MINUTES = 5
 START_WINDOW = timedelta(hours=24)
@@ -227,7 +227,10 @@ def _in_quiet_hours(policy: EscalationPolicy, now: datetime) -> datetime | None:
 
 def level_recipients(level: EscalationLevel, incident: Incident, now: datetime) -> list[Membership]:
     teams = list(incident.teams.all())
-    members = Membership.objects.filter(organisation_id=incident.organisation_id)
+    # Only the agency's staff are ever called (a page names the incident, whatever its brand).
+    members = Membership.objects.filter(
+        organisation_id=incident.organisation_id, kind=MemberKind.AGENCY
+    )
     ids: list[int] = []
     if level.target == EscalationLevel.Target.ON_DUTY:
         for rota in DutyRota.objects.filter(team__in=teams).prefetch_related("overrides"):

@@ -24,6 +24,7 @@ from incidents.notifications.models import (
 )
 from tenants.forms import form_error
 from tenants.models import Brand, Membership, Role, Severity, Team
+from tenants.selectors import staff_list
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
 LEVEL_ROWS = 4
@@ -66,8 +67,9 @@ class RotaForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.visible_to(membership)  # type: ignore[attr-defined]
+        # The agency's staff only: a rota takes its team's members, never client staff.
         self.fields["members"].queryset = (  # type: ignore[attr-defined]
-            Membership.objects.visible_to(membership).select_related("user")
+            staff_list(membership=membership).select_related("user")
         )
         self.fields["members"].label_from_instance = lambda m: m.user.get_username()  # type: ignore[attr-defined]
 

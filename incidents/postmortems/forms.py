@@ -41,7 +41,7 @@ class ActionItemForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        owner.queryset = selectors.member_list(membership=membership).order_by("user__username")
+        owner.queryset = selectors.staff_list(membership=membership).order_by("user__username")
         owner.label_from_instance = lambda m: m.user.get_username()
 
 

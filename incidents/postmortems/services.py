@@ -169,6 +169,12 @@ def postmortem_approve(*, postmortem: PostMortem, membership: Membership) -> Pos
     return locked
 
 
+def _staff_owner(owner: Membership | None) -> None:
+    """An action item is the agency's work: its owner is agency staff, never the client's."""
+    if owner is not None and owner.is_client:
+        raise DomainError(gettext_lazy("The owner must be agency staff."), field="owner")
+
+
 def action_item_create(
     *,
     postmortem: PostMortem,
@@ -178,6 +184,7 @@ def action_item_create(
 ) -> ActionItem:
     if owner is not None and owner.organisation_id != postmortem.organisation_id:
         raise DomainError(gettext_lazy("Owner not found."), field="owner")
+    _staff_owner(owner)
     return ActionItem.objects.create(
         organisation_id=postmortem.organisation_id,
         postmortem=postmortem,
@@ -192,6 +199,7 @@ def action_item_update(*, item: ActionItem, **fields: Any) -> ActionItem:
     owner = fields.get("owner")
     if owner is not None and owner.organisation_id != item.organisation_id:
         raise DomainError(gettext_lazy("Owner not found."), field="owner")
+    _staff_owner(owner)
     status = fields.get("status")
     if status == ActionItemStatus.DONE and item.status != ActionItemStatus.DONE:
         fields["completed_at"] = timezone.now()

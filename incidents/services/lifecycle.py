@@ -311,6 +311,11 @@ def incident_assign(
             payload["previous_teams"] = sorted(previous_team_ids)
         if commander is not None:
             _own([commander], locked.organisation_id, "Commander")
+            if commander.is_client or not commander.sees_brand(locked.brand_id):
+                raise DomainError(
+                    "The commander must be agency staff who can see the incident's brand.",
+                    field="commander",
+                )
             payload["previous_commander"] = locked.commander_id
             locked.commander = commander
             locked.save(update_fields=["commander", "updated_at"])

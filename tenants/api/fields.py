@@ -18,6 +18,12 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         kwargs.setdefault("queryset", model.objects.none())
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A JSON number with a fraction is no id: the lookup would cut 1.5 to 1.
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
     def get_queryset(self) -> QuerySet:
         request = self.context.get("request")
         organisation = getattr(request, "organisation", None)

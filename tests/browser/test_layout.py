@@ -147,3 +147,47 @@ def test_post_mortem_tables_scroll_inside_their_card(web, agency, language) -> N
         expect(page.locator("#pm-mentions table")).to_have_count(1)
         assert page.evaluate(TABLES_CONTAINED) == 0
         web.assert_fits(page, width)
+
+
+def test_long_unbroken_words_wrap_instead_of_widening_the_page(web, agency) -> None:
+    """A pasted URL, hash or "!!!!!…" in a title, summary, note or statement wrapped nowhere:
+    the dashboard of a 1440 px screen scrolled 5,020 px wide and the incident room 36,016 px
+    (a 3,000-character note), the dialogs' backdrop covering only the first screen."""
+    from templates import services as template_services
+    from templates.services import statements
+
+    manager, responder = agency.member("manager"), agency.member("responder")
+    incident = services.incident_create(
+        brand=agency.brand,
+        title="Ж" * 300,
+        summary="S" * 2000,
+        severity="sev2",
+        actor=manager.user,
+        teams=[agency.team],
+    )
+    services.incident_add_note(incident=incident, actor=manager.user, text="N" * 3000)
+    response = template_services.response_create(
+        incident=incident,
+        membership=responder,
+        actor=responder.user,
+        channel="website",
+        body="Ю" * 3000,
+    )
+    template_services.response_submit(response=response, membership=responder, actor=responder.user)
+    template_services.response_approve(response=response, membership=manager, actor=manager.user)
+    template_services.response_publish(
+        response=response, membership=manager, actor=manager.user, url="https://example.com/"
+    )
+    public_page = statements.statement_page_publish(
+        incident=incident, membership=manager, actor=manager.user
+    )
+    for width in (1440, 390):
+        page = _page(web, manager.user, "ru", width)
+        for path in ("/o/alpha/", f"/o/alpha/incidents/{incident.pk}/"):
+            page.goto(path)
+            web.assert_fits(page, width)
+        public = web.page(web.context(locale="ru"))
+        public.set_viewport_size({"width": width, "height": 900})
+        public.goto(public_page.path)
+        expect(public.locator("body")).to_contain_text("ЮЮЮ")
+        web.assert_fits(public, width)

@@ -226,3 +226,15 @@ def test_an_id_beyond_64_bits_is_a_client_error(as_role) -> None:
     assert response.status_code in (200, 400)  # never a 500
     assert response.status_code == 400 or response.json()["results"] == []
     assert client.get(BASE + "3069083106743403151360/").status_code == 404
+
+
+@pytest.mark.parametrize("written", ["number", "string"])
+def test_a_fractional_id_is_refused_not_rounded(as_role, agency, written) -> None:
+    """{"brand": 1.5} logged an incident on brand 1 (the float was cut to an integer)."""
+    fractional = agency.brand.id + 0.5 if written == "number" else f"{agency.brand.id}.5"
+    response = as_role("responder").post(
+        BASE, {"brand": fractional, "title": "x", "severity": "sev2"}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert "brand" in response.json()["errors"]
+    assert not Incident.objects.exists()
