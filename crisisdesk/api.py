@@ -55,9 +55,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every error is JSON: {"detail": message, "code": ..., "errors": {field: [reasons]}}."""
     if is_database_outage(exc):
         # Checked before DataError: both are DatabaseErrors, only this one is the server's.
-        response = Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        response["Retry-After"] = retry_after()
-        return response
+        outage = Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        outage["Retry-After"] = retry_after()
+        return outage
     if isinstance(exc, RequestDataTooBig):
         # Django refused to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the API's
         # shape, not the 400 HTML page Django answers a SuspiciousOperation with.

@@ -107,7 +107,9 @@ def line_chart(
     def y_of(value: float) -> float:
         return round(lower - (value / top) * (lower - upper), 1)
 
-    points, segments, current = [], [], []
+    points: list[Point] = []
+    segments: list[str] = []
+    current: list[str] = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = round(left + index * step, 1)
         if value is None:

@@ -22,12 +22,15 @@ import re
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import permissions, serializers
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -39,7 +42,9 @@ class ErrorSerializer(serializers.Serializer):
         "authentication_failed, permission_denied, not_found, conflict, too_large, throttled, "
         "unavailable, …"
     )
-    errors = serializers.DictField(
+    # DRF's metaclass moves declared fields out of the class, so Serializer.errors is not
+    # shadowed at run time; the stubs cannot know that.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         required=False,
         help_text="For 400: the reasons per field, a list of messages (`non_field_errors` for "
@@ -124,8 +129,9 @@ def conflict(description: str, detail: str | None = None) -> dict[int, OpenApiRe
 
 CONFLICT = conflict("The object's state refuses this.")
 
-# First matching path (after /api/v1/) -> tag. More specific entries first.
-TAGS_BY_PATH: list[tuple[str, str]] = [
+# First matching path (after /api/v1/) -> tag (None: the path's first group). More specific
+# entries first.
+TAGS_BY_PATH: list[tuple[str, str | None]] = [
     (r"^auth/", "auth"),
     (r"^(me|ws-ticket)/", "account"),
     (r"^invitations/", "invitations"),
@@ -213,6 +219,20 @@ def tag_for(path: str) -> str | None:
     return None
 
 
+def _allows_anyone(permission: "_PermissionClass") -> bool:
+    """Whether a view's permission class lets an anonymous request through: AllowAny, also
+    composed (`AllowAny | X`, `AllowAny & AllowAny`). A negation (`~X`) counts as not."""
+    if isinstance(permission, permissions.OperandHolder):
+        first = _allows_anyone(permission.op1_class)
+        second = _allows_anyone(permission.op2_class)
+        if permission.operator_class is permissions.OR:
+            return first or second
+        return first and second
+    if isinstance(permission, permissions.SingleOperandHolder):
+        return False
+    return issubclass(permission, permissions.AllowAny)
+
+
 def _first_line(doc: str | None) -> str:
     line = (doc or "").strip().split("\n\n", 1)[0]
     line = " ".join(line.split())
@@ -289,7 +309,7 @@ class ApiSchema(AutoSchema):
         body = "requestBody" in operation
         if self.method in _WRITE_METHODS or query:
             statuses.append(400)
-        if any(not issubclass(p, permissions.AllowAny) for p in view.permission_classes):
+        if any(not _allows_anyone(p) for p in view.permission_classes):
             statuses.append(401)
         if hasattr(view, "required_role"):
             statuses += [403, 404]

@@ -35,7 +35,7 @@ class Channel(redis.Channel):
                 # flight, a fanout binding's delete): finish it without Redis. The restore
                 # of the messages in hand then meets the lost connection too, after the
                 # channel is marked closed, and the caller ignores that error.
-                self._in_poll = None
+                self._in_poll = False  # no BRPOP in flight (kombu also resets it to None)
                 self._disconnect_pools()
                 self._close_clients()
                 virtual.Channel.close(self)

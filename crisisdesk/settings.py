@@ -13,6 +13,7 @@ DB_POOL_MAX   PostgreSQL: > 0 gives each process a connection pool of that size 
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -283,7 +284,7 @@ if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     # confirms make a publish return only once RabbitMQ has the message. An unacknowledged
     # message (task_acks_late) goes back to the queue as soon as its worker's connection
     # closes: a killed worker's task is redelivered at once, not after a visibility timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"confirm_publish": True}
     CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
 elif CELERY_BROKER_URL or REDIS_URL:
     CELERY_BROKER_URL = CELERY_BROKER_URL or REDIS_URL
@@ -440,7 +441,7 @@ OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CrisisDesk <alerts@crisisdesk.local>")
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -2,7 +2,7 @@ import os
 
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -16,9 +16,14 @@ from tenants.api.urls import urlpatterns as tenant_urls
 # A database outage met outside a view is a 503 too (crisisdesk/core/unavailable.py).
 handler500 = "crisisdesk.core.unavailable.server_error"
 
-org_urlpatterns = [*tenant_org_urls, *incident_org_urls, *playbook_org_urls, *template_org_urls]
+org_urlpatterns: list[URLPattern | URLResolver] = [
+    *tenant_org_urls,
+    *incident_org_urls,
+    *playbook_org_urls,
+    *template_org_urls,
+]
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     *tenant_urls,
     path("orgs/<slug:org_slug>/", include(org_urlpatterns)),
     path("", include("incidents.api.urls")),  # signed ingest: its module-level urlpatterns

@@ -292,10 +292,11 @@ def _ssl_context(ca_bundle: str) -> ssl.SSLContext:
 
 
 def _is_tls_failure(exc: BaseException) -> bool:
-    while exc is not None:
-        if isinstance(exc, ssl.SSLError):
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, ssl.SSLError):
             return True
-        exc = exc.__cause__ or exc.__context__
+        current = current.__cause__ or current.__context__
     return False
 
 

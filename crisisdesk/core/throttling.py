@@ -31,6 +31,11 @@ class ScopedRateThrottle(_ClientIpIdent, throttling.ScopedRateThrottle):
 class AddressRateThrottle(_ClientIpIdent, throttling.SimpleRateThrottle):
     """Per client address whoever is signed in, for one scope (set on the subclass)."""
 
+    def allow_request(self, request: Any, view: Any) -> bool:
+        # Also called by pages (sign-up, account emails, public pages): a Django HttpRequest
+        # and no view.
+        return super().allow_request(request, view)
+
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 

@@ -14,9 +14,10 @@ the refusals.
 
 import threading
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
 
 try:
@@ -68,11 +69,17 @@ class OutageAwarePool(ConnectionPool):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Django's (5.2), which the stubs leave out.
+    _connection_pools: ClassVar[dict[str, ConnectionPool]]
+    if TYPE_CHECKING:
+
+        def _configure_connection(self, connection: Any) -> None: ...
+
     @property
     def pool(self) -> ConnectionPool | None:
         """As Django's (5.2), with OutageAwarePool for psycopg_pool's ConnectionPool."""
         pool_options = self.settings_dict["OPTIONS"].get("pool")
-        if self.alias == base.NO_DB_ALIAS or not pool_options:
+        if self.alias == NO_DB_ALIAS or not pool_options:
             return None
         if self.alias not in self._connection_pools:
             if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
