@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -39,7 +39,7 @@ def email_verification_required() -> bool:
     return settings.EMAIL_VERIFICATION == "mandatory"
 
 
-def email_is_verified(*, user: AbstractBaseUser) -> bool:
+def email_is_verified(*, user: User) -> bool:
     email = (user.email or "").strip().lower()
     if not email:
         return False
@@ -47,7 +47,7 @@ def email_is_verified(*, user: AbstractBaseUser) -> bool:
     return verified.first() == email
 
 
-def email_mark_verified(*, user: AbstractBaseUser) -> None:
+def email_mark_verified(*, user: User) -> None:
     """Record the user's current email as proven (a verification link, an invitation)."""
     UserProfile.objects.update_or_create(
         user=user,
@@ -58,13 +58,13 @@ def email_mark_verified(*, user: AbstractBaseUser) -> None:
     )
 
 
-def email_verification_token(*, user: AbstractBaseUser) -> str:
+def email_verification_token(*, user: User) -> str:
     """Signed with SECRET_KEY, bound to the user and to the address (a changed email
     makes it useless); expires after EMAIL_VERIFICATION_TTL."""
     return signing.dumps({"u": user.pk, "e": (user.email or "").strip().lower()}, salt=VERIFY_SALT)
 
 
-def email_verification_send(*, user: AbstractBaseUser, link_base: str) -> None:
+def email_verification_send(*, user: User, link_base: str) -> None:
     """Mail the verification link to the user's address, in their language."""
     if not user.email:
         raise DomainError("Your account has no email address.", field="email")
@@ -78,13 +78,11 @@ def email_verification_send(*, user: AbstractBaseUser, link_base: str) -> None:
     )
 
 
-def email_verify(*, token: str) -> AbstractBaseUser:
+def email_verify(*, token: str) -> User:
     """Mark the address of the token's user verified. Refuses a forged or mangled token
     (400), an expired one (409), and one for an address the user no longer has (409)."""
     try:
-        data = signing.loads(
-            token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_TTL.total_seconds()
-        )
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_TTL)
     except signing.SignatureExpired as exc:
         raise Conflict("This verification link has expired.") from exc
     except signing.BadSignature as exc:
@@ -98,7 +96,7 @@ def email_verify(*, token: str) -> AbstractBaseUser:
     return user
 
 
-def organisation_create_allowed(*, user: AbstractBaseUser) -> None:
+def organisation_create_allowed(*, user: User) -> None:
     """Refuse (403, code email_unverified) to create an agency before the email is proven,
     when verification is mandatory."""
     if email_verification_required() and not email_is_verified(user=user):
@@ -135,7 +133,7 @@ def password_reset_request(*, email: str, request: Any) -> None:
             form.save(request=request, use_https=request.is_secure())
 
 
-def password_reset_completed(*, user: AbstractBaseUser) -> None:
+def password_reset_completed(*, user: User) -> None:
     """After a reset every API token of the user stops working (sessions end by themselves:
     their hash follows the password)."""
     ApiToken.objects.filter(user=user).delete()

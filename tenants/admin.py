@@ -17,8 +17,8 @@ from tenants.models import (
 
 class OrganisationLogoInline(admin.StackedInline):
     model = OrganisationLogo
-    fields = ["width", "height", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = ("width", "height", "updated_at")
+    fields = readonly_fields
     can_delete = True
     extra = 0
 

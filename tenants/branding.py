@@ -12,12 +12,16 @@ as a data: URI (the PDF renderer fetches nothing).
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import DomainError, Forbidden
 from tenants.models import Membership, Organisation, OrganisationLogo, Role
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MIN_SIDE = 16
@@ -26,7 +30,7 @@ LOGO_STORED_SIDE = 512
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
-def _decoded(data: bytes) -> "object":
+def _decoded(data: bytes) -> "Image.Image":
     from PIL import Image, UnidentifiedImageError
 
     try:

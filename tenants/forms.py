@@ -54,7 +54,8 @@ class SignupForm(PageForm):
         return username
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
@@ -87,7 +88,9 @@ class ProfileForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name) for name in time_zone_names()]
 
 
 class BrandForm(PageForm):
@@ -116,12 +119,21 @@ class BrandForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["default_teams"].queryset = selectors.team_list(membership=membership)
+        field = self.fields["default_teams"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = selectors.team_list(membership=membership)
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    """Members, each labelled with their username and role."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.get_username()} ({obj.get_role_display()})"
 
 
 class TeamForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=120)
-    members = forms.ModelMultipleChoiceField(
+    members = StaffChoiceField(
         label=_("Members"),
         queryset=Membership.objects.none(),
         required=False,
@@ -131,8 +143,8 @@ class TeamForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["members"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = selectors.staff_list(membership=membership)
-        field.label_from_instance = lambda m: f"{m.user.get_username()} ({m.get_role_display()})"
 
 
 class MemberForm(PageForm):
@@ -159,7 +171,9 @@ class MemberForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brands"].queryset = selectors.brand_list(membership=membership)
+        field = self.fields["brands"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = selectors.brand_list(membership=membership)
 
     def clean_kind(self) -> str | None:
         return self.cleaned_data["kind"] or None
@@ -181,7 +195,9 @@ class InvitationForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brands"].queryset = selectors.brand_list(membership=membership)
+        field = self.fields["brands"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = selectors.brand_list(membership=membership)
 
     def clean_kind(self) -> str:
         return self.cleaned_data["kind"] or MemberKind.AGENCY

@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,7 +30,7 @@ def account_email_deliver(to: str, subject: str, body: str) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
 
 
-def language_of(user: AbstractBaseUser | None, default: str | None = None) -> str:
+def language_of(user: User | None, default: str | None = None) -> str:
     """The language a person reads their mail in: the one chosen in their profile, else
     `default` (the brand's or the organisation's, for mail sent by a task), else the language
     of the current request, else the site's."""

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils import timezone
 from crisisdesk.core.exceptions import Conflict
 from tenants.live import access_changed
 from tenants.models import Membership, Organisation
+from tenants.scoping import objects_of
 from tenants.services import audit_record
 
 # Secrets never leave through an export.
@@ -43,12 +44,13 @@ def _columns(model: type[models.Model]) -> list[str]:
 
 def organisation_export_counts(*, organisation: Organisation) -> dict[str, int]:
     return {
-        m._meta.label: m.objects.filter(organisation=organisation).count() for m in tenant_models()
+        m._meta.label: objects_of(m).filter(organisation=organisation).count()
+        for m in tenant_models()
     }
 
 
 def organisation_export_stream(
-    *, organisation: Organisation, actor: AbstractBaseUser | None, chunk_size: int = 2000
+    *, organisation: Organisation, actor: User | None, chunk_size: int = 2000
 ) -> Iterator[str]:
     """The organisation's data as one JSON document, yielded in pieces (never built in memory).
 
@@ -74,7 +76,7 @@ def organisation_export_stream(
         yield ("" if first_model else ", ") + json.dumps(model._meta.label) + ": ["
         first_model = False
         columns = _columns(model)
-        rows = model.objects.filter(organisation=organisation).order_by("pk").values(*columns)
+        rows = objects_of(model).filter(organisation=organisation).order_by("pk").values(*columns)
         first_row = True
         for row in rows.iterator(chunk_size=chunk_size):
             if model is Membership:
@@ -95,9 +97,7 @@ def _username(user_id: int) -> str:
     )
 
 
-def organisation_soft_delete(
-    *, organisation: Organisation, actor: AbstractBaseUser
-) -> Organisation:
+def organisation_soft_delete(*, organisation: Organisation, actor: User) -> Organisation:
     """Lock every member out at once; the rows are purged after the grace period."""
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -136,7 +136,7 @@ def organisation_purge(*, organisation_id: int) -> bool:
                 cursor.execute("SET LOCAL crisisdesk.purge = 'on'")
         # Children first, in an order that respects protected references between them.
         for model in reversed(tenant_models()):
-            model.objects.filter(organisation=organisation).delete()
+            objects_of(model).filter(organisation=organisation).delete()
         organisation.delete()
     return True
 

@@ -4,7 +4,7 @@ import zoneinfo
 from functools import cache
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from crisisdesk.core.exceptions import DomainError
 from tenants.models import UserProfile
@@ -16,14 +16,14 @@ def time_zone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def user_profile_get(*, user: AbstractBaseUser) -> UserProfile:
+def user_profile_get(*, user: User) -> UserProfile:
     """The user's profile, or an unsaved default one (nothing is written on a read)."""
     profile = UserProfile.objects.filter(user=user).first()
     return profile or UserProfile(user=user)
 
 
 def user_profile_update(
-    *, user: AbstractBaseUser, language: str | None = None, time_zone: str | None = None
+    *, user: User, language: str | None = None, time_zone: str | None = None
 ) -> UserProfile:
     """Set the language and/or time zone; creates the profile on first use.
 

@@ -60,6 +60,12 @@ def tenant_guard_active() -> bool:
     return _guard.get()
 
 
+def objects_of(model: type[models.Model]) -> models.Manager[Any]:
+    """`model.objects` of a model known only as a model class (the stubs type `objects` on
+    each named model alone): the very manager that attribute returns."""
+    return model._meta.managers_map["objects"]
+
+
 def _names_organisation(node: Any) -> bool:
     """Whether every row the WHERE admits belongs to a named organisation."""
     if isinstance(node, WhereNode):
@@ -84,12 +90,18 @@ class TenantQuerySet(models.QuerySet[_M]):
     # sees it beside their brands' rows.
     brandless_shared: ClassVar[bool] = False
 
+    # Django's, which the stubs leave out.
+    _hints: dict[str, Any]
+    if TYPE_CHECKING:
+
+        def _chain(self) -> Self: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._tenant_scoped = False
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # Django's, not in the stubs
         clone._tenant_scoped = self._tenant_scoped
         return clone
 
@@ -102,7 +114,7 @@ class TenantQuerySet(models.QuerySet[_M]):
         return self._merged(other, super().__or__(other))
 
     def __xor__(self, other: models.QuerySet) -> Self:  # type: ignore[override]
-        return self._merged(other, super().__xor__(other))
+        return self._merged(other, super().__xor__(other))  # type: ignore[misc]  # not in the stubs
 
     # --- scoping ---
 

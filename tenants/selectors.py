@@ -1,7 +1,7 @@
 """Read queries of tenants, scoped through `visible_to` (the organisation and, where limited,
 its brands). Memberships are resolved by the door, `tenants.tenancy.resolve`."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from tenants.models import (
@@ -15,7 +15,7 @@ from tenants.models import (
 )
 
 
-def organisation_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Organisation]:
+def organisation_list_for_user(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, deleted_at__isnull=True).order_by(
         "id"
     )
@@ -48,9 +48,11 @@ def member_list(*, membership: Membership) -> QuerySet[Membership]:
             ~Q(pk__in=limits.values("membership_id"))
             | Q(pk__in=limits.filter(brand_id__in=ids).values("membership_id"))
         )
-    return qs.select_related("user").prefetch_related(
-        Prefetch("brands", queryset=Brand.objects.only("id", "slug")),
-        Prefetch("teams", queryset=Team.objects.only("id", "name")),
+    # One prefetch_related per Prefetch: the stubs type a call's Prefetches alike.
+    return (
+        qs.select_related("user")
+        .prefetch_related(Prefetch("brands", queryset=Brand.objects.only("id", "slug")))
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
     )
 
 
@@ -70,7 +72,7 @@ def audit_list(*, membership: Membership) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.visible_to(membership).select_related("actor")
 
 
-def user_memberships(*, user: AbstractBaseUser) -> QuerySet[Membership]:
+def user_memberships(*, user: User) -> QuerySet[Membership]:
     """Every live organisation of the user (the switcher, the token's organisations): the
     user's own rows, across organisations by design."""
     return (

@@ -5,9 +5,9 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -29,8 +29,7 @@ from tenants.models import (
     WebSocketTicket,
     new_ingest_secret,
 )
-
-User = get_user_model()
+from tenants.scoping import objects_of
 
 
 def token_hash(token: str) -> str:
@@ -40,7 +39,7 @@ def token_hash(token: str) -> str:
 def audit_record(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     target: str = "",
     payload: dict | None = None,
@@ -57,7 +56,7 @@ def audit_record(
     )
 
 
-def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
+def user_register(*, username: str, email: str, password: str) -> User:
     """Create a user. The caller has validated the password against Django's validators."""
     try:
         with transaction.atomic():
@@ -66,18 +65,16 @@ def user_register(*, username: str, email: str, password: str) -> AbstractBaseUs
         raise DomainError("A user with that username already exists.", field="username") from exc
 
 
-def _unique_slug(model: type, base: str, **scope: object) -> str:
+def _unique_slug(model: type[Model], base: str, **scope: object) -> str:
     base = (slugify(base) or "org")[:50]
     slug, n = base, 2
-    while model.objects.filter(slug=slug, **scope).exists():
+    while objects_of(model).filter(slug=slug, **scope).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
 
 
-def organisation_create(
-    *, user: AbstractBaseUser, name: str, slug: str | None = None
-) -> Organisation:
+def organisation_create(*, user: User, name: str, slug: str | None = None) -> Organisation:
     """Create an agency with its creator as owner, then run the setup hooks (starter library).
 
     Refuses a slug that is taken (400 on field slug), and a user whose email is not verified
@@ -100,7 +97,7 @@ def organisation_create(
 
 
 def organisation_update(
-    *, organisation: Organisation, actor: AbstractBaseUser, **fields: object
+    *, organisation: Organisation, actor: User, **fields: object
 ) -> Organisation:
     """Change name, SLA targets or settings; the slug stays (it is in every URL)."""
     for name, value in fields.items():
@@ -116,9 +113,7 @@ def organisation_update(
     return organisation
 
 
-def organisation_rotate_webhook_secret(
-    *, organisation: Organisation, actor: AbstractBaseUser
-) -> str:
+def organisation_rotate_webhook_secret(*, organisation: Organisation, actor: User) -> str:
     """Replace the webhook signing secret; deliveries from now on are signed with the new one.
     Returns it: it is shown this once."""
     organisation.webhook_secret = new_ingest_secret()
@@ -186,7 +181,7 @@ def brand_update(
     return brand
 
 
-def brand_delete(*, brand: Brand, actor: AbstractBaseUser) -> None:
+def brand_delete(*, brand: Brand, actor: User) -> None:
     """Delete a brand that has no incidents; one with a history is refused (409), since its
     timeline is an audit record."""
     with transaction.atomic():
@@ -198,7 +193,7 @@ def brand_delete(*, brand: Brand, actor: AbstractBaseUser) -> None:
         brand.delete()
 
 
-def brand_rotate_secret(*, brand: Brand, actor: AbstractBaseUser) -> str:
+def brand_rotate_secret(*, brand: Brand, actor: User) -> str:
     """Replace the ingest secret; the old one stops verifying at once."""
     brand.ingest_secret = new_ingest_secret()
     with transaction.atomic():
@@ -295,7 +290,7 @@ def _check_kind(*, kind: str, role: str, has_brands: bool) -> None:
 def membership_update(
     *,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     role: str | None = None,
     kind: str | None = None,
     brands: Iterable[Brand] | None = None,
@@ -348,7 +343,7 @@ def membership_update(
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
+def membership_remove(*, membership: Membership, actor: User) -> None:
     """Remove a member. Refuses (409) to remove the last owner."""
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
@@ -365,9 +360,7 @@ def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> Non
         access_changed(organisation_id=membership.organisation_id, user_ids=[membership.user_id])
 
 
-def _invitation_mail(
-    *, invitation: Invitation, token: str, actor: AbstractBaseUser, link_base: str
-) -> None:
+def _invitation_mail(*, invitation: Invitation, token: str, actor: User, link_base: str) -> None:
     link = (link_base or settings.PUBLIC_BASE_URL).rstrip("/") + reverse(
         "web:invitation-accept", args=[token]
     )
@@ -393,7 +386,7 @@ def _invitation_mail(
 def invitation_create(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser,
+    actor: User,
     email: str,
     role: str,
     kind: str = MemberKind.AGENCY,
@@ -432,7 +425,7 @@ def invitation_create(
 
 
 def invitation_resend(
-    *, invitation: Invitation, actor: AbstractBaseUser, link_base: str = ""
+    *, invitation: Invitation, actor: User, link_base: str = ""
 ) -> tuple[Invitation, str]:
     """Mail a pending invitation again with a new token and a new expiry; the old token
     stops working. Refuses (409) an invitation that was accepted."""
@@ -458,7 +451,7 @@ def invitation_resend(
     return locked, token
 
 
-def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
+def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the organisation as the invited role.
 
     Refuses: an unknown token (404), a used one or an expired one (409), a user whose
@@ -504,7 +497,7 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
     return membership
 
 
-def ws_ticket_issue(*, user: AbstractBaseUser) -> str:
+def ws_ticket_issue(*, user: User) -> str:
     """A single-use ticket for the WebSocket, valid for settings.WS_TICKET_TTL."""
     token = secrets.token_urlsafe(32)
     WebSocketTicket.objects.create(
@@ -513,7 +506,7 @@ def ws_ticket_issue(*, user: AbstractBaseUser) -> str:
     return token
 
 
-def ws_ticket_redeem(*, token: str) -> AbstractBaseUser | None:
+def ws_ticket_redeem(*, token: str) -> User | None:
     """The ticket's user, or None when unknown, used or expired. Redeems at most once."""
     now = timezone.now()
     # One conditional UPDATE: two sockets racing with the same ticket cannot both win.

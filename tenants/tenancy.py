@@ -18,9 +18,9 @@ the view runs, so a route added later stays closed to them until someone decides
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -36,19 +36,28 @@ from tenants.scoping import tenant_guard
 from tenants.selectors import user_memberships
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
     from rest_framework.permissions import _PermissionClass
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CLIENT_REFUSED = gettext_lazy("Client staff cannot use this.")
 
 
-class OrgRequest(HttpRequest):
-    """A page request that passed `org_page`: a signed-in user with a membership."""
+class AuthenticatedHttpRequest(HttpRequest):
+    """A page request of a signed-in user (`login_required` passed)."""
 
     user: User
+    htmx: "HtmxDetails"  # django_htmx's middleware, on every request
+    # The switcher's organisations (`my_memberships`): set by `org_page` and the
+    # organisations page.
+    my_memberships: Any
+
+
+class OrgRequest(AuthenticatedHttpRequest):
+    """A page request that passed `org_page`: a signed-in user with a membership."""
+
     membership: Membership
     organisation: Organisation
-    my_memberships: Any
 
 
 class AuthenticatedRequest(Request):
@@ -65,7 +74,7 @@ class OrgAPIRequest(Request):
     organisation: Organisation
 
 
-def resolve(*, user: AbstractBaseUser | AnonymousUser, org_slug: str) -> Membership | None:
+def resolve(*, user: User | AnonymousUser, org_slug: str) -> Membership | None:
     """The user's membership of the live organisation with this slug, or None (→ 404).
 
     The only function that turns a user and a slug into a membership. Its brand limits are
@@ -173,6 +182,7 @@ class OrgScopedViewSet(OrgScopeMixin, viewsets.GenericViewSet):
     view can forget the organisation filter (the pattern PostHog's routing mixin uses).
     """
 
+    request: OrgAPIRequest  # from `initial` on
     scoped_model: ClassVar[type[Model]]
     lookup_value_regex = "[0-9]+"
     _sealed: ClassVar[tuple[str, ...]] = ("get_queryset", "get_object")
@@ -200,6 +210,8 @@ class OrgScopedViewSet(OrgScopeMixin, viewsets.GenericViewSet):
 class OrgScopedAPIView(OrgScopeMixin, views.APIView):
     """For endpoints that are not a resource (metrics, actions on a parent)."""
 
+    request: OrgAPIRequest  # from `initial` on
+
 
 # --- pages ---
 
@@ -215,7 +227,7 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
-def my_memberships(request: HttpRequest) -> Any:
+def my_memberships(request: AuthenticatedHttpRequest) -> Any:
     """The organisations of the signed-in user, for the switcher; queried only when shown."""
     return SimpleLazyObject(lambda: list(user_memberships(user=request.user)))
 
@@ -245,9 +257,11 @@ def org_page(
                 membership = resolve(user=request.user, org_slug=org_slug)
                 if membership is None:
                     return not_found(request)
-                request.membership = membership  # type: ignore[attr-defined]
-                request.organisation = membership.organisation  # type: ignore[attr-defined]
-                request.my_memberships = my_memberships(request)  # type: ignore[attr-defined]
+                # Signed in and a member: from here on the request is an OrgRequest.
+                org_request = cast(OrgRequest, request)
+                org_request.membership = membership
+                org_request.organisation = membership.organisation
+                org_request.my_memberships = my_memberships(org_request)
                 if request.session.get("last_org") != org_slug:
                     request.session["last_org"] = org_slug  # where the home page goes next time
                 required = read_role if request.method in SAFE_METHODS else write_role
@@ -283,7 +297,7 @@ class SocketScope:
     brand_ids: list[int] | None
 
 
-def socket_scope(*, user: AbstractBaseUser | AnonymousUser, org_slug: str) -> SocketScope | None:
+def socket_scope(*, user: User | AnonymousUser, org_slug: str) -> SocketScope | None:
     """Resolve a WebSocket connection like a request (None: refuse it). Synchronous: call it
     through database_sync_to_async."""
     with tenant_guard():

@@ -34,7 +34,13 @@ from tenants.forms import (
 )
 from tenants.models import Brand, Membership, Role, Team
 from tenants.profiles import user_profile_get, user_profile_update
-from tenants.tenancy import OrgRequest, my_memberships, org_page, scoped_get
+from tenants.tenancy import (
+    AuthenticatedHttpRequest,
+    OrgRequest,
+    my_memberships,
+    org_page,
+    scoped_get,
+)
 from tenants.views_settings import webhook_secret_show_once
 
 # Refusals of the tenant services, so that makemessages collects them for translation;
@@ -67,7 +73,7 @@ NO_STORE = "no-store"
 # Sections that the apps building on tenants add to the brand page (monitoring rules, …);
 # crisisdesk.web_urls registers them, tenants imports none of those apps. Each is called as
 # section(request, brand, forms) and returns {"template": …, **context} or None.
-BrandSection = Callable[[HttpRequest, Brand, dict[str, Any]], dict[str, Any] | None]
+BrandSection = Callable[[OrgRequest, Brand, dict[str, Any]], dict[str, Any] | None]
 BRAND_SECTIONS: list[BrandSection] = []
 
 
@@ -144,7 +150,7 @@ def _too_many(request: HttpRequest, wait: float | None) -> HttpResponse:
 
 
 @login_required
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membership = services.invitation_accept(token=token, user=request.user)
@@ -163,7 +169,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def organisations(request: HttpRequest) -> HttpResponse:
+def organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The organisation switcher's full page; anyone signed in may found a new agency."""
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -199,7 +205,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = user_profile_get(user=request.user)
     form = ProfileForm(
         request.POST or None,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.throttling import AccountEmailThrottle
 from tenants import accounts
+from tenants.tenancy import AuthenticatedHttpRequest
 
 
 def _throttled(request: HttpRequest) -> HttpResponse | None:
@@ -65,7 +66,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def verification_resend(request: HttpRequest) -> HttpResponse:
+def verification_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     refused = _throttled(request)
     if refused:
         return refused

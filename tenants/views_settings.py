@@ -25,7 +25,7 @@ NO_STORE = "no-store"
 
 # Sections the apps built on tenants add to the settings page (the Telegram bot); registered by
 # crisisdesk.web_urls. Each is called as section(request) and returns {"template": …, **context}.
-SettingsSection = Callable[[HttpRequest], dict[str, Any] | None]
+SettingsSection = Callable[[OrgRequest], dict[str, Any] | None]
 SETTINGS_SECTIONS: list[SettingsSection] = []
 
 
@@ -89,7 +89,7 @@ def organisation_rotate_webhook_secret(request: OrgRequest) -> HttpResponse:
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
 @require_POST
-def organisation_logo_upload(request: HttpRequest) -> HttpResponse:
+def organisation_logo_upload(request: OrgRequest) -> HttpResponse:
     upload = request.FILES.get("logo")
     if upload is None:
         messages.error(request, _("Choose an image file."))
@@ -112,7 +112,7 @@ def organisation_logo_upload(request: HttpRequest) -> HttpResponse:
 
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
 @require_POST
-def organisation_logo_remove(request: HttpRequest) -> HttpResponse:
+def organisation_logo_remove(request: OrgRequest) -> HttpResponse:
     branding.organisation_logo_remove(
         organisation=request.organisation, membership=request.membership
     )
@@ -122,7 +122,7 @@ def organisation_logo_remove(request: HttpRequest) -> HttpResponse:
 
 @org_page(client=("GET", "HEAD"))
 @require_GET
-def organisation_logo_image(request: HttpRequest) -> HttpResponse:
+def organisation_logo_image(request: OrgRequest) -> HttpResponse:
     """The logo for the organisation's members (agency and client staff): the stored PNG,
     never sniffed, never a document (sandboxed), cached privately and revalidated."""
     logo = branding.organisation_logo(organisation_id=request.organisation.id)

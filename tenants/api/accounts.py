@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from crisisdesk.core.throttling import AccountEmailThrottle, ScopedRateThrottle
 from crisisdesk.openapi import conflict
 from tenants import accounts
+from tenants.tenancy import AuthenticatedRequest
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):
@@ -125,7 +126,7 @@ class EmailVerificationResendView(APIView):
     throttle_classes = [AccountEmailThrottle]
 
     @extend_schema(summary="Send the verification email again", request=None, responses={202: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         accounts.email_verification_send(
             user=request.user, link_base=request.build_absolute_uri("/")
         )

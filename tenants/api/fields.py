@@ -2,8 +2,10 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from rest_framework import serializers
+
+from tenants.scoping import objects_of
 
 
 class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -13,9 +15,9 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     so that ids of other tenants cannot be probed through validation errors.
     """
 
-    def __init__(self, model: type, **kwargs: Any) -> None:
+    def __init__(self, model: type[Model], **kwargs: Any) -> None:
         self.model = model
-        kwargs.setdefault("queryset", model.objects.none())
+        kwargs.setdefault("queryset", objects_of(model).none())
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
@@ -28,5 +30,5 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         organisation = getattr(request, "organisation", None)
         if organisation is None:
-            return self.model.objects.none()
-        return self.model.objects.filter(organisation_id=organisation.id)
+            return objects_of(self.model).none()
+        return objects_of(self.model).filter(organisation_id=organisation.id)

@@ -224,7 +224,7 @@ class MemberSerializer(serializers.ModelSerializer):
     user = UserSerializer(read_only=True)
     kind = serializers.ChoiceField(choices=MemberKind.choices, required=False)
     brands = OrgPrimaryKeyRelatedField(Brand, many=True, required=False)
-    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    teams = serializers.PrimaryKeyRelatedField[Team](many=True, read_only=True)
 
     class Meta:
         model = Membership

@@ -9,6 +9,7 @@ from rest_framework import generics, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from crisisdesk.core.throttling import ScopedRateThrottle, SignupThrottle
@@ -112,9 +113,9 @@ class MeView(APIView):
     @extend_schema(summary="Get the signed-in user and their memberships", responses=s.MeSerializer)
     def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
-        user.memberships_cache = selectors.user_memberships(user=user)
+        memberships = selectors.user_memberships(user=user)
         data = s.UserSerializer(user).data
-        data["memberships"] = s.MyMembershipSerializer(user.memberships_cache, many=True).data
+        data["memberships"] = s.MyMembershipSerializer(memberships, many=True).data
         data["email_verified"] = tenants_accounts.email_is_verified(user=user)
         return Response(data)
 
@@ -158,6 +159,7 @@ class OrganisationListView(generics.ListCreateAPIView):
     """The organisations you belong to; creating one makes you its owner."""
 
     serializer_class = s.OrganisationSerializer
+    request: AuthenticatedRequest  # IsAuthenticated, the default, passed
 
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):
@@ -180,7 +182,7 @@ class OrganisationListView(generics.ListCreateAPIView):
         response.data["webhook_secret"] = self._created.webhook_secret
         return response
 
-    def perform_create(self, serializer: s.OrganisationSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Organisation]) -> None:
         data = dict(serializer.validated_data)
         organisation = services.organisation_create(
             user=self.request.user, name=data.pop("name"), slug=data.pop("slug", None)
@@ -209,6 +211,7 @@ class OrganisationDetailView(OrgScopedAPIView):
         organisation = ownership.organisation_soft_delete(
             organisation=request.organisation, actor=request.user
         )
+        assert organisation.deleted_at is not None  # soft_delete sets it
         purge_at = organisation.deleted_at + timedelta(days=settings.ORGANISATION_PURGE_GRACE_DAYS)
         return Response(
             {"deleted_at": organisation.deleted_at, "purge_after": purge_at},
