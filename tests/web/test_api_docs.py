@@ -106,3 +106,19 @@ def test_spectacular_validates_without_warnings(tmp_path: Path) -> None:
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert yaml.safe_load(out.read_text())["info"]["title"] == "CrisisDesk API"
+
+
+def test_composed_permissions_are_read_for_the_401() -> None:
+    """`AllowAny | X` lets anyone through; `X & AllowAny` and `~AllowAny` do not (a composed
+    permission is no class: issubclass raised TypeError on it)."""
+    from rest_framework.permissions import AllowAny, IsAuthenticated
+
+    from crisisdesk.openapi import _allows_anyone
+
+    assert _allows_anyone(AllowAny)
+    assert not _allows_anyone(IsAuthenticated)
+    assert _allows_anyone(AllowAny | IsAuthenticated)
+    assert _allows_anyone(IsAuthenticated | AllowAny)
+    assert not _allows_anyone(IsAuthenticated & AllowAny)
+    assert _allows_anyone(AllowAny & AllowAny)
+    assert not _allows_anyone(~AllowAny)
