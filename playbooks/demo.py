@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents.models import Incident, Status
 from playbooks import selectors, services
@@ -84,7 +84,7 @@ BRAND_TEMPLATE = {
 }
 
 
-def _brand_template(organisation: Organisation, actor: AbstractBaseUser) -> None:
+def _brand_template(organisation: Organisation, actor: User) -> None:
     spec = dict(BRAND_TEMPLATE)
     brand = Brand.objects.filter(organisation=organisation, slug=spec.pop("brand_slug")).first()
     if (
@@ -97,7 +97,7 @@ def _brand_template(organisation: Organisation, actor: AbstractBaseUser) -> None
     template_services.template_create(organisation=organisation, actor=actor, brand=brand, **spec)
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Add a brand's own template; apply a matching playbook to a demo incident, complete two
     tasks, and take a response from a starter template through submission, approval and
     publication. Runs once: an organisation with a playbook applied is left alone."""
