@@ -200,7 +200,9 @@ class StepForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = tenant_selectors.team_list(membership=membership)
+        owner_team = self.fields["owner_team"]
+        assert isinstance(owner_team, forms.ModelChoiceField)
+        owner_team.queryset = tenant_selectors.team_list(membership=membership)
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)

@@ -60,7 +60,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
                 code, expires_at = linking.telegram_member_code_issue(membership=request.membership)
             else:
                 kind, _sep, pk = what.partition(":")
-                model = {"team": Team, "brand": Brand}.get(kind)
+                model = Team if kind == "team" else Brand if kind == "brand" else None
                 if model is None:
                     raise Http404
                 target = scoped_get(model.objects.visible_to(request.membership), pk)

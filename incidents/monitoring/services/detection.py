@@ -380,6 +380,7 @@ def _reach_texts(brand: Brand, rule: MonitoringRule, top: IngestedMention) -> tu
 def _volume_texts(brand: Brand, rule: MonitoringRule, reading: VolumeReading) -> tuple[str, str]:
     count = reading.window_negative
     reach = rule.measure == RuleMeasure.REACH
+    assert rule.min_negative is not None  # only volume rules (watches_volume) get here
     with translation.override(brand.language):
         values = {
             "brand": brand.name,
