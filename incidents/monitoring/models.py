@@ -300,6 +300,9 @@ class Source(models.Model):
 
     objects = BrandOwnedQuerySet.as_manager()
 
+    # Not a column: the sources page sets it for display (views.sources_section).
+    error_text: str
+
     class Meta:
         ordering = ["id"]
         indexes = [

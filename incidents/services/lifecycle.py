@@ -268,7 +268,7 @@ def incident_update(
             changed.append("summary")
         previous_severity = locked.severity
         severity_changed = severity is not None and severity != locked.severity
-        if severity_changed:
+        if severity_changed and severity is not None:
             locked.severity = severity
         if not changed and not severity_changed:
             return locked

@@ -188,6 +188,7 @@ def approval_escalation_run(
     escalated = []
     for response in selectors.responses_due_for_escalation(organisation_id=organisation_id):
         minutes = response.organisation.approval_escalation_minutes
+        assert response.submitted_at is not None  # the selector reads submitted ones only
         if response.submitted_at > now - timedelta(minutes=minutes):
             continue
         with transaction.atomic():

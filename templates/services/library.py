@@ -140,6 +140,7 @@ def template_update(
             ):
                 raise DomainError(_NAME_TAKEN, field="name")
             current = locked.current_version
+            assert current is not None  # set by template_create; never deleted alone
             new_body = body if body is not None else current.body
             new_variables = list(variables) if variables is not None else list(current.variables)
             if new_body != current.body or new_variables != list(current.variables):

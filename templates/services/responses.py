@@ -77,6 +77,7 @@ def _compose(
         return template.channel, rendered.text, template.current_version, values
     if not channel:
         raise DomainError("A channel is needed for a free-text response.", field="channel")
+    assert body is not None  # no template, so a body (refused above otherwise)
     if not body.strip():
         raise DomainError("The body cannot be empty.", field="body")
     return channel, body, None, {}
