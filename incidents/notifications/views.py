@@ -41,7 +41,7 @@ def telegram_section(request: HttpRequest) -> dict[str, Any]:
         "teams": list(Team.objects.visible_to(membership)),
         "brands": list(Brand.objects.visible_to(membership)),
         "form": BotTokenForm(),
-        "new_code": request.session.pop(CODE_SESSION_KEY, None),  # type: ignore[attr-defined]
+        "new_code": request.session.pop(CODE_SESSION_KEY, None),
     }
 
 
