@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents import services
 from incidents.models import Incident
@@ -23,7 +23,7 @@ DEMO_INCIDENTS = [
 ]
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Create the demo incidents once (skipped when the organisation already has incidents)."""
     if Incident.objects.filter(organisation=organisation).exists():
         return

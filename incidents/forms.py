@@ -15,6 +15,13 @@ def _member_label(member: Membership) -> str:
     return f"{member.user.get_username()} ({member.get_role_display()})"
 
 
+class _MemberChoiceField(forms.ModelChoiceField):
+    """A member, labelled with their username and role."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return _member_label(obj)
+
+
 class IncidentCreateForm(PageForm):
     brand = forms.ModelChoiceField(label=_("Brand"), queryset=Brand.objects.none())
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -39,8 +46,11 @@ class IncidentCreateForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # brand_list applies the member's brand limitation: no other brand can be chosen.
-        self.fields["brand"].queryset = selectors.brand_list(membership=membership)
-        self.fields["teams"].queryset = selectors.team_list(membership=membership)
+        brand, teams = self.fields["brand"], self.fields["teams"]
+        assert isinstance(brand, forms.ModelChoiceField)
+        assert isinstance(teams, forms.ModelMultipleChoiceField)
+        brand.queryset = selectors.brand_list(membership=membership)
+        teams.queryset = selectors.team_list(membership=membership)
 
 
 class BoardFilterForm(forms.Form):
@@ -76,8 +86,11 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = selectors.brand_list(membership=membership)
-        self.fields["team"].queryset = selectors.team_list(membership=membership)
+        brand, team = self.fields["brand"], self.fields["team"]
+        assert isinstance(brand, forms.ModelChoiceField)
+        assert isinstance(team, forms.ModelChoiceField)
+        brand.queryset = selectors.brand_list(membership=membership)
+        team.queryset = selectors.team_list(membership=membership)
 
 
 DRILL_CHOICES = [
@@ -115,7 +128,7 @@ class SeverityForm(PageForm):
 
 
 class AssignForm(PageForm):
-    commander = forms.ModelChoiceField(
+    commander = _MemberChoiceField(
         label=_("Commander"),
         queryset=Membership.objects.none(),
         required=False,
@@ -130,10 +143,11 @@ class AssignForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        commander = self.fields["commander"]
+        commander, teams = self.fields["commander"], self.fields["teams"]
+        assert isinstance(commander, forms.ModelChoiceField)
+        assert isinstance(teams, forms.ModelMultipleChoiceField)
         commander.queryset = selectors.staff_list(membership=membership)
-        commander.label_from_instance = _member_label
-        self.fields["teams"].queryset = selectors.team_list(membership=membership)
+        teams.queryset = selectors.team_list(membership=membership)
 
 
 class NoteForm(PageForm):

@@ -5,6 +5,8 @@ the `incidents` app label: they are imported here so that Django registers them 
 Their foreign keys to the incident are strings ("incidents.Incident"), so those modules never
 import this one."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -203,7 +205,7 @@ class IncidentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} on incident {self.incident_id}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise PermissionError("Incident events are append-only.")
         super().save(*args, **kwargs)

@@ -116,9 +116,10 @@ class EventView:
 
 
 def _actor(event: IncidentEvent, for_client: bool) -> str:
-    if not event.actor_id:
+    actor = event.actor  # None (no query) when the event has no actor
+    if actor is None:
         return "CrisisDesk"
-    return display_name(event.actor) if for_client else event.actor.get_username()
+    return display_name(actor) if for_client else actor.get_username()
 
 
 def event_views(

@@ -62,7 +62,7 @@ def event_data(
     read the actor's display name, never a username (`for_client`)."""
     if for_client:
         actor_name = display_name(event.actor) if event.actor_id is not None else None
-    elif actor_name is None and event.actor_id is not None:
+    elif actor_name is None and event.actor is not None:
         actor_name = event.actor.get_username()
     return {
         "id": event.id,
@@ -97,7 +97,7 @@ def event_envelope(event: IncidentEvent) -> dict[str, Any]:
     """What a consumer's `incident_event` handler receives. `brand`, `visibility` and
     `actor_display` let each socket apply its member's rule (brand limits,
     incidents.models.visibilities_for) and name the actor to client staff."""
-    actor_name = event.actor.get_username() if event.actor_id else None
+    actor_name = event.actor.get_username() if event.actor is not None else None
     return {
         "type": "incident.event",
         "data": event_message(event, brand_id=event.incident.brand_id, actor_name=actor_name),

@@ -7,7 +7,7 @@ or an error beside the field.
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -40,6 +40,15 @@ from tenants.forms import form_error
 from tenants.models import Role
 from tenants.policies import may_work
 from tenants.tenancy import OrgRequest, org_page, scoped_get
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _LastEvent(TypedDict):
+        last_event_id: Any  # the newest event's id (None without events)
+
 
 DOMAIN_MESSAGES = [
     gettext_noop("A rule needs keywords, a minimum negative volume, or both."),
@@ -117,7 +126,7 @@ def board(request: OrgRequest) -> HttpResponse:
 
 def _board_page(
     request: OrgRequest,
-    incidents: list[Incident],
+    incidents: "list[WithAnnotations[Incident, _LastEvent]]",
     query: QueryDict,
     filters: BoardFilterForm,
     create_form: IncidentCreateForm,

@@ -1,8 +1,9 @@
 """Demo: one incident worked through a playbook, up to an approved, published response."""
 
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents.models import Incident, Status
 from playbooks import selectors, services
@@ -72,7 +73,7 @@ def _template_for(playbook: Playbook) -> ResponseTemplate | None:
 
 
 # A client's own wording, kept for that brand only (the starter library serves every brand).
-BRAND_TEMPLATE = {
+BRAND_TEMPLATE: dict[str, Any] = {
     "brand_slug": "aurora-bank",
     "name": "Aurora Bank: app outage holding statement (X)",
     "channel": "x",
@@ -84,7 +85,7 @@ BRAND_TEMPLATE = {
 }
 
 
-def _brand_template(organisation: Organisation, actor: AbstractBaseUser) -> None:
+def _brand_template(organisation: Organisation, actor: User) -> None:
     spec = dict(BRAND_TEMPLATE)
     brand = Brand.objects.filter(organisation=organisation, slug=spec.pop("brand_slug")).first()
     if (
@@ -97,7 +98,7 @@ def _brand_template(organisation: Organisation, actor: AbstractBaseUser) -> None
     template_services.template_create(organisation=organisation, actor=actor, brand=brand, **spec)
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Add a brand's own template; apply a matching playbook to a demo incident, complete two
     tasks, and take a response from a starter template through submission, approval and
     publication. Runs once: an organisation with a playbook applied is left alone."""
@@ -120,15 +121,14 @@ def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now:
     if template is None:
         return
     values = DEMO_VALUES.get(template.language, DEMO_VALUES["en"])
+    version = template.current_version
+    assert version is not None  # set by template_create
     response = template_services.response_create(
         incident=incident,
         membership=responder,
         actor=responder_user,
         template=template,
-        variables={
-            name: values.get(name, name.replace("_", " "))
-            for name in template.current_version.variables
-        },
+        variables={name: values.get(name, name.replace("_", " ")) for name in version.variables},
     )
     template_services.response_submit(response=response, membership=responder, actor=responder_user)
     template_services.response_approve(response=response, membership=manager, actor=manager_user)

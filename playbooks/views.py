@@ -18,6 +18,7 @@ from incidents.models import Incident
 from incidents.selectors import incident_list
 from playbooks import policies, selectors, services
 from playbooks.models import STEP_OWNER_ROLES, Language, Playbook
+from playbooks.services.library import StepData
 from tenants import selectors as tenant_selectors
 from tenants.forms import PageForm, form_error
 from tenants.models import Membership, Role, Severity, Team
@@ -200,20 +201,22 @@ class StepForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = tenant_selectors.team_list(membership=membership)
+        owner_team = self.fields["owner_team"]
+        assert isinstance(owner_team, forms.ModelChoiceField)
+        owner_team.queryset = tenant_selectors.team_list(membership=membership)
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)
 
 
-def _steps(formset: Any) -> list[dict[str, Any]]:
+def _steps(formset: Any) -> list[StepData]:
     """The step list a formset describes, in its order; empty and deleted rows left out."""
     steps = []
     for form in formset.forms:
         data = form.cleaned_data
         if not data or data.get("DELETE") or not data.get("title"):
             continue
-        step = {
+        step: StepData = {
             "title": data["title"],
             "guidance": data.get("guidance") or "",
             "due_offset_minutes": data.get("due_offset_minutes") or 0,

@@ -14,8 +14,8 @@ class TemplateVersionInline(admin.TabularInline):
 
     model = TemplateVersion
     extra = 0
-    fields = ["number", "body", "variables", "created_by", "created_at"]
-    readonly_fields = fields
+    # A tuple: the stubs type the two attributes differently, and a list matches only one.
+    fields = readonly_fields = ("number", "body", "variables", "created_by", "created_at")
     can_delete = False
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:
@@ -51,8 +51,14 @@ class StatementSubscriberInline(admin.TabularInline):
 
     model = StatementSubscriber
     extra = 0
-    fields = ["email", "language", "created_at", "confirmed_at", "unsubscribed_at"]
-    readonly_fields = fields
+    # A tuple: the stubs type the two attributes differently, and a list matches only one.
+    fields = readonly_fields = (
+        "email",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    )
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -38,7 +38,9 @@ class TemplateForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = tenant_selectors.brand_list(membership=membership)
+        brand = self.fields["brand"]
+        assert isinstance(brand, forms.ModelChoiceField)
+        brand.queryset = tenant_selectors.brand_list(membership=membership)
 
     def clean_variables(self) -> list[str]:
         return [v.strip() for v in self.cleaned_data["variables"].split(",") if v.strip()]

@@ -163,6 +163,7 @@ def template_render(
         "today": today_text(template.language, today or timezone.localdate()),
     }
     version = template.current_version
+    assert version is not None  # set by template_create; a version is never deleted alone
     return render(
         body=version.body,
         channel=template.channel,

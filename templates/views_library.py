@@ -34,7 +34,7 @@ def _template_preview(data: dict[str, Any], brand_name: str) -> dict[str, Any]:
     of the body (placeholders used but not declared, …) — the render service's own checks."""
     body = data.get("body", "")
     names = [v.strip() for v in data.get("variables", "").split(",") if v.strip()]
-    channel = data.get("channel") if data.get("channel") in Channel.values else Channel.X
+    channel = data["channel"] if data.get("channel") in Channel.values else Channel.X
     problems = body_problems(body=body, variables=names)
     if problems or not body:
         return {"problems": problems, "empty": not body}

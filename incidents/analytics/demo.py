@@ -3,14 +3,14 @@
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents.analytics.reports import brand_report_request
 from incidents.postmortems.models import BrandReport
 from tenants.models import Brand, Membership, Organisation
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Idempotent: does nothing once the demo has a report."""
     if BrandReport.objects.filter(organisation=organisation).exists():
         return

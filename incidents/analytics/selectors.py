@@ -177,7 +177,7 @@ def mention_volume_by_brand(
     zone = timezone.get_current_timezone()
     if hours:
         this_hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-        slots = [this_hour - timedelta(hours=hours - 1 - i) for i in range(hours)]
+        slots: list[date] = [this_hour - timedelta(hours=hours - 1 - i) for i in range(hours)]
         bounds = [(slot, slot + timedelta(hours=1)) for slot in slots]
         trunc: Any = TruncHour("bucket_start", tzinfo=zone)
     else:
@@ -210,7 +210,7 @@ def mention_volume_by_brand(
     }
     result = []
     for brand in brands:
-        points = []
+        points: list[dict[str, Any]] = []
         for slot, (slot_start, slot_end) in zip(slots, bounds, strict=True):
             total, negative = counts.get((brand.id, slot), (0, 0))
             points.append(

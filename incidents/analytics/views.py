@@ -141,6 +141,7 @@ def _volume_charts(request: OrgRequest, now: datetime, period: str) -> list[dict
                     _mentions_url(request, **period_params, sentiment="negative"),
                 )
             )
+        dates: list[str] | None
         if hours:
             labels = [formats.time_format(p["start"], "H:i") for p in points]
             dates = [formats.date_format(p["start"], "j M") for p in points]

@@ -419,7 +419,7 @@ class SourceSerializer(serializers.ModelSerializer):
     """A source as everyone reads it: never its credentials, only whether they are set."""
 
     brand = serializers.IntegerField(source="brand_id")
-    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    kind: serializers.Field = serializers.ChoiceField(choices=SourceKind.choices)  # read-only below
     config = serializers.JSONField(required=False)
     credentials = serializers.JSONField(
         required=False,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents.monitoring.models import Mention, MonitoringRule, Source, SourceState
 from incidents.monitoring.services import mention_ingest, monitoring_rule_create
@@ -122,7 +122,7 @@ def baseline_items(*, brand: Brand, now: datetime, rng: random.Random) -> list[d
     return items
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Rules for the demo brands and their baseline of mentions; a second run adds nothing."""
     rng = random.Random(20240601)  # noqa: S311 (demo content, not security)
     for slug, rules in DEMO_RULES.items():

@@ -1,11 +1,15 @@
 """Monitoring: mentions, the rules that watch them, and the per-minute counters detection sums."""
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Brand, Organisation, Severity
 from tenants.scoping import TenantQuerySet
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Platform(models.TextChoices):
@@ -34,7 +38,7 @@ class SentimentSource(models.TextChoices):
     HUMAN = "human", _("Corrected by staff")
 
 
-class BrandOwnedQuerySet(TenantQuerySet[models.Model]):
+class BrandOwnedQuerySet(TenantQuerySet[_M]):
     brand_field = "brand_id"
 
 
@@ -295,6 +299,9 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BrandOwnedQuerySet.as_manager()
+
+    # Not a column: the sources page sets it for display (views.sources_section).
+    error_text: str
 
     class Meta:
         ordering = ["id"]

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
@@ -226,7 +227,7 @@ def mention_stats(*, incident: Incident, now: datetime | None = None) -> dict:
         counts = totals.setdefault(slot, [0, 0])
         counts[0] += total
         counts[1] += negative
-    points = []
+    points: list[dict[str, Any]] = []
     slot = start
     while slot < end:
         total, negative = totals.get(slot, (0, 0))

@@ -17,7 +17,7 @@ from incidents.monitoring.models import ImportState, MentionImport
 from incidents.monitoring.services import imports as import_services
 from incidents.monitoring.services.csv_import import COLUMNS, REQUIRED_COLUMNS
 from tenants.forms import PageForm, form_error
-from tenants.models import Role
+from tenants.models import Brand, Role
 from tenants.selectors import brand_list
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
@@ -41,7 +41,9 @@ class UploadForm(PageForm):
         help_text=gettext_lazy("A CSV (UTF-8) or XLSX export with a header row."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
     )
-    brand = forms.ModelChoiceField(label=gettext_lazy("Brand"), queryset=None)
+    brand: "forms.ModelChoiceField[Brand]" = forms.ModelChoiceField(
+        label=gettext_lazy("Brand"), queryset=None
+    )
 
     def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -68,7 +68,8 @@ class PolicySerializer(serializers.ModelSerializer):
     severity = serializers.ChoiceField(
         choices=[("", "any"), *Severity.choices], required=False, allow_blank=True
     )
-    levels = LevelSerializer(many=True, min_length=1)
+    # The stubs omit the ListSerializer kwargs that many=True passes on.
+    levels = LevelSerializer(many=True, min_length=1)  # type: ignore[call-arg]
 
     class Meta:
         model = EscalationPolicy

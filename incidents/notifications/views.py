@@ -41,7 +41,7 @@ def telegram_section(request: HttpRequest) -> dict[str, Any]:
         "teams": list(Team.objects.visible_to(membership)),
         "brands": list(Brand.objects.visible_to(membership)),
         "form": BotTokenForm(),
-        "new_code": request.session.pop(CODE_SESSION_KEY, None),  # type: ignore[attr-defined]
+        "new_code": request.session.pop(CODE_SESSION_KEY, None),
     }
 
 
@@ -60,7 +60,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
                 code, expires_at = linking.telegram_member_code_issue(membership=request.membership)
             else:
                 kind, _sep, pk = what.partition(":")
-                model = {"team": Team, "brand": Brand}.get(kind)
+                model = Team if kind == "team" else Brand if kind == "brand" else None
                 if model is None:
                     raise Http404
                 target = scoped_get(model.objects.visible_to(request.membership), pk)

@@ -74,11 +74,18 @@ class RotaForm(forms.Form):
         self.fields["members"].label_from_instance = lambda m: m.user.get_username()  # type: ignore[attr-defined]
 
 
+class _UsernameChoiceField(forms.ModelChoiceField):
+    """A member, labelled with their username."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.get_username()
+
+
 class OverrideForm(forms.Form):
     """Someone of the team on duty for a span instead of the rotation (a swap, a holiday),
     in the rota's local time."""
 
-    membership = forms.ModelChoiceField(
+    membership = _UsernameChoiceField(
         queryset=Membership.objects.none(), label=gettext_lazy("On duty instead")
     )
     starts_at = forms.DateTimeField(
@@ -97,7 +104,6 @@ class OverrideForm(forms.Form):
         field = self.fields["membership"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = rota.team.members.select_related("user").order_by("user__username")
-        field.label_from_instance = lambda m: m.user.get_username()  # type: ignore[method-assign]
 
 
 class PolicyForm(forms.Form):
@@ -332,12 +338,11 @@ def policies(request: OrgRequest) -> HttpResponse:
 @org_page()
 @require_POST
 def policy_delete(request: OrgRequest) -> HttpResponse:
+    policy_pk = str(request.POST.get("policy", ""))
     policy = (
-        EscalationPolicy.objects.visible_to(request.membership)
-        .filter(
-            pk=request.POST.get("policy") if str(request.POST.get("policy", "")).isdigit() else None
-        )
-        .first()
+        EscalationPolicy.objects.visible_to(request.membership).filter(pk=policy_pk).first()
+        if policy_pk.isdigit()
+        else None
     )
     if policy is not None and request.POST.get("confirm") == "yes":
         escalation.policy_delete(policy=policy)

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crisisdesk.openapi import conflict
@@ -157,7 +158,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             ),
         ],
     )
-    def list(self, request: OrgAPIRequest, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # the mixin's
         qs = self.filter_queryset(self.get_queryset())
         if request.query_params.get("waiting_for_my_review") in ("true", "1"):
             qs = selectors.postmortem_waiting_for_review(qs, self.membership)

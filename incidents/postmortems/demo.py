@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from incidents import services
 from incidents.postmortems import services as postmortems
@@ -27,7 +27,7 @@ def _write(
     )
 
 
-def seed(*, organisation: Organisation, users: dict[str, AbstractBaseUser], now: datetime) -> None:
+def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Idempotent: does nothing once the demo has an approved post-mortem."""
     if PostMortem.objects.filter(
         organisation=organisation, status=PostMortemStatus.APPROVED

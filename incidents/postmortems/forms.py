@@ -11,6 +11,13 @@ from tenants.forms import PageForm
 from tenants.models import Membership
 
 
+class _UsernameChoiceField(forms.ModelChoiceField):
+    """A member, labelled with their username."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.get_username()
+
+
 class PostMortemForm(PageForm):
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea)
     impact = forms.CharField(label=_("Impact"), required=False, widget=forms.Textarea)
@@ -28,7 +35,7 @@ class RequestChangesForm(PageForm):
 
 class ActionItemForm(PageForm):
     title = forms.CharField(label=_("Action"), max_length=300)
-    owner = forms.ModelChoiceField(
+    owner = _UsernameChoiceField(
         label=_("Owner"), queryset=Membership.objects.none(), required=False
     )
     due_date = forms.DateField(
@@ -41,8 +48,8 @@ class ActionItemForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = selectors.staff_list(membership=membership).order_by("user__username")
-        owner.label_from_instance = lambda m: m.user.get_username()
 
 
 class ListFilterForm(forms.Form):

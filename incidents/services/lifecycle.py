@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -74,7 +74,7 @@ def event_record(
     *,
     incident: Incident,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     payload: dict[str, Any] | None = None,
     visibility: str | None = None,
 ) -> IncidentEvent:
@@ -112,7 +112,7 @@ def incident_create(
     brand: Brand,
     title: str,
     severity: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     summary: str = "",
     teams: Iterable[Team] | None = None,
     source: str = IncidentSource.MANUAL,
@@ -171,7 +171,7 @@ def _locked(incident: Incident) -> Incident:
 
 
 def incident_acknowledge(
-    *, incident: Incident, actor: AbstractBaseUser, membership: Membership | None = None
+    *, incident: Incident, actor: User, membership: Membership | None = None
 ) -> Incident:
     """Acknowledge a `detected` incident once; a second caller gets 409 with the allowed statuses.
 
@@ -210,7 +210,7 @@ def incident_transition(
     *,
     incident: Incident,
     status: str,
-    actor: AbstractBaseUser,
+    actor: User,
     membership: Membership | None = None,
     allow_close: bool = False,
 ) -> Incident:
@@ -249,7 +249,7 @@ def incident_transition(
 def incident_update(
     *,
     incident: Incident,
-    actor: AbstractBaseUser,
+    actor: User,
     title: str | None = None,
     summary: str | None = None,
     severity: str | None = None,
@@ -268,7 +268,7 @@ def incident_update(
             changed.append("summary")
         previous_severity = locked.severity
         severity_changed = severity is not None and severity != locked.severity
-        if severity_changed:
+        if severity_changed and severity is not None:
             locked.severity = severity
         if not changed and not severity_changed:
             return locked
@@ -295,7 +295,7 @@ def incident_update(
 def incident_assign(
     *,
     incident: Incident,
-    actor: AbstractBaseUser,
+    actor: User,
     teams: Iterable[Team] | None = None,
     commander: Membership | None = None,
 ) -> Incident:
@@ -335,7 +335,7 @@ def incident_assign(
 def incident_add_note(
     *,
     incident: Incident,
-    actor: AbstractBaseUser,
+    actor: User,
     text: str,
     visibility: str = Visibility.INTERNAL,
     membership: Membership | None = None,

@@ -58,7 +58,8 @@ class PlaybookSerializer(serializers.ModelSerializer):
     keywords = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=50, required=False, default=list
     )
-    steps = PlaybookStepSerializer(many=True, min_length=1, max_length=50)
+    # The stubs omit the ListSerializer kwargs that many=True passes on.
+    steps = PlaybookStepSerializer(many=True, min_length=1, max_length=50)  # type: ignore[call-arg]
 
     class Meta:
         model = Playbook

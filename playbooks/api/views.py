@@ -61,8 +61,8 @@ class PlaybookViewSet(
         steps = None
         if "steps" in request.data:
             # Validated on their own: a partial update of the playbook still replaces the step
-            # list with complete steps.
-            step_serializer = s.PlaybookStepSerializer(
+            # list with complete steps. (The stubs omit the ListSerializer kwargs of many=True.)
+            step_serializer = s.PlaybookStepSerializer(  # type: ignore[call-arg]
                 data=request.data["steps"],
                 many=True,
                 min_length=1,

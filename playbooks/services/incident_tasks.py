@@ -7,7 +7,7 @@ the incidents app reads tasks only from the timeline.
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,9 +25,7 @@ def _refuse_closed(incident: Incident) -> None:
         raise Conflict("The incident is closed; its tasks can no longer change.")
 
 
-def playbook_apply(
-    *, incident: Incident, playbook: Playbook, actor: AbstractBaseUser
-) -> list[IncidentTask]:
+def playbook_apply(*, incident: Incident, playbook: Playbook, actor: User) -> list[IncidentTask]:
     """Create one task per step (due at the applied time plus the step's offset) and one
     `playbook_applied` event; set the incident's crisis type when it has none.
 
@@ -121,9 +119,7 @@ def _task_payload(task: IncidentTask) -> dict[str, Any]:
     }
 
 
-def task_complete(
-    *, task: IncidentTask, membership: Membership, actor: AbstractBaseUser
-) -> IncidentTask:
+def task_complete(*, task: IncidentTask, membership: Membership, actor: User) -> IncidentTask:
     """Mark a task done now. Refuses (409) a task already done or a closed incident."""
     with transaction.atomic():
         locked = _locked_task(task)
@@ -148,9 +144,7 @@ def task_complete(
     return locked
 
 
-def task_reopen(
-    *, task: IncidentTask, membership: Membership, actor: AbstractBaseUser
-) -> IncidentTask:
+def task_reopen(*, task: IncidentTask, membership: Membership, actor: User) -> IncidentTask:
     """Undo a completion. Refuses (409) a task that is not done or a closed incident."""
     with transaction.atomic():
         locked = _locked_task(task)
@@ -181,7 +175,7 @@ def task_assign(
     *,
     task: IncidentTask,
     assignee: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> IncidentTask:
     """Give the task to a member (or to nobody).
 

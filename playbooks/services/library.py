@@ -48,8 +48,11 @@ def _check_steps(organisation_id: int, steps: Sequence[StepData]) -> None:
     if not steps:
         raise DomainError("A playbook needs at least one step.", field="steps")
     for step in steps:
-        for key in ("owner_team", "template"):
-            related = step.get(key)
+        relations: dict[str, Team | ResponseTemplate | None] = {
+            "owner_team": step.get("owner_team"),
+            "template": step.get("template"),
+        }
+        for key, related in relations.items():
             if related is not None and related.organisation_id != organisation_id:
                 raise NotFound(f"{key.replace('_', ' ').capitalize()} not found.", field="steps")
 

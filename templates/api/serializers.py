@@ -46,7 +46,9 @@ class VariablesField(serializers.DictField):
 
 
 class TemplateSerializer(serializers.ModelSerializer):
-    brand = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    brand: "serializers.PrimaryKeyRelatedField[Brand]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     body = serializers.CharField(source="current_version.body", read_only=True)
     variables = serializers.ListField(
         source="current_version.variables", child=serializers.CharField(), read_only=True

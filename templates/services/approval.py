@@ -3,7 +3,7 @@ rejection, and the escalation of approvals that wait too long."""
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,9 +27,7 @@ from tenants.models import Membership, Role
 from tenants.services import audit_record
 
 
-def response_approve(
-    *, response: Response, membership: Membership, actor: AbstractBaseUser
-) -> Response:
+def response_approve(*, response: Response, membership: Membership, actor: User) -> Response:
     """Approve a pending response: first the agency (a manager or owner), then, when the brand
     requires it, the client's own approver. It is `approved` once every required approval is in.
 
@@ -102,7 +100,7 @@ def response_approve(
 
 
 def response_reject(
-    *, response: Response, membership: Membership, actor: AbstractBaseUser, reason: str
+    *, response: Response, membership: Membership, actor: User, reason: str
 ) -> Response:
     """Send a pending response back with a reason; editing it makes it a draft again.
 
@@ -190,6 +188,7 @@ def approval_escalation_run(
     escalated = []
     for response in selectors.responses_due_for_escalation(organisation_id=organisation_id):
         minutes = response.organisation.approval_escalation_minutes
+        assert response.submitted_at is not None  # the selector reads submitted ones only
         if response.submitted_at > now - timedelta(minutes=minutes):
             continue
         with transaction.atomic():

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -54,7 +54,7 @@ _NAME_TAKEN = "A template with this name already exists in this language."
 def template_create(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     channel: str,
     language: str,
@@ -105,7 +105,7 @@ def template_create(
 def template_update(
     *,
     template: ResponseTemplate,
-    actor: AbstractBaseUser,
+    actor: User,
     body: str | None = None,
     variables: list[str] | None = None,
     membership: Membership | None = None,
@@ -140,6 +140,7 @@ def template_update(
             ):
                 raise DomainError(_NAME_TAKEN, field="name")
             current = locked.current_version
+            assert current is not None  # set by template_create; never deleted alone
             new_body = body if body is not None else current.body
             new_variables = list(variables) if variables is not None else list(current.variables)
             if new_body != current.body or new_variables != list(current.variables):

@@ -8,7 +8,7 @@ timestamps and waiting times that post-mortems and analytics later read from the
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -77,6 +77,7 @@ def _compose(
         return template.channel, rendered.text, template.current_version, values
     if not channel:
         raise DomainError("A channel is needed for a free-text response.", field="channel")
+    assert body is not None  # no template, so a body (refused above otherwise)
     if not body.strip():
         raise DomainError("The body cannot be empty.", field="body")
     return channel, body, None, {}
@@ -86,7 +87,7 @@ def response_create(
     *,
     incident: Incident,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     channel: str | None = None,
     body: str | None = None,
     template: ResponseTemplate | None = None,
@@ -139,7 +140,7 @@ def response_update(
     *,
     response: Response,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     channel: str | None = None,
     body: str | None = None,
     template: ResponseTemplate | None = None,
@@ -186,7 +187,7 @@ def response_update(
     return locked
 
 
-def response_delete(*, response: Response, membership: Membership, actor: AbstractBaseUser) -> None:
+def response_delete(*, response: Response, membership: Membership, actor: User) -> None:
     """Discard a draft or rejected response. Refuses (403) anyone but the author or a manager,
     (409) a response that was submitted and not rejected, or a closed incident."""
     with transaction.atomic():
@@ -207,9 +208,7 @@ def response_delete(*, response: Response, membership: Membership, actor: Abstra
         locked.delete()
 
 
-def response_submit(
-    *, response: Response, membership: Membership, actor: AbstractBaseUser
-) -> Response:
+def response_submit(*, response: Response, membership: Membership, actor: User) -> Response:
     """Send a draft for approval; its approval timer starts now.
 
     Refuses (403) anyone but the author or a manager, (409) any status but draft (a rejected
@@ -252,7 +251,7 @@ def response_publish(
     *,
     response: Response,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     url: str,
     published_at: datetime | None = None,
 ) -> Response:

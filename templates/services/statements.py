@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -43,7 +43,7 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 
 def statement_page_publish(
-    *, incident: Incident, membership: Membership, actor: AbstractBaseUser
+    *, incident: Incident, membership: Membership, actor: User
 ) -> StatementPage:
     """Open the incident's public statement page (managers and up). Already live: the same page.
     Withdrawn before: a new token, so that an old address stays dead."""

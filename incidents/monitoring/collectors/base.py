@@ -105,8 +105,13 @@ class FieldSpec:
 class Collector(Protocol):
     kind: str
     platform: str
-    config_fields: Sequence[FieldSpec]
-    credential_fields: Sequence[FieldSpec]
+
+    # Read-only, so that a collector's tuple of specs matches.
+    @property
+    def config_fields(self) -> Sequence[FieldSpec]: ...
+
+    @property
+    def credential_fields(self) -> Sequence[FieldSpec]: ...
 
     def validate(self, config: dict, credentials: dict) -> dict[str, list[str]]: ...
 

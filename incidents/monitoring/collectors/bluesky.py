@@ -245,8 +245,12 @@ class BlueskyCollector:
     def _add(self, post: Any, window: TimeWindow, batch: Batch, authors: dict[str, str]) -> Any:
         if not isinstance(post, dict) or not isinstance(post.get("uri"), str):
             return None
-        record = post.get("record") if isinstance(post.get("record"), dict) else {}
-        author = post.get("author") if isinstance(post.get("author"), dict) else {}
+        record = post.get("record")
+        if not isinstance(record, dict):
+            record = {}
+        author = post.get("author")
+        if not isinstance(author, dict):
+            author = {}
         created, indexed = parse_iso(record.get("createdAt")), parse_iso(post.get("indexedAt"))
         # sortAt is the earlier of the two: createdAt is set by the client and may lie ahead.
         sort_at = min(t for t in (created, indexed) if t) if (created or indexed) else None

@@ -193,7 +193,7 @@ class MastodonCollector:
         if len(body) < LIMIT:
             return body, None
         prev = _links(headers.get("Link", "")).get("prev", {}).get("min_id")
-        ids = [s.get("id") for s in body if isinstance(s, dict) and isinstance(s.get("id"), str)]
+        ids = [s["id"] for s in body if isinstance(s, dict) and isinstance(s.get("id"), str)]
         newest = prev[0] if prev else max(ids, key=lambda i: (len(i), i), default=None)
         return body, (newest if newest and newest != min_id else None)
 
@@ -242,7 +242,9 @@ class MastodonCollector:
         if not window.is_new(key, created):
             return
         window.note(key, created)
-        account = status.get("account") if isinstance(status.get("account"), dict) else {}
+        account = status.get("account")
+        if not isinstance(account, dict):
+            account = {}
         spoiler = html_text(str(status.get("spoiler_text") or ""))
         text = html_text(str(status.get("content") or ""))
         batch.add(

@@ -178,7 +178,9 @@ class TelegramCollector:
                 params=params,
             )
         if code == 429:
-            parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+            parameters = body.get("parameters")
+            if not isinstance(parameters, dict):
+                parameters = {}
             wait = parameters.get("retry_after")
             return CollectorError(
                 "rate_limited",

@@ -213,13 +213,17 @@ class VkCollector:
             self._search(config["query"].strip(), credentials, window, batch)
             new_cursor["search"] = window.dump()
             more = window.more
-        walls = cursor.get("walls") if isinstance(cursor.get("walls"), dict) else {}
+        walls = cursor.get("walls")
+        if not isinstance(walls, dict):
+            walls = {}
         new_walls: dict[str, Any] = {}
         for raw in config.get("owner_ids") or []:
             owner = _owner(raw)
             if owner is None:
                 continue
-            state = walls.get(str(owner)) if isinstance(walls.get(str(owner)), dict) else {}
+            state = walls.get(str(owner))
+            if not isinstance(state, dict):
+                state = {}
             new_walls[str(owner)] = self._wall(owner, state, credentials, batch)
         if new_walls:
             new_cursor["walls"] = new_walls
@@ -278,7 +282,9 @@ class VkCollector:
         posts. Offset paging newest-first: a post arriving meanwhile shifts a page down, so one
         may be read twice (the batch drops it), never skipped."""
         last = state.get("last") if isinstance(state.get("last"), int) else None
-        tracked_state = state.get("posts") if isinstance(state.get("posts"), dict) else {}
+        tracked_state = state.get("posts")
+        if not isinstance(tracked_state, dict):
+            tracked_state = {}
         authors = _Authors()
         newest: list[dict] = []
         top = last or 0

@@ -218,7 +218,9 @@ class YoutubeCollector:
             new_cursor["search"] = window.dump()
             more = window.more
         if config.get("channel_id"):
-            state = cursor.get("channel") if isinstance(cursor.get("channel"), dict) else {}
+            state = cursor.get("channel")
+            if not isinstance(state, dict):
+                state = {}
             try:
                 # A channel's history can be long: its first scan takes the newest page only.
                 new_cursor["channel"] = self._threads(

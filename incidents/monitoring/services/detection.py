@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -174,9 +174,7 @@ def _rule_check(rule: MonitoringRule) -> None:
         )
 
 
-def monitoring_rule_create(
-    *, brand: Brand, actor: AbstractBaseUser, **fields: Any
-) -> MonitoringRule:
+def monitoring_rule_create(*, brand: Brand, actor: User, **fields: Any) -> MonitoringRule:
     """Add a rule to a brand. Keywords are stored normalised (lower case, ё as е).
 
     Refuses a rule that could never trigger (no keywords and no minimum negative volume).
@@ -382,6 +380,7 @@ def _reach_texts(brand: Brand, rule: MonitoringRule, top: IngestedMention) -> tu
 def _volume_texts(brand: Brand, rule: MonitoringRule, reading: VolumeReading) -> tuple[str, str]:
     count = reading.window_negative
     reach = rule.measure == RuleMeasure.REACH
+    assert rule.min_negative is not None  # only volume rules (watches_volume) get here
     with translation.override(brand.language):
         values = {
             "brand": brand.name,

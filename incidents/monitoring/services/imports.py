@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -181,7 +181,7 @@ def import_preset_delete(*, preset: ImportPreset) -> None:
 def mention_import_upload(
     *,
     brand: Brand,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     file_name: str,
     content: bytes,
 ) -> MentionImport:
@@ -247,7 +247,7 @@ def mention_import_start(
 def mention_import_create(
     *,
     brand: Brand,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     file_name: str,
     content: bytes,
     mapping: Any = None,

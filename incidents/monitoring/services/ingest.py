@@ -376,7 +376,9 @@ def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
     result.created += len(created)
     # A row an earlier call of the same run stored is counted once, as that call counted it.
     result.updated += len(rows) - len(created) - batch.earlier
-    result.mention_ids.extend(row.pk for row in rows)
+    for row in rows:
+        assert row.pk is not None  # the upsert gave every row its pk
+        result.mention_ids.append(row.pk)
     result.incidents_opened.extend(outcome.opened)
     for incident_id in outcome.linked:
         if incident_id not in result.incidents_linked:

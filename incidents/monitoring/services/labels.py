@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -85,7 +85,7 @@ def _bucket_adjust(changes: Sequence[tuple[Mention, str]]) -> None:
 def mention_labels_apply(
     *,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     items: Sequence[Any],
     now: datetime | None = None,
 ) -> LabelResult:

@@ -3,7 +3,7 @@ links them by itself in detection."""
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from incidents.models import Incident
@@ -18,7 +18,7 @@ MAX_LINKS_PER_REQUEST = 1000
 def mentions_link(
     *,
     membership: Membership,
-    actor: AbstractBaseUser,
+    actor: User,
     incident: Incident,
     mention_ids: Sequence[int],
 ) -> int:

@@ -13,7 +13,7 @@ in a row tell the managers once.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -263,7 +263,7 @@ class PollOutcome:
     created: int = 0
     pages: int = 0
     error_kind: str = ""
-    incidents_opened: list[int] | None = None
+    incidents_opened: list[int] = field(default_factory=list)
 
 
 def _keep_paused(state: str) -> Case:
@@ -306,11 +306,11 @@ def _poll_claimed(source_id: int, started: datetime) -> PollOutcome | None:
         except Exception:
             # A shape the collector did not foresee: the source reports it, the worker lives.
             logger.exception("source %s: the collector failed", source_id)
-            exc = CollectorError(
+            error = CollectorError(
                 "malformed", _("The service answered in a way the collector cannot read.")
             )
-            outcome.error_kind = exc.kind
-            _poll_failed(source, exc, started, outcome)
+            outcome.error_kind = error.kind
+            _poll_failed(source, error, started, outcome)
             return outcome
         with transaction.atomic():
             if result.items:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -100,11 +101,10 @@ telegram_action_register("cmd", _take_command)
 def _callback(bot: TelegramBot, query: dict[str, Any]) -> str:
     account = _account(bot, query.get("from"))
     message = query.get("message") or {}
+    chat_id = (message.get("chat") or {}).get("id")
     chat = (
-        TelegramChat.objects.filter(
-            organisation_id=bot.organisation_id, chat_id=(message.get("chat") or {}).get("id")
-        ).first()
-        if message
+        TelegramChat.objects.filter(organisation_id=bot.organisation_id, chat_id=chat_id).first()
+        if message and chat_id is not None  # (chat_id is never null)
         else None
     )
 
@@ -148,7 +148,9 @@ def _incident_list(bot: TelegramBot, chat: dict[str, Any], account: TelegramAcco
         organisation_id=bot.organisation_id, chat_id=chat["id"]
     ).first()
     if linked is not None:
-        qs = Incident.objects.filter(organisation_id=bot.organisation_id, status__in=OPEN_STATUSES)
+        qs: QuerySet[Incident] = Incident.objects.filter(
+            organisation_id=bot.organisation_id, status__in=OPEN_STATUSES
+        )
         qs = qs.filter(teams=linked.team) if linked.team_id else qs.filter(brand=linked.brand)
         language = linked.language
     elif account is not None and chat.get("type") == "private":

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,9 +47,7 @@ def webhook_url(bot_webhook_id: object) -> str:
     return f"{settings.TELEGRAM_WEBHOOK_BASE_URL.rstrip('/')}/api/v1/telegram/{bot_webhook_id}/"
 
 
-def telegram_bot_link(
-    *, organisation: Organisation, actor: AbstractBaseUser, bot_token: str
-) -> TelegramBot:
+def telegram_bot_link(*, organisation: Organisation, actor: User, bot_token: str) -> TelegramBot:
     """Link (or replace) the organisation's bot. The caller checked that the actor is an owner.
 
     Refuses (400, field bot_token) a token Telegram does not accept (getMe). With
@@ -108,7 +106,7 @@ def telegram_bot_link(
     return bot
 
 
-def telegram_bot_unlink(*, organisation: Organisation, actor: AbstractBaseUser) -> None:
+def telegram_bot_unlink(*, organisation: Organisation, actor: User) -> None:
     """Forget the bot, its linked chats and people and its open codes. Telegram is asked to drop
     the webhook (best effort: a revoked token cannot)."""
     bot = TelegramBot.objects.all_tenants().filter(organisation=organisation).first()

@@ -102,11 +102,10 @@ def incident_message(
             _("Brand: %(brand)s · Status: %(status)s")
             % {"brand": escape(incident.brand.name), "status": status}
         )
-        if incident.commander_id:
-            lines.append(
-                _("Commander: %(name)s") % {"name": escape(incident.commander.user.get_username())}  # type: ignore[union-attr]
-            )
-        negative = incident.mentions.filter(sentiment_label="negative")  # type: ignore[attr-defined]
+        commander = incident.commander  # None (no query) without a commander
+        if commander is not None:
+            lines.append(_("Commander: %(name)s") % {"name": escape(commander.user.get_username())})
+        negative = incident.mentions.filter(sentiment_label="negative")
         totals = negative.aggregate(n=Count("id"), reach=Sum("reach"))
         if totals["n"]:
             lines.append(
