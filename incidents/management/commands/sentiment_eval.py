@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from incidents.monitoring.sentiment.evaluation import (
     SPLITS,
     Row,
+    balanced,
     evaluate_rows,
     format_report,
     load_rows,
@@ -82,6 +83,12 @@ class Command(BaseCommand):
             help="Score at most this many holdout posts per file (a seeded sample).",
         )
         parser.add_argument("--seed", type=int, default=0, help="Seed of the training draw.")
+        parser.add_argument(
+            "--balanced",
+            action="store_true",
+            help="Score (and with --learning-curve, train on) a seeded sample holding each "
+            "label equally often, as the issue's figures were measured.",
+        )
 
     def load(self, files: list[Path]) -> list[tuple[str, list[Row]]]:
         """(file name, rows) of each file; refuses a missing or malformed file."""
@@ -109,6 +116,8 @@ class Command(BaseCommand):
         for name, rows in loaded:
             for split in splits:
                 part = split_rows(rows, None if split == WHOLE else split)
+                if options.get("balanced"):
+                    part = balanced(part, seed=options["seed"])
                 results.append((name, split, evaluate_rows(part, trust_lang=trust)))
         if options.get("json"):
             payload = [
@@ -140,6 +149,7 @@ class Command(BaseCommand):
                     seed=options["seed"],
                     max_eval=options.get("max_eval"),
                     trust_lang=bool(options.get("trust_lang")),
+                    balance=bool(options.get("balanced")),
                 ),
             )
             for name, rows in loaded

@@ -237,3 +237,13 @@ _CUES: Final = CueSet(
 def complaint_raw(text: str) -> float:
     """The (negative or zero) valence of implicit complaint cues in an English text."""
     return _CUES.score(text.lower().replace("’", "'"))
+
+
+def polarity(text: str) -> tuple[float, float, float]:
+    """VADER's negative and positive proportions and its compound score, in that order: the
+    organisation model reads them beside the analyser's verdict (they say how mixed a post is,
+    which the compound alone hides)."""
+    if not text.strip():
+        return (0.0, 0.0, 0.0)
+    found = _analyzer().polarity_scores(_prepare(text))
+    return (float(found["neg"]), float(found["pos"]), float(found["compound"]))

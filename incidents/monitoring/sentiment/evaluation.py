@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import random
 import re
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ __all__ = [
     "SPLITS",
     "LanguageFigures",
     "Row",
+    "balanced",
     "evaluate_rows",
     "format_report",
     "load_rows",
@@ -199,6 +201,24 @@ def split_rows(rows: Iterable[Row], split: str | None) -> list[Row]:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS} or None, not {split!r}")
     return [row for row in rows if _half(row.text) == split]
+
+
+def balanced(rows: Sequence[Row], *, per_label: int | None = None, seed: int = 0) -> list[Row]:
+    """A seeded sample with as many rows of each label as the rarest label has (at most
+    `per_label`), shuffled: the issue's figures were measured on such samples, where a
+    precision does not depend on how rare complaints happen to be in one source."""
+    by_label: dict[str, list[Row]] = {}
+    for row in rows:
+        by_label.setdefault(row.label, []).append(row)
+    if not by_label:
+        return []
+    n = min(len(group) for group in by_label.values())
+    if per_label is not None:
+        n = min(n, per_label)
+    rng = random.Random(seed)  # noqa: S311 (a reproducible draw, not a secret)
+    sample = [row for label in sorted(by_label) for row in rng.sample(by_label[label], n)]
+    rng.shuffle(sample)
+    return sample
 
 
 Analyser = Callable[[str, str | None], SentimentResult]

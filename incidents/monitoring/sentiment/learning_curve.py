@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from incidents.monitoring.sentiment import SentimentResult, analyse
-from incidents.monitoring.sentiment.evaluation import Row, split_rows
+from incidents.monitoring.sentiment.evaluation import Row, balanced, split_rows
 from incidents.monitoring.sentiment.organisation import OrganisationModel, scores
 
 SIZES: Final = (100, 250, 500, 1000)
@@ -66,12 +66,23 @@ def learning_curve(
     seed: int = 0,
     max_eval: int | None = None,
     trust_lang: bool = False,
+    balance: bool = False,
 ) -> list[CurvePoint]:
-    """One point per size that the tune half can supply (larger sizes are skipped)."""
+    """One point per size that the tune half can supply (larger sizes are skipped).
+
+    With `balance`, the training draw and the scored posts hold each label equally often
+    (`evaluation.balanced`), as the issue's figures were measured."""
     pool = split_rows(rows, "tune")
     test = split_rows(rows, "holdout")
+    if balance:
+        pool = balanced(pool, seed=seed)
+        per_label = None if max_eval is None else max(1, max_eval // 3)
+        test = balanced(test, per_label=per_label, seed=seed + 1)
     rng = random.Random(seed)  # noqa: S311 (a reproducible draw, not a secret)
     rng.shuffle(pool)
+    if balance:
+        # Interleave the labels so that every prefix (each size) stays balanced too.
+        pool = _interleaved(pool)
     if max_eval is not None and len(test) > max_eval:
         test = random.Random(seed + 1).sample(test, max_eval)  # noqa: S311
     gold = [r.label for r in test]
@@ -99,6 +110,14 @@ def learning_curve(
             )
         )
     return points
+
+
+def _interleaved(rows: Sequence[Row]) -> list[Row]:
+    by_label: dict[str, list[Row]] = {}
+    for row in rows:
+        by_label.setdefault(row.label, []).append(row)
+    groups = [by_label[label] for label in sorted(by_label)]
+    return [row for chunk in zip(*groups, strict=False) for row in chunk]
 
 
 def format_curve(results: Sequence[tuple[str, Sequence[CurvePoint]]]) -> str:

@@ -81,3 +81,14 @@ def test_the_command_refuses_bad_sizes(tmp_path: Path, sizes: str) -> None:
     source.write_text(json.dumps({"text": "x", "lang": "en", "label": "neutral"}) + "\n")
     with pytest.raises(CommandError):
         call_command("sentiment_eval", str(source), "--learning-curve", "--sizes", sizes)
+
+
+def test_a_balanced_curve_trains_and_scores_each_label_equally_often() -> None:
+    rows = synthetic(300) + [
+        Row(f"my parcel {i} arrives on friday", "neutral", "en") for i in range(600)
+    ]
+
+    (point,) = learning_curve(rows, sizes=[60], balance=True, max_eval=45)
+
+    assert point.evaluated == 45  # 15 of each label from the holdout half
+    assert point.model["negative_f1"] >= 0.9

@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from incidents.monitoring.sentiment import SentimentResult, detect_language
 from incidents.monitoring.sentiment.evaluation import (
     Row,
+    balanced,
     evaluate_rows,
     format_report,
     load_rows,
@@ -123,6 +124,25 @@ def test_split_rows_refuses_an_unknown_half() -> None:
         split_rows([Row("a", "neutral")], "train")
 
 
+def test_balanced_takes_as_many_of_each_label_as_the_rarest_has_seeded() -> None:
+    rows = (
+        [Row(f"bad {i}", "negative") for i in range(30)]
+        + [Row(f"meh {i}", "neutral") for i in range(200)]
+        + [Row(f"good {i}", "positive") for i in range(50)]
+    )
+    sample = balanced(rows, seed=3)
+    assert Counter(r.label for r in sample) == {"negative": 30, "neutral": 30, "positive": 30}
+    assert len({r.text for r in sample}) == 90  # drawn without replacement
+    assert balanced(rows, seed=3) == sample  # the same draw for the same seed
+    assert balanced(rows, seed=4) != sample
+    assert Counter(r.label for r in balanced(rows, per_label=10)) == {
+        "negative": 10,
+        "neutral": 10,
+        "positive": 10,
+    }
+    assert balanced([]) == []
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -198,6 +218,21 @@ def test_command_prints_each_split_of_each_file(tmp_path: Path) -> None:
     }
     n = {(line.split()[1], line.split()[2]): int(line.split()[3]) for line in lines}
     assert n["tune", "all"] + n["holdout", "all"] == 80
+
+
+def test_command_balanced_scores_as_many_posts_of_each_label(tmp_path: Path) -> None:
+    rows = [
+        {"text": f"Курьер опоздал на {i} часов, ужасно", "lang": "ru", "label": "negative"}
+        for i in range(10)
+    ] + [
+        {"text": f"Заказ {i} приедет в пятницу", "lang": "ru", "label": "neutral"}
+        for i in range(60)
+    ]
+    path = _write_jsonl(tmp_path / "dev.jsonl", rows)
+    out = StringIO()
+    call_command("sentiment_eval", str(path), "--balanced", "--json", stdout=out)
+    (entry,) = json.loads(out.getvalue())
+    assert entry["all"]["n"] == 20  # 10 negative and 10 of the 60 neutral
 
 
 def test_command_prints_json_with_the_regression_sets_by_default() -> None:
