@@ -43,18 +43,20 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: lint and the import contracts, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
+## make test: lint, the import contracts and mypy, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-## make typecheck: mypy with the Django and DRF stubs over the application code (245 errors in 77 of 212 files on 2 Dec 2026, from 292 once mypy stopped crashing on crisisdesk/openapi.py; not yet at 0)
+## make typecheck: mypy with the Django and DRF stubs over the application code (0 errors since 3 Dec 2026, from 391 when issue 15 was filed); make lint and make test run it too
 typecheck: install-dev
 	$(BIN)/mypy
 
