@@ -200,6 +200,11 @@ def statement_unsubscribe(request: HttpRequest, page: StatementPage, signed: str
             )
         context = _context(request, page, notice=_("You will receive no more statements."))
         return render(request, "response_templates/public/statement_page.html", context)
+    try:
+        statements.statement_unsubscribe_link(page=page, signed=signed)
+    except DomainError as exc:
+        context = _context(request, page, notice=exc.translated)
+        return render(request, "response_templates/public/statement_page.html", context, status=400)
     context = _context(request, page, unsubscribe_form=True)
     return render(request, "response_templates/public/statement_page.html", context)
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -147,8 +149,10 @@ def statement_subscribe(*, page: StatementPage, email: str, language: str) -> St
     Subscribing again (confirmed or not) mails a fresh link; the answer is the same either way,
     so the page never tells whether an address is already on it."""
     email = email.strip().lower()
-    if not email or "@" not in email:
-        raise DomainError("Enter a valid email address.", field="email")
+    try:
+        validate_email(email)  # Django's own rule: "a@b" or "a@b." is refused, 254 at most
+    except ValidationError as exc:
+        raise DomainError("Enter a valid email address.", field="email") from exc
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -205,6 +209,12 @@ def statement_subscription_confirm(*, page: StatementPage, signed: str) -> State
         subscriber.unsubscribed_at = None
         subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
     return subscriber
+
+
+def statement_unsubscribe_link(*, page: StatementPage, signed: str) -> StatementSubscriber:
+    """Check an unsubscribe link without acting on it (the page's button asks first); refuses
+    a forged, foreign or mangled link as `statement_unsubscribe` would."""
+    return _subscriber_from(signed, page=page, salt=UNSUBSCRIBE_SALT, max_age=None)
 
 
 def statement_unsubscribe(*, page: StatementPage, signed: str) -> StatementSubscriber:

@@ -184,8 +184,10 @@ def test_subscription_double_opt_in_and_one_click_unsubscribe(
     unsubscribe_path = _link(news, "unsubscribe")
     assert unsubscribe_url.endswith(unsubscribe_path)
 
-    # A GET (a mail scanner) changes nothing; the one-click POST does.
-    assert visitor.get(unsubscribe_path).status_code == 200
+    # A GET (a mail scanner) changes nothing, it shows the button; the one-click POST acts.
+    shown = visitor.get(unsubscribe_path)
+    assert shown.status_code == 200
+    assert '<form method="post" class="public__card">' in shown.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         publish(agency, incident, "Third statement.")
     assert len(mail.outbox) == 3
@@ -218,6 +220,29 @@ def test_a_forged_confirmation_link_is_refused(agency, as_role, incident) -> Non
     response = Client().get(path + "confirm/forged-value/")
 
     assert response.status_code == 400
+    assert not StatementPage.objects.get().subscribers.exists()
+
+
+def test_a_forged_unsubscribe_link_shows_no_button(agency, as_role, incident) -> None:
+    path = page_url(as_role, incident)
+
+    forged = Client().get(path + "unsubscribe/forged-value/")
+
+    assert forged.status_code == 400
+    assert '<form method="post" class="public__card">' not in forged.content.decode()
+
+
+@pytest.mark.parametrize("address", ["a@b", "reader@", "@example.test", "two@@example.test", ""])
+def test_subscribe_refuses_an_address_that_is_not_one(
+    as_role, incident, django_capture_on_commit_callbacks, address: str
+) -> None:
+    path = page_url(as_role, incident)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = Client().post(path + "subscribe/", {"email": address})
+
+    assert answer.status_code == 400
+    assert not mail.outbox
     assert not StatementPage.objects.get().subscribers.exists()
 
 
