@@ -126,6 +126,7 @@ def _buckets_increment(*, brand: Brand, mentions: Sequence[IngestedMention]) -> 
 
 
 _UNIQUE_COLUMNS = "organisation_id, brand_id, platform, external_id"
+# Alike api.py:MentionSerializer on purpose: the columns COPY writes, not the API's fields.
 _COPY_COLUMNS = (
     "organisation_id",
     "brand_id",
