@@ -56,6 +56,18 @@ class Playbook(models.Model):
         return f"{self.name} ({self.language})"
 
 
+# A step's own content: what the API shows after the id, and what a save of the steps rewrites.
+STEP_FIELDS = (
+    "position",
+    "title",
+    "guidance",
+    "owner_team",
+    "owner_role",
+    "due_offset_minutes",
+    "template",
+)
+
+
 class PlaybookStep(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")

@@ -87,6 +87,11 @@ def template_preview(request: OrgRequest) -> HttpResponse:
     )
 
 
+def _refuse(form: TemplateForm, exc: DomainError) -> None:
+    """A refused save on the field it names; a body that does not render, on the body."""
+    form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated)
+
+
 def _template_editor(
     request: OrgRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
 ) -> HttpResponse:
@@ -132,9 +137,7 @@ def template_new(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(
-                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
-            )
+            _refuse(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("web:template", request.organisation.slug, template.pk)
@@ -171,9 +174,7 @@ def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            form_error(
-                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
-            )
+            _refuse(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("web:template", request.organisation.slug, obj.pk)
