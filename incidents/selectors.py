@@ -24,6 +24,8 @@ def incident_list(*, membership: Membership) -> QuerySet[Incident]:
 
 # What a list row reads, as `values()` names it: the list builds its JSON from these plain
 # rows, not from model instances (a third of the request's time; bench/FINDINGS.md).
+# Alike api/serializers.py:IncidentSerializer on purpose: the columns the list reads, not the
+# API's fields (these carry brand__name, the serializer a nested brand).
 INCIDENT_ROW_FIELDS = (
     "id",
     "title",

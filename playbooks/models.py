@@ -81,6 +81,7 @@ class PlaybookStep(models.Model):
     )
     owner_role = models.CharField(max_length=16, choices=STEP_OWNER_ROLES, blank=True, default="")
     due_offset_minutes = models.PositiveIntegerField(default=0)
+    # Alike IncidentTask.template on purpose: each model declares its own columns (migrations).
     template = models.ForeignKey(
         "response_templates.ResponseTemplate",
         null=True,
@@ -145,6 +146,7 @@ class IncidentTask(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     owner_role = models.CharField(max_length=16, blank=True, default="")
+    # Alike PlaybookStep.template on purpose: a task keeps its own copy of its step's columns.
     template = models.ForeignKey(
         "response_templates.ResponseTemplate",
         null=True,

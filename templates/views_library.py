@@ -92,6 +92,11 @@ def _refuse(form: TemplateForm, exc: DomainError) -> None:
     form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated)
 
 
+def _saved(request: OrgRequest, template_pk: int) -> HttpResponse:
+    messages.success(request, _("Template saved."))
+    return redirect("web:template", request.organisation.slug, template_pk)
+
+
 def _template_editor(
     request: OrgRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
 ) -> HttpResponse:
@@ -139,8 +144,7 @@ def template_new(request: OrgRequest) -> HttpResponse:
         except DomainError as exc:
             _refuse(form, exc)
         else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, template.pk)
+            return _saved(request, template.pk)
     return _template_editor(request, None, form, 400 if form.errors else 200)
 
 
@@ -176,6 +180,5 @@ def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
         except DomainError as exc:
             _refuse(form, exc)
         else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, obj.pk)
+            return _saved(request, obj.pk)
     return _template_editor(request, obj, form, 400 if form.errors else 200)
