@@ -23,11 +23,12 @@ class PageForm(forms.Form):
     error_css_class = "has-error"
     required_css_class = "is-required"
 
-    def set_queryset(self, name: str, queryset: QuerySet[Any]) -> None:
-        """The choices of a model field, read per request (what the member may see)."""
-        field = self.fields[name]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = queryset
+
+def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """The choices of a form's model field, read per request (what the member may see)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 def brands_field() -> forms.ModelMultipleChoiceField:
@@ -137,7 +138,7 @@ class BrandForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("default_teams", selectors.team_list(membership=membership))
+        set_queryset(self, "default_teams", selectors.team_list(membership=membership))
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -158,7 +159,7 @@ class TeamForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("members", selectors.staff_list(membership=membership))
+        set_queryset(self, "members", selectors.staff_list(membership=membership))
 
 
 class MemberForm(PageForm):
@@ -179,7 +180,7 @@ class MemberForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("brands", selectors.brand_list(membership=membership))
+        set_queryset(self, "brands", selectors.brand_list(membership=membership))
 
     def clean_kind(self) -> str | None:
         return self.cleaned_data["kind"] or None
@@ -195,7 +196,7 @@ class InvitationForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("brands", selectors.brand_list(membership=membership))
+        set_queryset(self, "brands", selectors.brand_list(membership=membership))
 
     def clean_kind(self) -> str:
         return self.cleaned_data["kind"] or MemberKind.AGENCY
