@@ -74,13 +74,19 @@ class Point:
 
 
 @dataclass
-class LineChart:
+class _Plot:
+    """A chart's size and its plot area inside the axes' labels (SVG user units)."""
+
     width: int
     height: int
     plot_left: int
     plot_right: int
     plot_top: int
     plot_bottom: int
+
+
+@dataclass
+class LineChart(_Plot):
     segments: list[str]
     points: list[Point]
     ticks: list[Tick]
@@ -162,13 +168,7 @@ class Bar:
 
 
 @dataclass
-class BarChart:
-    width: int
-    height: int
-    plot_left: int
-    plot_right: int
-    plot_top: int
-    plot_bottom: int
+class BarChart(_Plot):
     bars: list[Bar] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     empty: bool = True

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Status
 from tenants import selectors
-from tenants.forms import PageForm
+from tenants.forms import PageForm, set_queryset
 from tenants.models import Brand, Membership, Severity, Team
 
 
@@ -46,11 +46,8 @@ class IncidentCreateForm(PageForm):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # brand_list applies the member's brand limitation: no other brand can be chosen.
-        brand, teams = self.fields["brand"], self.fields["teams"]
-        assert isinstance(brand, forms.ModelChoiceField)
-        assert isinstance(teams, forms.ModelMultipleChoiceField)
-        brand.queryset = selectors.brand_list(membership=membership)
-        teams.queryset = selectors.team_list(membership=membership)
+        set_queryset(self, "brand", selectors.brand_list(membership=membership))
+        set_queryset(self, "teams", selectors.team_list(membership=membership))
 
 
 class BoardFilterForm(forms.Form):
@@ -86,11 +83,8 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        brand, team = self.fields["brand"], self.fields["team"]
-        assert isinstance(brand, forms.ModelChoiceField)
-        assert isinstance(team, forms.ModelChoiceField)
-        brand.queryset = selectors.brand_list(membership=membership)
-        team.queryset = selectors.team_list(membership=membership)
+        set_queryset(self, "brand", selectors.brand_list(membership=membership))
+        set_queryset(self, "team", selectors.team_list(membership=membership))
 
 
 DRILL_CHOICES = [
@@ -143,11 +137,8 @@ class AssignForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        commander, teams = self.fields["commander"], self.fields["teams"]
-        assert isinstance(commander, forms.ModelChoiceField)
-        assert isinstance(teams, forms.ModelMultipleChoiceField)
-        commander.queryset = selectors.staff_list(membership=membership)
-        teams.queryset = selectors.team_list(membership=membership)
+        set_queryset(self, "commander", selectors.staff_list(membership=membership))
+        set_queryset(self, "teams", selectors.team_list(membership=membership))
 
 
 class NoteForm(PageForm):

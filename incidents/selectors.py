@@ -24,6 +24,8 @@ def incident_list(*, membership: Membership) -> QuerySet[Incident]:
 
 # What a list row reads, as `values()` names it: the list builds its JSON from these plain
 # rows, not from model instances (a third of the request's time; bench/FINDINGS.md).
+# Alike api/serializers.py:IncidentSerializer on purpose: the columns the list reads, not the
+# API's fields (these carry brand__name, the serializer a nested brand).
 INCIDENT_ROW_FIELDS = (
     "id",
     "title",
@@ -106,15 +108,20 @@ def event_replay(*, membership: Membership, since: int, limit: int = 1000) -> li
     )
 
 
-def _response_time_incidents(
+def incidents_in_period(
     membership: Membership,
     *,
     date_from: datetime | None,
     date_to: datetime | None,
     brand_id: int | None,
-    severity: str | None,
+    severity: str | None = None,
+    drills: bool = False,
 ) -> QuerySet[Incident]:
-    qs = Incident.objects.visible_to(membership).filter(is_drill=False)
+    """The member's incidents detected in [date_from, date_to), of a brand and a severity when
+    given; drills only when asked for. The base of the metrics and of the analytics."""
+    qs = Incident.objects.visible_to(membership)
+    if not drills:
+        qs = qs.filter(is_drill=False)
     if date_from:
         qs = qs.filter(detected_at__gte=date_from)
     if date_to:
@@ -136,7 +143,7 @@ def response_time_metrics(
 ) -> dict[str, dict]:
     """Count, median and 90th percentile of TTA, TTFR and TTR, and the share within SLA
     (incidents.metrics, one aggregate). Drills are excluded."""
-    qs = _response_time_incidents(
+    qs = incidents_in_period(
         membership, date_from=date_from, date_to=date_to, brand_id=brand_id, severity=severity
     )
     return response_times(qs, membership.organisation)
@@ -153,7 +160,7 @@ def response_time_metrics_by_month(
     aggregate; drills excluded."""
     if len(bounds) < 2:
         return []
-    qs = _response_time_incidents(
+    qs = incidents_in_period(
         membership, date_from=bounds[0], date_to=bounds[-1], brand_id=None, severity=severity
     )
     by_month = response_times_by(

@@ -56,6 +56,18 @@ class Playbook(models.Model):
         return f"{self.name} ({self.language})"
 
 
+# A step's own content: what the API shows after the id, and what a save of the steps rewrites.
+STEP_FIELDS = (
+    "position",
+    "title",
+    "guidance",
+    "owner_team",
+    "owner_role",
+    "due_offset_minutes",
+    "template",
+)
+
+
 class PlaybookStep(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
@@ -69,6 +81,7 @@ class PlaybookStep(models.Model):
     )
     owner_role = models.CharField(max_length=16, choices=STEP_OWNER_ROLES, blank=True, default="")
     due_offset_minutes = models.PositiveIntegerField(default=0)
+    # Alike IncidentTask.template on purpose: each model declares its own columns (migrations).
     template = models.ForeignKey(
         "response_templates.ResponseTemplate",
         null=True,
@@ -133,6 +146,7 @@ class IncidentTask(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     owner_role = models.CharField(max_length=16, blank=True, default="")
+    # Alike PlaybookStep.template on purpose: a task keeps its own copy of its step's columns.
     template = models.ForeignKey(
         "response_templates.ResponseTemplate",
         null=True,

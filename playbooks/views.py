@@ -20,7 +20,7 @@ from playbooks import policies, selectors, services
 from playbooks.models import STEP_OWNER_ROLES, Language, Playbook
 from playbooks.services.library import StepData
 from tenants import selectors as tenant_selectors
-from tenants.forms import PageForm, form_error
+from tenants.forms import PageForm, form_error, set_queryset
 from tenants.models import Membership, Role, Severity, Team
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
@@ -201,9 +201,7 @@ class StepForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner_team = self.fields["owner_team"]
-        assert isinstance(owner_team, forms.ModelChoiceField)
-        owner_team.queryset = tenant_selectors.team_list(membership=membership)
+        set_queryset(self, "owner_team", tenant_selectors.team_list(membership=membership))
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from templates.models import Channel, Language, Tone
 from tenants import selectors as tenant_selectors
-from tenants.forms import PageForm
+from tenants.forms import PageForm, set_queryset
 from tenants.models import Brand, Membership
 
 
@@ -38,9 +38,7 @@ class TemplateForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        brand = self.fields["brand"]
-        assert isinstance(brand, forms.ModelChoiceField)
-        brand.queryset = tenant_selectors.brand_list(membership=membership)
+        set_queryset(self, "brand", tenant_selectors.brand_list(membership=membership))
 
     def clean_variables(self) -> list[str]:
         return [v.strip() for v in self.cleaned_data["variables"].split(",") if v.strip()]

@@ -24,6 +24,16 @@ class StarterTemplate(TypedDict):
     variables: list[str]
 
 
+# The placeholders of the data-breach notice, in Russian and in English alike.
+_DATA_BREACH_VARIABLES = (
+    "customer_name",
+    "discovery_date",
+    "data_categories",
+    "unaffected_data",
+    "contact_email",
+)
+
+
 def _text(value: str) -> str:
     """Strip the source indentation of a triple-quoted body, keep its line breaks."""
     return textwrap.dedent(value).strip()
@@ -277,13 +287,7 @@ _RU: list[StarterTemplate] = [
             Команда {{ brand }}
             """
         ),
-        "variables": [
-            "customer_name",
-            "discovery_date",
-            "data_categories",
-            "unaffected_data",
-            "contact_email",
-        ],
+        "variables": list(_DATA_BREACH_VARIABLES),
     },
     {
         "key": "data_leak_telegram_ru",
@@ -634,13 +638,7 @@ _EN: list[StarterTemplate] = [
             The {{ brand }} team
             """
         ),
-        "variables": [
-            "customer_name",
-            "discovery_date",
-            "data_categories",
-            "unaffected_data",
-            "contact_email",
-        ],
+        "variables": list(_DATA_BREACH_VARIABLES),
     },
     {
         "key": "data_leak_telegram_en",

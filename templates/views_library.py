@@ -87,6 +87,16 @@ def template_preview(request: OrgRequest) -> HttpResponse:
     )
 
 
+def _refuse(form: TemplateForm, exc: DomainError) -> None:
+    """A refused save on the field it names; a body that does not render, on the body."""
+    form_error(form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated)
+
+
+def _saved(request: OrgRequest, template_pk: int) -> HttpResponse:
+    messages.success(request, _("Template saved."))
+    return redirect("web:template", request.organisation.slug, template_pk)
+
+
 def _template_editor(
     request: OrgRequest, template: ResponseTemplate | None, form: TemplateForm, status: int
 ) -> HttpResponse:
@@ -132,12 +142,9 @@ def template_new(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(
-                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
-            )
+            _refuse(form, exc)
         else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, template.pk)
+            return _saved(request, template.pk)
     return _template_editor(request, None, form, 400 if form.errors else 200)
 
 
@@ -171,10 +178,7 @@ def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            form_error(
-                form, exc.field or ("body" if "errors" in exc.extra else None), exc.translated
-            )
+            _refuse(form, exc)
         else:
-            messages.success(request, _("Template saved."))
-            return redirect("web:template", request.organisation.slug, obj.pk)
+            return _saved(request, obj.pk)
     return _template_editor(request, obj, form, 400 if form.errors else 200)

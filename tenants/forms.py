@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,24 @@ class PageForm(forms.Form):
 
     error_css_class = "has-error"
     required_css_class = "is-required"
+
+
+def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """The choices of a form's model field, read per request (what the member may see)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+def brands_field() -> forms.ModelMultipleChoiceField:
+    """The brands a member (or an invitee) is limited to; the form sets the queryset."""
+    return forms.ModelMultipleChoiceField(
+        label=_("Limited to brands"),
+        help_text=_("Leave all unticked for every brand (client staff need at least one)."),
+        queryset=Brand.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class SignupForm(PageForm):
@@ -119,9 +138,7 @@ class BrandForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["default_teams"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = selectors.team_list(membership=membership)
+        set_queryset(self, "default_teams", selectors.team_list(membership=membership))
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -142,9 +159,7 @@ class TeamForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["members"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = selectors.staff_list(membership=membership)
+        set_queryset(self, "members", selectors.staff_list(membership=membership))
 
 
 class MemberForm(PageForm):
@@ -158,22 +173,14 @@ class MemberForm(PageForm):
             "of their brands' incidents, client-facing responses, the client post-mortem."
         ),
     )
-    brands = forms.ModelMultipleChoiceField(
-        label=_("Limited to brands"),
-        help_text=_("Leave all unticked for every brand (client staff need at least one)."),
-        queryset=Brand.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    brands = brands_field()
     is_client_approver = forms.BooleanField(
         label=_("Approves responses for the client"), required=False
     )
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["brands"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = selectors.brand_list(membership=membership)
+        set_queryset(self, "brands", selectors.brand_list(membership=membership))
 
     def clean_kind(self) -> str | None:
         return self.cleaned_data["kind"] or None
@@ -185,19 +192,11 @@ class InvitationForm(PageForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=MemberKind.choices, initial=MemberKind.AGENCY, required=False
     )
-    brands = forms.ModelMultipleChoiceField(
-        label=_("Limited to brands"),
-        help_text=_("Leave all unticked for every brand (client staff need at least one)."),
-        queryset=Brand.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    brands = brands_field()
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["brands"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = selectors.brand_list(membership=membership)
+        set_queryset(self, "brands", selectors.brand_list(membership=membership))
 
     def clean_kind(self) -> str:
         return self.cleaned_data["kind"] or MemberKind.AGENCY

@@ -17,28 +17,9 @@ from incidents.metrics import METRICS, response_times_by
 from incidents.models import Incident
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.postmortems.models import ActionItem, ActionItemStatus
+from incidents.selectors import incidents_in_period
 from tenants.models import Membership
 from tenants.selectors import brand_list
-
-
-def _scoped(
-    membership: Membership,
-    *,
-    date_from: datetime | None,
-    date_to: datetime | None,
-    brand_id: int | None,
-    drills: bool,
-) -> QuerySet[Incident]:
-    qs = Incident.objects.visible_to(membership)
-    if not drills:
-        qs = qs.filter(is_drill=False)
-    if date_from:
-        qs = qs.filter(detected_at__gte=date_from)
-    if date_to:
-        qs = qs.filter(detected_at__lt=date_to)
-    if brand_id:
-        qs = qs.filter(brand_id=brand_id)
-    return qs
 
 
 def _response_times_by_month(
@@ -68,7 +49,9 @@ def analytics_overview(
     brand_id: int | None = None,
     drills: bool = False,
 ) -> dict[str, Any]:
-    qs = _scoped(membership, date_from=date_from, date_to=date_to, brand_id=brand_id, drills=drills)
+    qs = incidents_in_period(
+        membership, date_from=date_from, date_to=date_to, brand_id=brand_id, drills=drills
+    )
     by_brand = list(
         qs.values("brand_id", "brand__name")
         .annotate(count=Count("id"))

@@ -42,6 +42,7 @@ class SlaSerializer(serializers.Serializer):
     resolve = SlaClockSerializer()
 
 
+# Alike selectors.py:INCIDENT_ROW_FIELDS on purpose: the API's fields, not the list's columns.
 class IncidentSerializer(serializers.ModelSerializer):
     brand = BrandBriefSerializer()
     teams = TeamBriefSerializer(many=True)

@@ -34,6 +34,7 @@ from incidents.monitoring.models import (
     SourceKind,
 )
 from incidents.monitoring.services import sources as source_services
+from incidents.monitoring.services.detection import RULE_FIELDS
 from incidents.monitoring.services.ingest import MAX_ITEMS_PER_REQUEST
 from incidents.monitoring.services.labels import (
     LABEL_ROLE,
@@ -51,6 +52,8 @@ MAX_SIGNED_BODY = 1024 * 1024  # 1 MiB
 # --- serializers ---
 
 
+# Alike services/ingest.py:_COPY_COLUMNS on purpose: the API's public fields of a mention and
+# the bulk insert's columns share the mention's content fields but answer to different needs.
 class MentionSerializer(serializers.ModelSerializer):
     brand = serializers.IntegerField(source="brand_id", read_only=True)
     incident = serializers.IntegerField(source="incident_id", read_only=True, allow_null=True)
@@ -180,14 +183,7 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "brand",
-            "name",
-            "keywords",
-            "window_minutes",
-            "min_negative",
-            "measure",
-            "multiplier",
-            "min_reach",
-            "severity",
+            *RULE_FIELDS,
             "active",
             "created_at",
             "updated_at",

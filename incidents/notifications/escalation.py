@@ -20,6 +20,7 @@ import hashlib
 import math
 import uuid
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -256,6 +257,11 @@ def level_recipients(level: EscalationLevel, incident: Incident, now: datetime) 
     return [people[i] for i in unique if i in people]
 
 
+def _delivery_key(delivery: str, channel: str) -> str:
+    """The once-only key of one escalation message by one channel."""
+    return hashlib.sha256(f"{delivery}:{channel}".encode()).hexdigest()
+
+
 def _channels_of(membership: Membership) -> list[str]:
     preference = NotificationPreference.objects.filter(membership=membership).first()
     return list(preference.channels) if preference else default_channels()
@@ -308,17 +314,17 @@ def _call(
     else:
         assert escalation is not None
         delivery = f"esc:{escalation.id}:{escalation.round}:{level.position}:{membership.id}"
+    # Every message of this call: the organisation's, of kind incident.escalated.
+    send = partial(notify, organisation=organisation, kind="incident.escalated")
     for channel in _channels_of(membership):
         if channel == Channel.TELEGRAM:
             account = TelegramAccount.objects.filter(membership=membership).first()
             bot = TelegramBot.objects.filter(organisation_id=incident.organisation_id).exists()
             if account is None or not bot:
                 continue
-            notify(
-                organisation=organisation,
+            send(
                 channel=Channel.TELEGRAM,
-                kind="incident.escalated",
-                key=hashlib.sha256(f"{delivery}:telegram".encode()).hexdigest(),
+                key=_delivery_key(delivery, "telegram"),
                 method="sendMessage",
                 params={
                     "chat_id": account.telegram_user_id,
@@ -339,11 +345,9 @@ def _call(
         elif channel == Channel.EMAIL:
             if not membership.user.email:
                 continue
-            notify(
-                organisation=organisation,
+            send(
                 channel=Channel.EMAIL,
-                kind="incident.escalated",
-                key=hashlib.sha256(f"{delivery}:email".encode()).hexdigest(),
+                key=_delivery_key(delivery, "email"),
                 to=[membership.user.email],
                 subject=subject,
                 message=body,
@@ -351,10 +355,8 @@ def _call(
         elif channel == Channel.WEBHOOK:
             if not organisation.webhook_url:
                 continue
-            notify(
-                organisation=organisation,
+            send(
                 channel=Channel.WEBHOOK,
-                kind="incident.escalated",
                 delivery_id=uuid.uuid5(uuid.NAMESPACE_URL, delivery),
                 data={
                     "incident": incident_data(incident),

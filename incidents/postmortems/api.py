@@ -126,6 +126,10 @@ class RequestChangesSerializer(serializers.Serializer):
     comments = serializers.CharField(max_length=10000)
 
 
+# What a review step (request changes, approve) answers.
+_REVIEWED = {200: PostMortemSerializer, **conflict("Only a post-mortem in review can be reviewed.")}
+
+
 class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Post-mortems. Responders write them; a manager or owner who is not the author reviews."""
 
@@ -207,10 +211,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             )
         ],
         request=RequestChangesSerializer,
-        responses={
-            200: PostMortemSerializer,
-            **conflict("Only a post-mortem in review can be reviewed."),
-        },
+        responses=_REVIEWED,
     )
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
@@ -227,10 +228,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
     @extend_schema(
         summary="Approve a post-mortem (closes the incident)",
         request=None,
-        responses={
-            200: PostMortemSerializer,
-            **conflict("Only a post-mortem in review can be reviewed."),
-        },
+        responses=_REVIEWED,
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.postmortems.models import ActionItemStatus, PostMortemStatus
 from tenants import selectors
-from tenants.forms import PageForm
+from tenants.forms import PageForm, set_queryset
 from tenants.models import Membership
 
 
@@ -47,9 +47,8 @@ class ActionItemForm(PageForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ModelChoiceField)
-        owner.queryset = selectors.staff_list(membership=membership).order_by("user__username")
+        owner = selectors.staff_list(membership=membership).order_by("user__username")
+        set_queryset(self, "owner", owner)
 
 
 class ListFilterForm(forms.Form):

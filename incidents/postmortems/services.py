@@ -272,6 +272,8 @@ def postmortem_reminders_send(*, now: Any = None) -> int:
                     "id": incident.id,
                     "date": date_format(timezone.localtime(incident.resolved_at), "DATE_FORMAT"),
                 }
+            # Alike action_item_reminders_send on purpose: both send through _remind already;
+            # what repeats is its argument list.
             _remind(
                 organisation=incident.organisation,
                 key=key,
@@ -310,6 +312,8 @@ def action_item_reminders_send(*, now: Any = None) -> int:
                 message = _("Due on %(date)s.") % {
                     "date": date_format(item.due_date, "DATE_FORMAT")
                 }
+            # Alike postmortem_reminders_send on purpose: both send through _remind already;
+            # what repeats is its argument list.
             _remind(
                 organisation=item.organisation,
                 key=key,

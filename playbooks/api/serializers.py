@@ -6,7 +6,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.api.serializers import TeamBriefSerializer
-from playbooks.models import STEP_OWNER_ROLES, IncidentTask, Language, Playbook, PlaybookStep
+from playbooks.models import (
+    STEP_FIELDS,
+    STEP_OWNER_ROLES,
+    IncidentTask,
+    Language,
+    Playbook,
+    PlaybookStep,
+)
 from playbooks.starter import CRISIS_TYPES
 from templates.api.serializers import MemberBriefSerializer
 from templates.models import ResponseTemplate
@@ -30,16 +37,7 @@ class PlaybookStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlaybookStep
-        fields = [
-            "id",
-            "position",
-            "title",
-            "guidance",
-            "owner_team",
-            "owner_role",
-            "due_offset_minutes",
-            "template",
-        ]
+        fields = ["id", *STEP_FIELDS]
         read_only_fields = ["position"]
         extra_kwargs = {"guidance": {"max_length": 10000}}
 

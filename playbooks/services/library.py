@@ -6,7 +6,7 @@ from typing import Any, TypedDict
 from django.db import IntegrityError, transaction
 
 from crisisdesk.core.exceptions import DomainError, Forbidden, NotFound
-from playbooks.models import Playbook, PlaybookStep
+from playbooks.models import STEP_FIELDS, Playbook, PlaybookStep
 from playbooks.starter import STARTER_PLAYBOOKS
 from templates.models import ResponseTemplate
 from templates.selectors import starter_template_ids
@@ -90,18 +90,7 @@ def _replace_steps(playbook: Playbook, steps: Sequence[StepData]) -> None:
         else:
             new.append(row)
     PlaybookStep.objects.filter(playbook=playbook).exclude(id__in=given_ids).delete()
-    PlaybookStep.objects.bulk_update(
-        keep,
-        [
-            "position",
-            "title",
-            "guidance",
-            "owner_team",
-            "owner_role",
-            "due_offset_minutes",
-            "template",
-        ],
-    )
+    PlaybookStep.objects.bulk_update(keep, list(STEP_FIELDS))
     PlaybookStep.objects.bulk_create(new)
 
 

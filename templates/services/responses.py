@@ -83,6 +83,7 @@ def _compose(
     return channel, body, None, {}
 
 
+# Alike response_update on purpose: a draft and its edit take the same composed inputs.
 def response_create(
     *,
     incident: Incident,
@@ -136,6 +137,7 @@ def response_locked(response: Response) -> Response:
     )
 
 
+# Alike response_create on purpose: a draft and its edit take the same composed inputs.
 def response_update(
     *,
     response: Response,

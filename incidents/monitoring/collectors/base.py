@@ -178,6 +178,15 @@ def merge_errors(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
     return merged
 
 
+def validate_declared(collector: Collector, config: Any, credentials: Any) -> dict[str, list[str]]:
+    """A collector's declared config and credential fields checked, keyed config.* and
+    credentials.*: the start of every collector's ``validate``."""
+    return merge_errors(
+        validate_fields(collector.config_fields, config, section="config"),
+        validate_fields(collector.credential_fields, credentials, section="credentials"),
+    )
+
+
 # -- HTTP -----------------------------------------------------------------------------------------
 
 

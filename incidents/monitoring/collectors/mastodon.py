@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
+# Alike the other collectors' imports (bluesky.py, mastodon.py, rss.py, telegram.py, vk.py,
+# youtube.py) on purpose: each names the shared base helpers it calls.
 from .base import (
     Batch,
     CollectorError,
@@ -30,14 +32,13 @@ from .base import (
     item,
     json_body,
     malformed,
-    merge_errors,
     now,
     parse_iso,
     redact,
     retry_after,
     secrets_of,
     unavailable_status,
-    validate_fields,
+    validate_declared,
 )
 from .window import TimeWindow
 
@@ -83,10 +84,7 @@ class MastodonCollector:
     )
 
     def validate(self, config: dict, credentials: dict) -> dict[str, list[str]]:
-        errors = merge_errors(
-            validate_fields(self.config_fields, config, section="config"),
-            validate_fields(self.credential_fields, credentials, section="credentials"),
-        )
+        errors = validate_declared(self, config, credentials)
         if not isinstance(config, dict):
             return errors
         hashtag, query = config.get("hashtag"), config.get("query")

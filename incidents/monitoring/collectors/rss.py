@@ -18,6 +18,8 @@ from typing import Any
 import feedparser
 from django.utils.translation import gettext_lazy as _
 
+# Alike the other collectors' imports (bluesky.py, mastodon.py, rss.py, telegram.py, vk.py,
+# youtube.py) on purpose: each names the shared base helpers it calls.
 from .base import (
     Batch,
     CollectorError,
@@ -27,12 +29,11 @@ from .base import (
     http,
     iso,
     item,
-    merge_errors,
     now,
     parse_iso,
     retry_after,
     unavailable_status,
-    validate_fields,
+    validate_declared,
 )
 
 SERVICE = "RSS"
@@ -83,10 +84,7 @@ class RssCollector:
     credential_fields = ()
 
     def validate(self, config: dict, credentials: dict) -> dict[str, list[str]]:
-        errors = merge_errors(
-            validate_fields(self.config_fields, config, section="config"),
-            validate_fields(self.credential_fields, credentials, section="credentials"),
-        )
+        errors = validate_declared(self, config, credentials)
         platform = (config or {}).get("platform") if isinstance(config, dict) else None
         if platform and platform not in PLATFORMS:
             errors.setdefault("config.platform", []).append(

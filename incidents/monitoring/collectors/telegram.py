@@ -21,6 +21,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# Alike the other collectors' imports (bluesky.py, mastodon.py, rss.py, telegram.py, vk.py,
+# youtube.py) on purpose: each names the shared base helpers it calls.
 from .base import (
     Batch,
     CollectorError,
@@ -32,12 +34,11 @@ from .base import (
     item,
     json_body,
     malformed,
-    merge_errors,
     now,
     parse_iso,
     redact,
     unavailable_status,
-    validate_fields,
+    validate_declared,
 )
 
 SERVICE = "Telegram"
@@ -124,10 +125,7 @@ class TelegramCollector:
     )
 
     def validate(self, config: dict, credentials: dict) -> dict[str, list[str]]:
-        errors = merge_errors(
-            validate_fields(self.config_fields, config, section="config"),
-            validate_fields(self.credential_fields, credentials, section="credentials"),
-        )
+        errors = validate_declared(self, config, credentials)
         token = (credentials or {}).get("bot_token") if isinstance(credentials, dict) else None
         if isinstance(token, str) and token and not TOKEN_RE.fullmatch(token.strip()):
             errors.setdefault("credentials.bot_token", []).append(

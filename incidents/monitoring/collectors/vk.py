@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# Alike the other collectors' imports (bluesky.py, mastodon.py, rss.py, telegram.py, vk.py,
+# youtube.py) on purpose: each names the shared base helpers it calls.
 from .base import (
     Batch,
     CollectorError,
@@ -28,12 +30,11 @@ from .base import (
     item,
     json_body,
     malformed,
-    merge_errors,
     now,
     redact,
     secrets_of,
     unavailable_status,
-    validate_fields,
+    validate_declared,
 )
 from .window import TimeWindow
 
@@ -123,10 +124,7 @@ class VkCollector:
         self._last_call = 0.0
 
     def validate(self, config: dict, credentials: dict) -> dict[str, list[str]]:
-        errors = merge_errors(
-            validate_fields(self.config_fields, config, section="config"),
-            validate_fields(self.credential_fields, credentials, section="credentials"),
-        )
+        errors = validate_declared(self, config, credentials)
         if not isinstance(config, dict):
             return errors
         query = config.get("query")

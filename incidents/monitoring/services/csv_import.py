@@ -220,6 +220,7 @@ def _import_rows(
     return report
 
 
+# Alike mentions_import_xlsx on purpose: the two formats' entry points take the same arguments.
 def mentions_import_csv(
     *,
     brand: Brand,
@@ -326,6 +327,7 @@ def xlsx_row_count(file: IO[bytes]) -> int:
         workbook.close()
 
 
+# Alike mentions_import_csv on purpose: the two formats' entry points take the same arguments.
 def mentions_import_xlsx(
     *,
     brand: Brand,

@@ -141,6 +141,7 @@ def keywords_in(
 
 # --- rules ---
 
+# The fields a rule's owner sets (with ``active``), in the order the API lists them.
 RULE_FIELDS = (
     "name",
     "keywords",
@@ -148,8 +149,8 @@ RULE_FIELDS = (
     "min_negative",
     "measure",
     "multiplier",
-    "severity",
     "min_reach",
+    "severity",
 )
 
 

@@ -126,6 +126,7 @@ def _buckets_increment(*, brand: Brand, mentions: Sequence[IngestedMention]) -> 
 
 
 _UNIQUE_COLUMNS = "organisation_id, brand_id, platform, external_id"
+# Alike api.py:MentionSerializer on purpose: the columns COPY writes, not the API's fields.
 _COPY_COLUMNS = (
     "organisation_id",
     "brand_id",
@@ -309,6 +310,18 @@ def _reject(result: IngestResult, index: int, field_name: str, reason: str) -> N
     result.rejected.append({"index": index, "field": field_name, "reason": reason})
 
 
+def _clean_into(
+    batch: _Batch, item: Any, index: int, result: IngestResult, *, now: datetime
+) -> None:
+    """One item cleaned into its brand's batch, or refused with its index."""
+    try:
+        clean = mention_item_clean(item, now=now)
+    except ItemRejected as exc:
+        _reject(result, index, exc.field, exc.reason)
+        return
+    batch.add(clean, index, result)
+
+
 def _store(*, batch: _Batch, now: datetime, result: IngestResult) -> None:
     """Score and upsert one brand's valid items, count the new ones, run detection. Runs
     inside the caller's transaction."""
@@ -422,12 +435,7 @@ def mention_ingest(
     batch = _Batch(brand=brand) if seen is None else _Batch(brand=brand, first_at=seen)
     for i, item in enumerate(items):
         index = positions[i] if positions is not None else i
-        try:
-            clean = mention_item_clean(item, now=now)
-        except ItemRejected as exc:
-            _reject(result, index, exc.field, exc.reason)
-            continue
-        batch.add(clean, index, result)
+        _clean_into(batch, item, index, result, now=now)
     _store_all(batches=[batch], now=now, result=result)
     return result
 
@@ -477,11 +485,6 @@ def mention_ingest_for_member(
             # Another organisation's brand reads exactly like a missing one.
             _reject(result, index, "brand", _("Unknown brand."))
             continue
-        try:
-            clean = mention_item_clean(item, now=now)
-        except ItemRejected as exc:
-            _reject(result, index, exc.field, exc.reason)
-            continue
-        batch.add(clean, index, result)
+        _clean_into(batch, item, index, result, now=now)
     _store_all(batches=list(batches.values()), now=now, result=result)
     return result
