@@ -168,19 +168,14 @@ def test_long_unbroken_words_wrap_instead_of_widening_the_page(web, agency) -> N
     services.incident_add_note(incident=incident, actor=manager.user, text="N" * 3000)
     response = template_services.response_create(
         incident=incident,
-        membership=responder,
-        actor=responder.user,
+        by=responder,
         channel="website",
         body="Ю" * 3000,
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder.user)
-    template_services.response_approve(response=response, membership=manager, actor=manager.user)
-    template_services.response_publish(
-        response=response, membership=manager, actor=manager.user, url="https://example.com/"
-    )
-    public_page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    template_services.response_submit(response=response, by=responder)
+    template_services.response_approve(response=response, by=manager)
+    template_services.response_publish(response=response, by=manager, url="https://example.com/")
+    public_page = statements.statement_page_publish(incident=incident, by=manager)
     for width in (1440, 390):
         page = _page(web, manager.user, "ru", width)
         for path in ("/o/alpha/", f"/o/alpha/incidents/{incident.pk}/"):

@@ -23,13 +23,11 @@ NOTE = "Internal note: legal says do not admit fault"
 def publish(agency, incident, body: str):
     responder, manager = agency.member("responder"), agency.member("manager")
     response = services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="website", body=body
+        incident=incident, by=responder, channel="website", body=body
     )
-    services.response_submit(response=response, membership=responder, actor=responder.user)
-    services.response_approve(response=response, membership=manager, actor=manager.user)
-    return services.response_publish(
-        response=response, membership=responder, actor=responder.user, url="https://brand.test/x"
-    )
+    services.response_submit(response=response, by=responder)
+    services.response_approve(response=response, by=manager)
+    return services.response_publish(response=response, by=responder, url="https://brand.test/x")
 
 
 @pytest.fixture

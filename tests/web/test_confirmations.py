@@ -22,7 +22,7 @@ CONFIRM = '<input type="hidden" name="confirmed" value="yes">'
 def response_draft(agency, incident) -> Response:
     template = template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",

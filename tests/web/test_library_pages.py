@@ -186,7 +186,7 @@ def test_the_template_preview_counts_and_reports_problems(browser_as, agency) ->
 def test_responders_read_templates_but_do_not_edit(browser_as, agency) -> None:
     template = template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Sorry",
         channel="sms",
         language="en",

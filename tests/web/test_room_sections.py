@@ -32,7 +32,7 @@ def playbook(agency):
 def template(agency):
     return template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",
@@ -202,8 +202,7 @@ def test_the_room_reads_a_bounded_number_of_queries(
     for n in range(3):
         template_services.response_create(
             incident=incident,
-            membership=owner,
-            actor=owner.user,
+            by=owner,
             template=template,
             variables={"message": f"Update {n}"},
         )

@@ -165,9 +165,9 @@ def test_an_approval_escalation_is_in_russian(agency, english_brand, sent) -> No
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING, title="Outage")
     responder = agency.member("responder")
     response = template_services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="x", body="Sorry."
+        incident=incident, by=responder, channel="x", body="Sorry."
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder.user)
+    template_services.response_submit(response=response, by=responder)
     Response.objects.filter(pk=response.pk).update(
         submitted_at=timezone.now() - timedelta(minutes=45)
     )
@@ -180,9 +180,7 @@ def test_an_approval_escalation_is_in_russian(agency, english_brand, sent) -> No
 def test_statement_emails_are_in_the_subscriber_s_language(agency, english_brand, sent) -> None:
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING)
     manager = agency.member("manager")
-    page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    page = statements.statement_page_publish(incident=incident, by=manager)
     emails = sent(
         lambda: statements.statement_subscribe(page=page, email="reader@example.com", language="ru")
     )

@@ -120,7 +120,7 @@ def world(agency, outsider) -> dict:
     )
     template = template_services.template_create(
         organisation=agency.org,
-        actor=owner.user,
+        by=owner,
         name="Holding",
         channel="x",
         language="en",
@@ -130,7 +130,7 @@ def world(agency, outsider) -> dict:
     )
     template_services.template_create(
         organisation=agency.org,
-        actor=owner.user,
+        by=owner,
         name="Second brand only",
         channel="sms",
         language="en",
@@ -154,7 +154,7 @@ def world(agency, outsider) -> dict:
     for incident in (first, second):
         playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
         template_services.response_create(
-            incident=incident, membership=owner, actor=owner.user, template=template, variables={}
+            incident=incident, by=owner, template=template, variables={}
         )
     # A resolved incident per brand: each has its post-mortem (and one action item).
     for brand in (agency.brand, agency.other_brand):

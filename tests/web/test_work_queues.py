@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def template(agency):
     return template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",

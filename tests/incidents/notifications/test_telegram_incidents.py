@@ -197,12 +197,11 @@ def test_an_approver_approves_a_response_from_the_message_and_a_responder_cannot
     with django_capture_on_commit_callbacks(execute=True):
         response = response_create(
             incident=opened,
-            membership=author,
-            actor=author.user,
+            by=author,
             channel="x",
             body="We hear you and are fixing it.",
         )
-        response_submit(response=response, membership=author, actor=author.user)
+        response_submit(response=response, by=author)
     [sent] = tg.messages_in(GROUP["id"])
     assert "We hear you and are fixing it." in sent["text"]
     assert [b["text"] for b in sent["reply_markup"]["inline_keyboard"][1]] == [
