@@ -116,9 +116,9 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
     responder_user, manager_user = users["demo-responder"], users["demo-manager"]
     responder = Membership.objects.get(organisation=organisation, user=responder_user)
     manager = Membership.objects.get(organisation=organisation, user=manager_user)
-    tasks = services.playbook_apply(incident=incident, playbook=playbook, actor=responder_user)
+    tasks = services.playbook_apply(incident=incident, playbook=playbook, by=responder)
     for task in tasks[:2]:
-        services.task_complete(task=task, membership=responder, actor=responder_user)
+        services.task_complete(task=task, by=responder)
     template = _template_for(playbook)
     if template is None:
         return

@@ -23,7 +23,7 @@ def test_acknowledge_apply_a_playbook_and_tick_a_task(web, agency) -> None:
     )
     playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Viral negative trend",
         crisis_type="quality",
         language="en",

@@ -116,7 +116,7 @@ def test_confirmation_pages_speak_russian(browser_as, agency) -> None:
 def _with_tasks(agency, incident, offsets: list[int]) -> list[IncidentTask]:
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Service complaints",
         crisis_type="service",
         language="en",
@@ -124,7 +124,7 @@ def _with_tasks(agency, incident, offsets: list[int]) -> list[IncidentTask]:
         steps=[{"title": f"Step {n}", "due_offset_minutes": m} for n, m in enumerate(offsets)],
     )
     return playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("manager").user
+        incident=incident, playbook=playbook, by=agency.member("manager")
     )
 
 

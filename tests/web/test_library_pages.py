@@ -100,7 +100,7 @@ def test_a_playbook_without_steps_is_refused_in_words(browser_as) -> None:
 def test_responders_read_playbooks_but_do_not_edit(browser_as, agency) -> None:
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="ru",

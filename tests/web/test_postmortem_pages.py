@@ -421,14 +421,14 @@ def test_the_dashboard_lists_my_overdue_action_items_and_tasks(
     )
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="en",
         steps=[{"title": "Listen first", "due_offset_minutes": 10}],
     )
     playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("owner").user
+        incident=incident, playbook=playbook, by=agency.member("owner")
     )
     IncidentTask.objects.update(
         assignee=agency.member("responder"), due_at=timezone.now() - timedelta(hours=1)

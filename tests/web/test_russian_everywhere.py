@@ -55,14 +55,16 @@ def history(agency, incident) -> Incident:
     owner = agency.member("owner").user
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Жалобы на сервис",
         crisis_type="service",
         language="ru",
         keywords=[],
         steps=[{"title": "Извиниться публично", "due_offset_minutes": 30}],
     )
-    playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner)
+    playbook_services.playbook_apply(
+        incident=incident, playbook=playbook, by=agency.member("owner")
+    )
     services.incident_acknowledge(incident=incident, actor=owner)
     services.incident_add_note(incident=incident, actor=owner, text="Проверяем факты")
     services.incident_transition(incident=incident, status="resolved", actor=owner)

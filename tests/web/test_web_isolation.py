@@ -112,7 +112,7 @@ def world(agency, outsider) -> dict:
     owner = agency.member("owner")
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="en",
@@ -152,7 +152,7 @@ def world(agency, outsider) -> dict:
             content=b"platform,external_id,text,posted_at\n",
         )
     for incident in (first, second):
-        playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
+        playbook_services.playbook_apply(incident=incident, playbook=playbook, by=owner)
         template_services.response_create(
             incident=incident, by=owner, template=template, variables={}
         )
