@@ -35,7 +35,7 @@ def test_client_approves_in_the_portal_and_the_statement_appears_live(web, agenc
         brand=agency.brand,
         title="Kettles",
         severity="sev2",
-        actor=manager.user,
+        by=manager,
         teams=[agency.team],
     )
     response = template_services.response_create(

@@ -27,12 +27,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 async def _incident(agency, teams):
     return await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="Live", severity="sev2", actor=None, teams=teams
+        brand=agency.brand, title="Live", severity="sev2", by=None, teams=teams
     )
 
 
 async def _note(incident, text):
-    await sync_to_async(services.incident_add_note)(incident=incident, actor=None, text=text)
+    await sync_to_async(services.event_record)(
+        incident=incident, kind="note", actor=None, payload={"text": text}
+    )
 
 
 async def test_a_removed_member_is_disconnected_at_once(agency) -> None:

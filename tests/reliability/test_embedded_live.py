@@ -161,7 +161,7 @@ SLA_INCIDENT = (
     "from datetime import timedelta; from django.utils import timezone;"
     " from incidents.services import incident_create; from tenants.models import Brand;"
     " brand = Brand.objects.get(slug='severny-kofe');"
-    " print(incident_create(brand=brand, title='Overdue', severity='sev1', actor=None,"
+    " print(incident_create(brand=brand, title='Overdue', severity='sev1', by=None,"
     " detected_at=timezone.now() - timedelta(days=2)).id)"
 )
 SLA_RUN = (

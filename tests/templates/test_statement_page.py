@@ -61,7 +61,7 @@ def test_only_managers_publish_and_another_agency_gets_404(as_role, api, outside
 def test_anonymous_walk_shows_statements_in_order_and_nothing_internal(
     agency, as_role, incident
 ) -> None:
-    incident_add_note(incident=incident, actor=agency.member("manager").user, text=NOTE)
+    incident_add_note(incident=incident, by=agency.member("manager"), text=NOTE)
     publish(agency, incident, "We know about the outage.")
     publish(agency, incident, "It is fixed now.")
     path = page_url(as_role, incident)

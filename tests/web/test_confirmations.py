@@ -129,7 +129,7 @@ def _with_tasks(agency, incident, offsets: list[int]) -> list[IncidentTask]:
 
 
 def _acknowledged(agency, incident):
-    incident_services.incident_acknowledge(incident=incident, actor=agency.member("owner").user)
+    incident_services.incident_acknowledge(incident=incident, by=agency.member("owner"))
     incident.refresh_from_db()
     return incident
 

@@ -71,10 +71,10 @@ def assert_russian(emails: list, *phrases: str) -> None:
 def resolved(agency):
     responder = agency.member("responder")
     incident = services.incident_create(
-        brand=agency.brand, title="Delivery delays", severity="sev2", actor=responder.user
+        brand=agency.brand, title="Delivery delays", severity="sev2", by=responder
     )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     return incident, PostMortem.objects.get(incident=incident)
 
 

@@ -31,7 +31,7 @@ def template(agency):
 
 def _pending(agency, template, title: str, author: str = "responder") -> Response:
     incident = incident_services.incident_create(
-        brand=agency.brand, title=title, severity="sev2", actor=None, teams=[agency.team]
+        brand=agency.brand, title=title, severity="sev2", by=None, teams=[agency.team]
     )
     client = signed_in(agency.member(author).user)
     base = f"/o/alpha/incidents/{incident.pk}/responses/"
