@@ -48,13 +48,13 @@ async def test_refused_without_credentials(agency) -> None:
 
 async def test_refused_with_a_used_or_expired_ticket(agency) -> None:
     user = agency.member("responder").user
-    ticket = await sync_to_async(ws_ticket_issue)(user=user)
+    ticket = await sync_to_async(ws_ticket_issue)(by=user)
     connected, communicator = await connect(ticket=ticket)
     assert connected
     await communicator.disconnect()
     connected, _ = await connect(ticket=ticket)  # used
     assert not connected
-    expired = await sync_to_async(ws_ticket_issue)(user=user)
+    expired = await sync_to_async(ws_ticket_issue)(by=user)
     await sync_to_async(WebSocketTicket.objects.filter(used_at__isnull=True).update)(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -83,7 +83,7 @@ async def test_team_scoped_delivery(agency) -> None:
     _, responder = await connect(user=outsider_of_team.user)
     _, viewer = await connect(user=agency.member("viewer").user)
     _, manager = await connect(
-        ticket=await sync_to_async(ws_ticket_issue)(user=agency.member("manager").user)
+        ticket=await sync_to_async(ws_ticket_issue)(by=agency.member("manager").user)
     )
 
     incident = await sync_to_async(services.incident_create)(

@@ -109,7 +109,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
 
 TICKET = (
     "from django.contrib.auth import get_user_model; from tenants.services import ws_ticket_issue;"
-    " print(ws_ticket_issue(user=get_user_model().objects.get(username='demo-responder')))"
+    " print(ws_ticket_issue(by=get_user_model().objects.get(username='demo-responder')))"
 )
 
 

@@ -218,7 +218,7 @@ def test_a_client_invitation_names_its_brands_and_makes_client_staff(agency, as_
     assert body["kind"] == "client" and body["brands"] == [agency.brand.id]
 
     user = UserFactory(username="client-person", email="c@client.example")
-    membership = invitation_accept(token=body["token"], user=user)
+    membership = invitation_accept(token=body["token"], by=user)
     assert membership.kind == MemberKind.CLIENT
     assert list(membership.brands.values_list("id", flat=True)) == [agency.brand.id]
     listed = owner.get(url).json()["results"][0]

@@ -95,7 +95,7 @@ def test_an_invitation_is_in_the_invitee_s_language(agency, english_brand, sent)
     [email] = sent(
         lambda: invitation_create(
             organisation=agency.org,
-            actor=agency.member("owner").user,
+            by=agency.member("owner"),
             email="newcomer@elsewhere.test",
             role="responder",
         )
@@ -106,7 +106,7 @@ def test_an_invitation_is_in_the_invitee_s_language(agency, english_brand, sent)
     [english] = sent(
         lambda: invitation_create(
             organisation=agency.org,
-            actor=agency.member("owner").user,
+            by=agency.member("owner"),
             email="stranger@elsewhere.test",
             role="viewer",
         )

@@ -164,7 +164,7 @@ def world(agency, outsider) -> dict:
         services.incident_acknowledge(incident=resolved, by=owner)
         services.incident_transition(incident=resolved, status="resolved", by=owner)
     tenant_services.invitation_create(
-        organisation=agency.org, actor=owner.user, email="invited@example.com", role=Role.VIEWER
+        organisation=agency.org, by=owner, email="invited@example.com", role=Role.VIEWER
     )
     # A monthly report per brand (queued: the walk needs the rows, not the documents).
     for brand in (agency.brand, agency.other_brand):
