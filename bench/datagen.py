@@ -357,7 +357,7 @@ def negative_items(
 def rule_create(brand: Brand, *, min_negative: int | None, keywords: list[str]) -> MonitoringRule:
     return monitoring_rule_create(
         brand=brand,
-        actor=None,
+        by=None,
         name=f"bench rule {brand.slug}",
         keywords=keywords,
         window_minutes=15,

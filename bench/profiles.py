@@ -65,11 +65,11 @@ def profile_ingest(ctx: Context) -> Path:
             100, prefix=f"pwarm-{time.time_ns()}", brand_slug="p", seed=6
         )
     ]
-    mention_ingest_for_member(membership=membership, items=warm)
+    mention_ingest_for_member(by=membership, items=warm)
     profiler = Profiler(interval=0.0005)
     began = time.perf_counter()
     profiler.start()
-    result = mention_ingest_for_member(membership=membership, items=items)
+    result = mention_ingest_for_member(by=membership, items=items)
     profiler.stop()
     elapsed = time.perf_counter() - began
     header = (

@@ -29,21 +29,20 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
         return
     responder = users["demo-responder"]
     membership = Membership.objects.get(organisation=organisation, user=responder)
+    manager = Membership.objects.get(organisation=organisation, user=users["demo-manager"])
     for slug, title, severity, minutes, statuses in DEMO_INCIDENTS:
         brand = Brand.objects.get(organisation=organisation, slug=slug)
         incident = services.incident_create(
             brand=brand,
             title=title,
             severity=severity,
-            actor=users["demo-manager"],
+            by=manager,
             summary="",
             detected_at=now - timedelta(minutes=minutes),
         )
         for status in statuses:
-            incident = services.incident_transition(
-                incident=incident, status=status, actor=responder, membership=membership
-            )
+            incident = services.incident_transition(incident=incident, status=status, by=membership)
         if statuses:
             services.incident_add_note(
-                incident=incident, actor=responder, text="Facts confirmed with the client's team."
+                incident=incident, by=membership, text="Facts confirmed with the client's team."
             )

@@ -193,7 +193,7 @@ def incident_new(request: OrgRequest) -> HttpResponse:
     form = IncidentCreateForm(request.POST, membership=request.membership, auto_id="new_%s")
     if form.is_valid():
         try:
-            incident = services.incident_create(actor=request.user, **form.cleaned_data)
+            incident = services.incident_create(by=request.membership, **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc.field, exc.translated)
         else:
@@ -333,9 +333,7 @@ def _refused(request: OrgRequest, exc: DomainError) -> None:
 def acknowledge(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = _incident(request, incident_pk)
     try:
-        services.incident_acknowledge(
-            incident=incident, actor=request.user, membership=request.membership
-        )
+        services.incident_acknowledge(incident=incident, by=request.membership)
     except DomainError as exc:
         _refused(request, exc)
     return _back(request, incident)
@@ -368,8 +366,7 @@ def transition(request: OrgRequest, incident_pk: int) -> HttpResponse:
         services.incident_transition(
             incident=incident,
             status=form.cleaned_data["status"],
-            actor=request.user,
-            membership=request.membership,
+            by=request.membership,
         )
     except DomainError as exc:
         _refused(request, exc)
@@ -401,7 +398,7 @@ def severity(request: OrgRequest, incident_pk: int) -> HttpResponse:
         SeverityForm(request.POST, auto_id="severity_%s"),
         "severity_form",
         lambda data: services.incident_update(
-            incident=incident, actor=request.user, severity=data["severity"]
+            incident=incident, by=request.membership, severity=data["severity"]
         ),
     )
 
@@ -416,7 +413,10 @@ def assign(request: OrgRequest, incident_pk: int) -> HttpResponse:
         AssignForm(request.POST, membership=request.membership, auto_id="assign_%s"),
         "assign_form",
         lambda data: services.incident_assign(
-            incident=incident, actor=request.user, teams=data["teams"], commander=data["commander"]
+            incident=incident,
+            by=request.membership,
+            teams=data["teams"],
+            commander=data["commander"],
         ),
     )
 
@@ -432,9 +432,8 @@ def note(request: OrgRequest, incident_pk: int) -> HttpResponse:
         "note_form",
         lambda data: services.incident_add_note(
             incident=incident,
-            actor=request.user,
             text=data["text"],
             visibility=Visibility.CLIENT if data["for_client"] else Visibility.INTERNAL,
-            membership=request.membership,
+            by=request.membership,
         ),
     )

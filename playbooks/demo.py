@@ -85,7 +85,7 @@ BRAND_TEMPLATE: dict[str, Any] = {
 }
 
 
-def _brand_template(organisation: Organisation, actor: User) -> None:
+def _brand_template(organisation: Organisation, by: Membership) -> None:
     spec = dict(BRAND_TEMPLATE)
     brand = Brand.objects.filter(organisation=organisation, slug=spec.pop("brand_slug")).first()
     if (
@@ -95,14 +95,16 @@ def _brand_template(organisation: Organisation, actor: User) -> None:
         ).exists()
     ):
         return
-    template_services.template_create(organisation=organisation, actor=actor, brand=brand, **spec)
+    template_services.template_create(organisation=organisation, by=by, brand=brand, **spec)
 
 
 def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Add a brand's own template; apply a matching playbook to a demo incident, complete two
     tasks, and take a response from a starter template through submission, approval and
     publication. Runs once: an organisation with a playbook applied is left alone."""
-    _brand_template(organisation, users["demo-manager"])
+    _brand_template(
+        organisation, Membership.objects.get(organisation=organisation, user=users["demo-manager"])
+    )
     if AppliedPlaybook.objects.filter(organisation=organisation).exists():
         return
     incident = _demo_incident(organisation)
@@ -114,9 +116,9 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
     responder_user, manager_user = users["demo-responder"], users["demo-manager"]
     responder = Membership.objects.get(organisation=organisation, user=responder_user)
     manager = Membership.objects.get(organisation=organisation, user=manager_user)
-    tasks = services.playbook_apply(incident=incident, playbook=playbook, actor=responder_user)
+    tasks = services.playbook_apply(incident=incident, playbook=playbook, by=responder)
     for task in tasks[:2]:
-        services.task_complete(task=task, membership=responder, actor=responder_user)
+        services.task_complete(task=task, by=responder)
     template = _template_for(playbook)
     if template is None:
         return
@@ -125,17 +127,15 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
     assert version is not None  # set by template_create
     response = template_services.response_create(
         incident=incident,
-        membership=responder,
-        actor=responder_user,
+        by=responder,
         template=template,
         variables={name: values.get(name, name.replace("_", " ")) for name in version.variables},
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder_user)
-    template_services.response_approve(response=response, membership=manager, actor=manager_user)
+    template_services.response_submit(response=response, by=responder)
+    template_services.response_approve(response=response, by=manager)
     template_services.response_publish(
         response=response,
-        membership=responder,
-        actor=responder_user,
+        by=responder,
         url=DEMO_URLS.get(template.channel, DEMO_URLS["vk"]).format(
             brand=incident.brand.slug, n=response.id
         ),

@@ -131,7 +131,7 @@ def apply(request: OrgRequest, incident_pk: int) -> HttpResponse:
     except Http404:  # another organisation's playbook is "not found" too
         return _section_or_back(request, incident, _("Choose a playbook."))
     try:
-        services.playbook_apply(incident=incident, playbook=playbook, actor=request.user)
+        services.playbook_apply(incident=incident, playbook=playbook, by=request.membership)
     except DomainError as exc:
         return _section_or_back(request, incident, exc.translated)
     return _section_or_back(request, incident)
@@ -145,9 +145,9 @@ def task_toggle(request: OrgRequest, incident_pk: int, task_pk: int) -> HttpResp
     task = scoped_get(selectors.task_list(incident=incident), task_pk)
     try:
         if request.POST.get("done") == "true":
-            services.task_complete(task=task, membership=request.membership, actor=request.user)
+            services.task_complete(task=task, by=request.membership)
         else:
-            services.task_reopen(task=task, membership=request.membership, actor=request.user)
+            services.task_reopen(task=task, by=request.membership)
     except DomainError as exc:
         return _section_or_back(request, incident, exc.translated)
     return _section_or_back(request, incident)
@@ -265,7 +265,7 @@ def playbook_new(request: OrgRequest) -> HttpResponse:
         try:
             playbook = services.playbook_create(
                 organisation=request.organisation,
-                membership=membership,
+                by=membership,
                 steps=_steps(formset),
                 **form.cleaned_data,
             )
@@ -309,7 +309,7 @@ def playbook(request: OrgRequest, playbook_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             services.playbook_update(
-                playbook=obj, membership=membership, steps=_steps(formset), **form.cleaned_data
+                playbook=obj, by=membership, steps=_steps(formset), **form.cleaned_data
             )
         except DomainError as exc:
             form_error(form, exc.field if exc.field != "steps" else None, exc.translated)

@@ -35,17 +35,14 @@ def _response(membership: Membership, argument: str) -> Response:
 
 
 def approve(*, membership: Membership, argument: str) -> str:
-    response_approve(
-        response=_response(membership, argument), membership=membership, actor=membership.user
-    )
+    response_approve(response=_response(membership, argument), by=membership)
     return _("Approved.")
 
 
 def request_changes(*, membership: Membership, argument: str) -> str:
     response_reject(
         response=_response(membership, argument),
-        membership=membership,
-        actor=membership.user,
+        by=membership,
         reason=_("Changes requested in Telegram by %(name)s.")
         % {"name": membership.user.get_username()},
     )

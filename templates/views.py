@@ -240,16 +240,14 @@ def draft(request: OrgRequest, incident_pk: int) -> HttpResponse:
         if template is not None:
             services.response_create(
                 incident=incident,
-                membership=request.membership,
-                actor=request.user,
+                by=request.membership,
                 template=template,
                 variables={v["name"]: v["value"] for v in state["variables"]},
             )
         else:
             services.response_create(
                 incident=incident,
-                membership=request.membership,
-                actor=request.user,
+                by=request.membership,
                 channel=state["channel"],
                 body=state["body"],
             )
@@ -292,9 +290,7 @@ def submit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespo
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_submit(
-            response=r, membership=request.membership, actor=request.user
-        ),
+        lambda r: services.response_submit(response=r, by=request.membership),
         _("Submitted for approval."),
     )
 
@@ -308,9 +304,7 @@ def edit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespons
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_update(
-            response=r, membership=request.membership, actor=request.user, body=body
-        ),
+        lambda r: services.response_update(response=r, by=request.membership, body=body),
         _("Response saved."),
     )
 
@@ -337,9 +331,7 @@ def delete(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespo
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_delete(
-            response=r, membership=request.membership, actor=request.user
-        ),
+        lambda r: services.response_delete(response=r, by=request.membership),
         _("Response discarded."),
     )
 
@@ -352,9 +344,7 @@ def approve(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_approve(
-            response=r, membership=request.membership, actor=request.user
-        ),
+        lambda r: services.response_approve(response=r, by=request.membership),
         _("Response approved."),
     )
 
@@ -367,9 +357,7 @@ def reject(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespo
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_reject(
-            response=r, membership=request.membership, actor=request.user, reason=reason
-        ),
+        lambda r: services.response_reject(response=r, by=request.membership, reason=reason),
         _("Response sent back for changes."),
     )
 
@@ -387,9 +375,7 @@ def publish(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
         request,
         incident_pk,
         response_pk,
-        lambda r: services.response_publish(
-            response=r, membership=request.membership, actor=request.user, url=url
-        ),
+        lambda r: services.response_publish(response=r, by=request.membership, url=url),
         _("Publication recorded."),
     )
 
@@ -399,9 +385,7 @@ def publish(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
 def statement_page_publish(request: OrgRequest, incident_pk: int) -> HttpResponse:
     incident = scoped_get(incident_list(membership=request.membership), incident_pk)
     try:
-        statements.statement_page_publish(
-            incident=incident, membership=request.membership, actor=request.user
-        )
+        statements.statement_page_publish(incident=incident, by=request.membership)
     except DomainError as exc:
         messages.error(request, exc.translated)
     else:
@@ -417,7 +401,7 @@ def statement_page_withdraw(request: OrgRequest, incident_pk: int) -> HttpRespon
         messages.error(request, _("Tick the box to confirm the withdrawal."))
         return _back(request, incident)
     try:
-        statements.statement_page_withdraw(incident=incident, membership=request.membership)
+        statements.statement_page_withdraw(incident=incident, by=request.membership)
     except DomainError as exc:
         messages.error(request, exc.translated)
     else:

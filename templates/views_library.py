@@ -137,8 +137,7 @@ def template_new(request: OrgRequest) -> HttpResponse:
         try:
             template = services.template_create(
                 organisation=request.organisation,
-                actor=request.user,
-                membership=membership,
+                by=membership,
                 **form.cleaned_data,
             )
         except DomainError as exc:
@@ -172,8 +171,7 @@ def template_page(request: OrgRequest, template_pk: int) -> HttpResponse:
         try:
             services.template_update(
                 template=obj,
-                actor=request.user,
-                membership=membership,
+                by=membership,
                 **({"body": body, "variables": variables} if changed else {}),
                 **data,
             )

@@ -127,7 +127,7 @@ def portal_report_request(request: OrgRequest, brand_pk: int) -> HttpResponse:
         raise Http404
     try:
         brand_report_request(
-            brand=brand, membership=request.membership, month=request.POST.get("month", "")
+            brand=brand, by=request.membership, month=request.POST.get("month", "")
         )
     except DomainError as exc:
         messages.error(request, _(exc.message))
@@ -142,7 +142,7 @@ def portal_postmortem_pdf(request: OrgRequest, postmortem_pk: int) -> HttpRespon
     """An approved post-mortem's client version as PDF (audited like every export)."""
     postmortem = scoped_get(postmortem_list(membership=request.membership), postmortem_pk)
     body = exports.postmortem_client_pdf_export(
-        postmortem=postmortem, fmt="pdf", actor=request.user
+        postmortem=postmortem, fmt="pdf", by=request.membership
     )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (

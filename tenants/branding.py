@@ -66,13 +66,13 @@ def logo_png(data: bytes) -> tuple[bytes, int, int]:
 
 
 def organisation_logo_set(
-    *, organisation: Organisation, membership: Membership, data: bytes
+    *, organisation: Organisation, by: Membership, data: bytes
 ) -> OrganisationLogo:
     """Replace the agency's logo (owners). Refuses other roles (Forbidden) and invalid images
     (DomainError, see logo_png); the previous logo stays when refused."""
     from tenants.services import audit_record
 
-    if membership.is_client or not membership.has_role(Role.OWNER):
+    if by.is_client or not by.has_role(Role.OWNER):
         raise Forbidden("Only an owner can change the organisation's logo.")
     png, width, height = logo_png(data)
     with transaction.atomic():
@@ -87,7 +87,7 @@ def organisation_logo_set(
         )
         audit_record(
             organisation=organisation,
-            actor=membership.user,
+            actor=by.user,
             action="organisation.logo_set",
             target=str(organisation.pk),
             payload={"width": width, "height": height, "bytes": len(png)},
@@ -95,18 +95,18 @@ def organisation_logo_set(
     return logo
 
 
-def organisation_logo_remove(*, organisation: Organisation, membership: Membership) -> None:
+def organisation_logo_remove(*, organisation: Organisation, by: Membership) -> None:
     """Take the logo down (owners)."""
     from tenants.services import audit_record
 
-    if membership.is_client or not membership.has_role(Role.OWNER):
+    if by.is_client or not by.has_role(Role.OWNER):
         raise Forbidden("Only an owner can change the organisation's logo.")
     with transaction.atomic():
         deleted, _ = OrganisationLogo.objects.filter(organisation=organisation).delete()
         if deleted:
             audit_record(
                 organisation=organisation,
-                actor=membership.user,
+                actor=by.user,
                 action="organisation.logo_removed",
                 target=str(organisation.pk),
                 payload={},

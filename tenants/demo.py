@@ -54,7 +54,7 @@ def seed_demo() -> Organisation:
     organisation = Organisation.objects.filter(slug=DEMO_ORG_SLUG).first()
     if organisation is None:
         organisation = services.organisation_create(
-            user=users["demo-owner"], name="Demo Agency", slug=DEMO_ORG_SLUG
+            by=users["demo-owner"], name="Demo Agency", slug=DEMO_ORG_SLUG
         )
     client_username, client_brand = DEMO_CLIENT
     for username, role, _email in DEMO_USERS:
@@ -89,7 +89,7 @@ def seed_demo() -> Organisation:
     if not organisation.invitations.exists():
         services.invitation_create(
             organisation=organisation,
-            actor=users["demo-owner"],
+            by=Membership.objects.get(organisation=organisation, user=users["demo-owner"]),
             email="new.colleague@demo.crisisdesk.local",
             role=Role.RESPONDER,
         )

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -50,14 +49,19 @@ def organisation_export_counts(*, organisation: Organisation) -> dict[str, int]:
 
 
 def organisation_export_stream(
-    *, organisation: Organisation, actor: User | None, chunk_size: int = 2000
+    *, organisation: Organisation, by: Membership | None, chunk_size: int = 2000
 ) -> Iterator[str]:
     """The organisation's data as one JSON document, yielded in pieces (never built in memory).
 
     Shape: {"organisation": {...}, "counts": {label: n}, "data": {label: [rows]}}; the counts
-    come first so that a client can show progress while it reads.
+    come first so that a client can show progress while it reads. `by` is None when the
+    platform exports it (the export_organisation command); the audit then names no one.
     """
-    audit_record(organisation=organisation, actor=actor, action="organisation.exported")
+    audit_record(
+        organisation=organisation,
+        actor=by.user if by is not None else None,
+        action="organisation.exported",
+    )
     counts = organisation_export_counts(organisation=organisation)
     head = {
         "organisation": {
@@ -97,7 +101,7 @@ def _username(user_id: int) -> str:
     )
 
 
-def organisation_soft_delete(*, organisation: Organisation, actor: User) -> Organisation:
+def organisation_soft_delete(*, organisation: Organisation, by: Membership) -> Organisation:
     """Lock every member out at once; the rows are purged after the grace period."""
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -105,7 +109,7 @@ def organisation_soft_delete(*, organisation: Organisation, actor: User) -> Orga
             raise Conflict("This organisation is already deleted.")
         locked.deleted_at = timezone.now()
         locked.save(update_fields=["deleted_at"])
-        audit_record(organisation=locked, actor=actor, action="organisation.deleted")
+        audit_record(organisation=locked, actor=by.user, action="organisation.deleted")
         # Open sockets too (tenants.live): each re-resolves its scope, finds none, closes.
         access_changed(
             organisation_id=locked.id,

@@ -1,4 +1,8 @@
-"""Every write to tenants: organisations, brands, teams, members, invitations, tickets."""
+"""Every write to tenants: organisations, brands, teams, members, invitations, tickets.
+
+Org-scoped writes take the acting member as `by: Membership`. Acting before or outside any
+organisation, `by: User`: organisation_create, invitation_accept, ws_ticket_issue.
+"""
 
 import hashlib
 import secrets
@@ -74,13 +78,13 @@ def _unique_slug(model: type[Model], base: str, **scope: object) -> str:
     return slug
 
 
-def organisation_create(*, user: User, name: str, slug: str | None = None) -> Organisation:
+def organisation_create(*, by: User, name: str, slug: str | None = None) -> Organisation:
     """Create an agency with its creator as owner, then run the setup hooks (starter library).
 
     Refuses a slug that is taken (400 on field slug), and a user whose email is not verified
     when verification is mandatory (403, email_unverified).
     """
-    accounts.organisation_create_allowed(user=user)
+    accounts.organisation_create_allowed(user=by)
     with transaction.atomic():
         if slug:
             if Organisation.objects.filter(slug=slug).exists():
@@ -88,8 +92,8 @@ def organisation_create(*, user: User, name: str, slug: str | None = None) -> Or
         else:
             slug = _unique_slug(Organisation, name)
         organisation = Organisation.objects.create(name=name, slug=slug)
-        Membership.objects.create(user=user, organisation=organisation, role=Role.OWNER)
-        audit_record(organisation=organisation, actor=user, action="organisation.created")
+        Membership.objects.create(user=by, organisation=organisation, role=Role.OWNER)
+        audit_record(organisation=organisation, actor=by, action="organisation.created")
         # Other apps add their starter content here without tenants importing them.
         for path in getattr(settings, "ORGANISATION_SETUP_HOOKS", []):
             import_string(path)(organisation=organisation)
@@ -97,7 +101,7 @@ def organisation_create(*, user: User, name: str, slug: str | None = None) -> Or
 
 
 def organisation_update(
-    *, organisation: Organisation, actor: User, **fields: object
+    *, organisation: Organisation, by: Membership, **fields: object
 ) -> Organisation:
     """Change name, SLA targets or settings; the slug stays (it is in every URL)."""
     for name, value in fields.items():
@@ -106,21 +110,21 @@ def organisation_update(
         organisation.save(update_fields=list(fields))
         audit_record(
             organisation=organisation,
-            actor=actor,
+            actor=by.user,
             action="organisation.updated",
             payload={"fields": sorted(fields)},
         )
     return organisation
 
 
-def organisation_rotate_webhook_secret(*, organisation: Organisation, actor: User) -> str:
+def organisation_rotate_webhook_secret(*, organisation: Organisation, by: Membership) -> str:
     """Replace the webhook signing secret; deliveries from now on are signed with the new one.
     Returns it: it is shown this once."""
     organisation.webhook_secret = new_ingest_secret()
     with transaction.atomic():
         organisation.save(update_fields=["webhook_secret"])
         audit_record(
-            organisation=organisation, actor=actor, action="organisation.webhook_secret_rotated"
+            organisation=organisation, actor=by.user, action="organisation.webhook_secret_rotated"
         )
     return organisation.webhook_secret
 
@@ -181,26 +185,29 @@ def brand_update(
     return brand
 
 
-def brand_delete(*, brand: Brand, actor: User) -> None:
+def brand_delete(*, brand: Brand, by: Membership) -> None:
     """Delete a brand that has no incidents; one with a history is refused (409), since its
     timeline is an audit record."""
     with transaction.atomic():
         if brand.incidents.exists():
             raise Conflict("This brand has incidents; their timeline cannot be deleted.")
         audit_record(
-            organisation=brand.organisation, actor=actor, action="brand.deleted", target=brand.slug
+            organisation=brand.organisation,
+            actor=by.user,
+            action="brand.deleted",
+            target=brand.slug,
         )
         brand.delete()
 
 
-def brand_rotate_secret(*, brand: Brand, actor: User) -> str:
+def brand_rotate_secret(*, brand: Brand, by: Membership) -> str:
     """Replace the ingest secret; the old one stops verifying at once."""
     brand.ingest_secret = new_ingest_secret()
     with transaction.atomic():
         brand.save(update_fields=["ingest_secret"])
         audit_record(
             organisation=brand.organisation,
-            actor=actor,
+            actor=by.user,
             action="brand.secret_rotated",
             target=brand.slug,
         )
@@ -290,7 +297,7 @@ def _check_kind(*, kind: str, role: str, has_brands: bool) -> None:
 def membership_update(
     *,
     membership: Membership,
-    actor: User,
+    by: Membership,
     role: str | None = None,
     kind: str | None = None,
     brands: Iterable[Brand] | None = None,
@@ -334,7 +341,7 @@ def membership_update(
             changes["brands"] = sorted(b.slug for b in brands)
         audit_record(
             organisation=membership.organisation,
-            actor=actor,
+            actor=by.user,
             action="membership.changed",
             target=membership.user.get_username(),
             payload=changes,
@@ -343,7 +350,7 @@ def membership_update(
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: User) -> None:
+def membership_remove(*, membership: Membership, by: Membership) -> None:
     """Remove a member. Refuses (409) to remove the last owner."""
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
@@ -351,7 +358,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
             raise Conflict("The last owner cannot be removed.")
         audit_record(
             organisation=membership.organisation,
-            actor=actor,
+            actor=by.user,
             action="membership.removed",
             target=membership.user.get_username(),
             payload={"role": membership.role},
@@ -360,7 +367,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         access_changed(organisation_id=membership.organisation_id, user_ids=[membership.user_id])
 
 
-def _invitation_mail(*, invitation: Invitation, token: str, actor: User, link_base: str) -> None:
+def _invitation_mail(*, invitation: Invitation, token: str, by: Membership, link_base: str) -> None:
     link = (link_base or settings.PUBLIC_BASE_URL).rstrip("/") + reverse(
         "web:invitation-accept", args=[token]
     )
@@ -369,7 +376,7 @@ def _invitation_mail(*, invitation: Invitation, token: str, actor: User, link_ba
         template="invitation",
         context={
             "organisation": invitation.organisation,
-            "inviter": actor.get_username(),
+            "inviter": by.user.get_username(),
             "role": Role(invitation.role).label,
             "link": link,
             "expires_at": invitation.expires_at,
@@ -378,7 +385,7 @@ def _invitation_mail(*, invitation: Invitation, token: str, actor: User, link_ba
         # else the inviter's (the organisation has none of its own).
         language=accounts.language_of(
             User.objects.filter(email__iexact=invitation.email, is_active=True).first(),
-            accounts.language_of(actor),
+            accounts.language_of(by.user),
         ),
     )
 
@@ -386,7 +393,7 @@ def _invitation_mail(*, invitation: Invitation, token: str, actor: User, link_ba
 def invitation_create(
     *,
     organisation: Organisation,
-    actor: User,
+    by: Membership,
     email: str,
     role: str,
     kind: str = MemberKind.AGENCY,
@@ -409,23 +416,23 @@ def invitation_create(
             role=role,
             kind=kind,
             token_hash=token_hash(token),
-            invited_by=actor,
+            invited_by=by.user,
             expires_at=timezone.now() + settings.INVITATION_TTL,
         )
         invitation.brands.set(brands)
         audit_record(
             organisation=organisation,
-            actor=actor,
+            actor=by.user,
             action="invitation.created",
             target=invitation.email,
             payload={"role": role, "kind": kind, "brands": sorted(b.slug for b in brands)},
         )
-        _invitation_mail(invitation=invitation, token=token, actor=actor, link_base=link_base)
+        _invitation_mail(invitation=invitation, token=token, by=by, link_base=link_base)
     return invitation, token
 
 
 def invitation_resend(
-    *, invitation: Invitation, actor: User, link_base: str = ""
+    *, invitation: Invitation, by: Membership, link_base: str = ""
 ) -> tuple[Invitation, str]:
     """Mail a pending invitation again with a new token and a new expiry; the old token
     stops working. Refuses (409) an invitation that was accepted."""
@@ -443,15 +450,15 @@ def invitation_resend(
         locked.save(update_fields=["token_hash", "expires_at"])
         audit_record(
             organisation=locked.organisation,
-            actor=actor,
+            actor=by.user,
             action="invitation.resent",
             target=locked.email,
         )
-        _invitation_mail(invitation=locked, token=token, actor=actor, link_base=link_base)
+        _invitation_mail(invitation=locked, token=token, by=by, link_base=link_base)
     return locked, token
 
 
-def invitation_accept(*, token: str, user: User) -> Membership:
+def invitation_accept(*, token: str, by: User) -> Membership:
     """Join the organisation as the invited role.
 
     Refuses: an unknown token (404), a used one or an expired one (409), a user whose
@@ -471,25 +478,25 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             raise Conflict("This invitation has already been used.")
         if invitation.expires_at <= timezone.now():
             raise Conflict("This invitation has expired.")
-        if (user.email or "").strip().lower() != invitation.email:
+        if (by.email or "").strip().lower() != invitation.email:
             raise Forbidden("This invitation was sent to another email address.")
-        if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+        if Membership.objects.filter(organisation=invitation.organisation, user=by).exists():
             raise Conflict("You are already a member of this organisation.")
         membership = Membership.objects.create(
-            user=user,
+            user=by,
             organisation=invitation.organisation,
             role=invitation.role,
             kind=invitation.kind,
         )
         membership.brands.set(invitation.brands.all())
         # The invitation was mailed to this address: accepting it proves the address.
-        accounts.email_mark_verified(user=user)
+        accounts.email_mark_verified(user=by)
         invitation.accepted_at = timezone.now()
-        invitation.accepted_by = user
+        invitation.accepted_by = by
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         audit_record(
             organisation=invitation.organisation,
-            actor=user,
+            actor=by,
             action="invitation.accepted",
             target=invitation.email,
             payload={"role": invitation.role},
@@ -497,11 +504,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     return membership
 
 
-def ws_ticket_issue(*, user: User) -> str:
+def ws_ticket_issue(*, by: User) -> str:
     """A single-use ticket for the WebSocket, valid for settings.WS_TICKET_TTL."""
     token = secrets.token_urlsafe(32)
     WebSocketTicket.objects.create(
-        user=user, token_hash=token_hash(token), expires_at=timezone.now() + settings.WS_TICKET_TTL
+        user=by, token_hash=token_hash(token), expires_at=timezone.now() + settings.WS_TICKET_TTL
     )
     return token
 

@@ -153,7 +153,7 @@ def _too_many(request: HttpRequest, wait: float | None) -> HttpResponse:
 def invitation_accept(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
-            membership = services.invitation_accept(token=token, user=request.user)
+            membership = services.invitation_accept(token=token, by=request.user)
         except DomainError as exc:
             messages.error(request, exc.translated)
         else:
@@ -175,7 +175,7 @@ def organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(
-                user=request.user,
+                by=request.user,
                 name=form.cleaned_data["name"],
                 slug=form.cleaned_data["slug"] or None,
             )
@@ -389,7 +389,7 @@ def brand_rotate_secret(request: OrgRequest, brand_pk: int) -> HttpResponse:
     )
     if ask:
         return ask
-    secret = services.brand_rotate_secret(brand=obj, actor=request.user)
+    secret = services.brand_rotate_secret(brand=obj, by=request.membership)
     return _secret_redirect(request, obj, secret, created=False)
 
 
@@ -410,7 +410,7 @@ def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
     if ask:
         return ask
     try:
-        services.brand_delete(brand=obj, actor=request.user)
+        services.brand_delete(brand=obj, by=request.membership)
     except DomainError as exc:
         messages.error(request, exc.translated)
         return redirect("web:brand", request.organisation.slug, obj.pk)
@@ -514,7 +514,7 @@ def members(request: OrgRequest) -> HttpResponse:
         try:
             invitation, token = services.invitation_create(
                 organisation=request.organisation,
-                actor=request.user,
+                by=request.membership,
                 link_base=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
@@ -561,7 +561,7 @@ def invitation_resend(request: OrgRequest, invitation_pk: int) -> HttpResponse:
     obj = scoped_get(selectors.invitation_list(membership=request.membership), invitation_pk)
     try:
         invitation, token = services.invitation_resend(
-            invitation=obj, actor=request.user, link_base=request.build_absolute_uri("/")
+            invitation=obj, by=request.membership, link_base=request.build_absolute_uri("/")
         )
     except DomainError as exc:
         messages.error(request, exc.translated)
@@ -585,7 +585,7 @@ def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(membership=obj, actor=request.user, **form.cleaned_data)
+            services.membership_update(membership=obj, by=request.membership, **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc.field, exc.translated)
         else:
@@ -628,7 +628,7 @@ def member_remove(request: OrgRequest, membership_pk: int) -> HttpResponse:
     if ask:
         return ask
     try:
-        services.membership_remove(membership=obj, actor=request.user)
+        services.membership_remove(membership=obj, by=request.membership)
     except DomainError as exc:
         messages.error(request, exc.translated)
         return redirect("web:member", request.organisation.slug, obj.pk)

@@ -46,7 +46,7 @@ def organisation_settings(request: OrgRequest) -> HttpResponse:
         try:
             services.organisation_update(
                 organisation=organisation,
-                actor=request.user,
+                by=request.membership,
                 webhook_url=form.cleaned_data["webhook_url"],
             )
         except DomainError as exc:
@@ -78,7 +78,7 @@ def organisation_rotate_webhook_secret(request: OrgRequest) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm: the old secret stops working."))
         return redirect("web:org-settings", request.organisation.slug)
     secret = services.organisation_rotate_webhook_secret(
-        organisation=request.organisation, actor=request.user
+        organisation=request.organisation, by=request.membership
     )
     webhook_secret_show_once(request, organisation_id=request.organisation.id, secret=secret)
     return redirect("web:org-settings", request.organisation.slug)
@@ -100,7 +100,7 @@ def organisation_logo_upload(request: OrgRequest) -> HttpResponse:
     try:
         branding.organisation_logo_set(
             organisation=request.organisation,
-            membership=request.membership,
+            by=request.membership,
             data=upload.read(branding.LOGO_MAX_BYTES + 1),
         )
     except DomainError as exc:
@@ -113,9 +113,7 @@ def organisation_logo_upload(request: OrgRequest) -> HttpResponse:
 @org_page(read_role=Role.OWNER, write_role=Role.OWNER)
 @require_POST
 def organisation_logo_remove(request: OrgRequest) -> HttpResponse:
-    branding.organisation_logo_remove(
-        organisation=request.organisation, membership=request.membership
-    )
+    branding.organisation_logo_remove(organisation=request.organisation, by=request.membership)
     messages.success(request, _("Logo removed."))
     return redirect("web:org-settings", request.organisation.slug)
 

@@ -100,10 +100,17 @@ def _outside_writer(incident: Incident, poster: Any) -> Any:
     from django.db import close_old_connections
 
     from incidents.services.lifecycle import incident_add_note
+    from tenants.models import Membership
+
+    members: list[Membership] = []  # the poster's membership, read once (in the thread)
 
     def add(text: str) -> None:
         close_old_connections()
-        incident_add_note(incident=incident, actor=poster, text=text)
+        if not members:
+            members.append(
+                Membership.objects.get(organisation_id=incident.organisation_id, user=poster)
+            )
+        incident_add_note(incident=incident, by=members[0], text=text)
 
     async def write(text: str) -> None:
         await asyncio.to_thread(add, text)

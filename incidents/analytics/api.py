@@ -133,7 +133,7 @@ class BrandReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSc
         query = BrandReportRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         report = brand_report_request(
-            brand=brand, membership=self.membership, month=query.validated_data["month"]
+            brand=brand, by=self.membership, month=query.validated_data["month"]
         )
         report.refresh_from_db()
         data = self.get_serializer(report).data

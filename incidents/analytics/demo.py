@@ -22,4 +22,4 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
     first = now.date().replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     for brand in Brand.objects.filter(organisation=organisation).order_by("id"):
-        brand_report_request(brand=brand, membership=manager, month=f"{previous:%Y-%m}")
+        brand_report_request(brand=brand, by=manager, month=f"{previous:%Y-%m}")

@@ -88,12 +88,12 @@ def month_bounds(month: date, time_zone: str) -> tuple[datetime, datetime]:
     )
 
 
-def brand_report_request(*, brand: Brand, membership: Membership, month: str) -> BrandReport:
+def brand_report_request(*, brand: Brand, by: Membership, month: str) -> BrandReport:
     """Queue a report of `brand` for `month` ('YYYY-MM'); the worker generates it. A report of
     the same month still queued or running is returned instead of a second one. Refuses a
     member who may not read the brand's reports (Forbidden), a malformed month or one that
     has not begun in the brand's time zone (DomainError)."""
-    if not brand_report_may(membership, brand):
+    if not brand_report_may(by, brand):
         raise Forbidden("Only the agency's managers and the brand's client staff ask for reports.")
     first = month_parse(month)
     start, _end = month_bounds(first, brand.time_zone)
@@ -101,7 +101,7 @@ def brand_report_request(*, brand: Brand, membership: Membership, month: str) ->
         raise DomainError("That month has not begun yet.", field="month")
     with transaction.atomic():
         pending = (
-            BrandReport.objects.visible_to(membership)
+            BrandReport.objects.visible_to(by)
             .select_for_update()
             .filter(brand=brand, month=first, state__in=[ReportState.QUEUED, ReportState.RUNNING])
             .first()
@@ -112,7 +112,7 @@ def brand_report_request(*, brand: Brand, membership: Membership, month: str) ->
             organisation_id=brand.organisation_id,
             brand=brand,
             month=first,
-            requested_by=membership,
+            requested_by=by,
             language=brand.language,
         )
         task_enqueue_after_commit(TASK, brand.organisation_id, report.pk)

@@ -81,7 +81,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        incident = services.incident_create(actor=request.user, **serializer.validated_data)
+        incident = services.incident_create(by=request.membership, **serializer.validated_data)
         response = self._detail(incident.pk)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -95,16 +95,16 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         incident = self.get_object()
         serializer = s.IncidentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.incident_update(incident=incident, actor=request.user, **serializer.validated_data)
+        services.incident_update(
+            incident=incident, by=request.membership, **serializer.validated_data
+        )
         return self._detail(incident.pk)
 
     @extend_schema(summary="Acknowledge an incident", request=None, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         incident = self.get_object()
-        services.incident_acknowledge(
-            incident=incident, actor=request.user, membership=self.membership
-        )
+        services.incident_acknowledge(incident=incident, by=self.membership)
         return self._detail(incident.pk)
 
     @extend_schema(
@@ -121,8 +121,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         services.incident_transition(
             incident=incident,
             status=serializer.validated_data["status"],
-            actor=request.user,
-            membership=self.membership,
+            by=self.membership,
         )
         return self._detail(incident.pk)
 
@@ -136,7 +135,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         incident = self.get_object()
         serializer = s.AssignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        services.incident_assign(incident=incident, actor=request.user, **serializer.validated_data)
+        services.incident_assign(
+            incident=incident, by=request.membership, **serializer.validated_data
+        )
         return self._detail(incident.pk)
 
     @extend_schema(
@@ -151,8 +152,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         serializer.is_valid(raise_exception=True)
         event = services.incident_add_note(
             incident=incident,
-            actor=request.user,
-            membership=self.membership,
+            by=self.membership,
             **serializer.validated_data,
         )
         return Response(

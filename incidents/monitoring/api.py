@@ -254,7 +254,7 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Expected a JSON list of labels."]}
             )
-        result = mention_labels_apply(membership=self.membership, actor=request.user, items=items)
+        result = mention_labels_apply(by=self.membership, items=items)
         return Response(result.as_dict())
 
     @extend_schema(
@@ -307,7 +307,7 @@ class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Expected a JSON list of mentions.")]}
             )
-        result = services.mention_ingest_for_member(membership=self.membership, items=items)
+        result = services.mention_ingest_for_member(by=self.membership, items=items)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(result.as_dict(), status=code)
 
@@ -336,7 +336,7 @@ class MonitoringRuleViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rule = services.monitoring_rule_create(
-            brand=brand, actor=request.user, **serializer.validated_data
+            brand=brand, by=request.membership, **serializer.validated_data
         )
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 

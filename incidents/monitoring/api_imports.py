@@ -120,7 +120,7 @@ class MentionImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         upload = data["file"]
         mention_import = import_services.mention_import_create(
             brand=brand,
-            actor=request.user,
+            by=request.membership,
             file_name=upload.name or "",
             content=upload.read(import_services.max_bytes() + 1),
             mapping=_mapping(data["mapping"]) if "mapping" in data else None,

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from incidents.monitoring.models import Mention, MonitoringRule, Source, SourceState
 from incidents.monitoring.services import mention_ingest, monitoring_rule_create
 from incidents.monitoring.services.sources import source_create
-from tenants.models import Brand, Organisation
+from tenants.models import Brand, Membership, Organisation
 
 BASELINE_PREFIX = "baseline-"
 BASELINE_DAYS = 7
@@ -125,6 +125,7 @@ def baseline_items(*, brand: Brand, now: datetime, rng: random.Random) -> list[d
 def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Rules for the demo brands and their baseline of mentions; a second run adds nothing."""
     rng = random.Random(20240601)  # noqa: S311 (demo content, not security)
+    manager = Membership.objects.get(organisation=organisation, user=users["demo-manager"])
     for slug, rules in DEMO_RULES.items():
         brand = Brand.objects.filter(organisation=organisation, slug=slug).first()
         if brand is None:
@@ -136,7 +137,7 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
         )
         for rule in rules:
             if rule["name"] not in existing:
-                monitoring_rule_create(brand=brand, actor=users["demo-manager"], **rule)
+                monitoring_rule_create(brand=brand, by=manager, **rule)
         if not Source.objects.filter(organisation=organisation, brand=brand).exists():
             # A news search feed, paused: the demo reaches the internet only when resumed.
             source = source_create(

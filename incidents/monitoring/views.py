@@ -182,8 +182,7 @@ def mention_label(request: OrgRequest, mention_pk: int) -> HttpResponse:
     mentions = selectors.mention_list(membership=request.membership)
     scoped_get(mentions, mention_pk)  # "not yours" before anything about the value
     result = mention_labels_apply(
-        membership=request.membership,
-        actor=request.user,
+        by=request.membership,
         items=[{"id": int(mention_pk), "sentiment": request.POST.get("sentiment", "")}],
     )
     error = result.rejected[0]["reason"] if result.rejected else None
@@ -297,8 +296,7 @@ def mention_bulk(request: OrgRequest) -> HttpResponse:
             messages.error(request, _("Choose a sentiment."))
             return redirect(_back(request))
         result = mention_labels_apply(
-            membership=request.membership,
-            actor=request.user,
+            by=request.membership,
             items=[{"id": i, "sentiment": sentiment} for i in ids[:MAX_LABELS_PER_REQUEST]],
         )
         messages.success(
@@ -312,9 +310,7 @@ def mention_bulk(request: OrgRequest) -> HttpResponse:
         incident = scoped_get(
             incident_list(membership=request.membership), form.cleaned_data["incident"] or ""
         )
-        count = mentions_link(
-            membership=request.membership, actor=request.user, incident=incident, mention_ids=ids
-        )
+        count = mentions_link(by=request.membership, incident=incident, mention_ids=ids)
         messages.success(
             request,
             ngettext(
@@ -354,7 +350,7 @@ def rule_new(request: OrgRequest, brand_pk: int) -> HttpResponse:
     form = MonitoringRuleForm(request.POST, auto_id="rule_%s")
     if form.is_valid():
         try:
-            services.monitoring_rule_create(brand=brand, actor=request.user, **form.cleaned_data)
+            services.monitoring_rule_create(brand=brand, by=request.membership, **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc.field, exc.translated)
         else:

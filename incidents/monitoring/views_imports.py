@@ -84,7 +84,7 @@ def imports(request: OrgRequest) -> HttpResponse:
     try:
         mention_import = import_services.mention_import_upload(
             brand=form.cleaned_data["brand"],
-            actor=request.user,
+            by=request.membership,
             file_name=upload.name or "",
             content=upload.read(import_services.max_bytes() + 1),
         )

@@ -87,14 +87,14 @@ class TelegramBotView(OrgScopedAPIView):
         serializer.is_valid(raise_exception=True)
         linking.telegram_bot_link(
             organisation=request.organisation,
-            actor=request.user,
+            by=request.membership,
             bot_token=serializer.validated_data["bot_token"],
         )
         return Response(TelegramStatusSerializer(telegram_status(request)).data)
 
     @extend_schema(summary="Disconnect the Telegram bot", request=None, responses={204: None})
     def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
-        linking.telegram_bot_unlink(organisation=request.organisation, actor=request.user)
+        linking.telegram_bot_unlink(organisation=request.organisation, by=request.membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -144,7 +144,7 @@ class TelegramChatCodeView(OrgScopedAPIView):
             field = "team" if "team" in data else "brand"
             raise serializers.ValidationError({field: ["Not found."]}) from None
         code, expires_at = linking.telegram_chat_code_issue(
-            membership=request.membership, team=team, brand=brand
+            by=request.membership, team=team, brand=brand
         )
         return _code_response(request, code, expires_at, group=True)
 
@@ -162,7 +162,7 @@ class TelegramMemberCodeView(OrgScopedAPIView):
         responses={201: CodeSerializer},
     )
     def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
-        code, expires_at = linking.telegram_member_code_issue(membership=request.membership)
+        code, expires_at = linking.telegram_member_code_issue(by=request.membership)
         return _code_response(request, code, expires_at, group=False)
 
     @extend_schema(summary="Cancel your Telegram link code", request=None, responses={204: None})
@@ -174,7 +174,7 @@ class TelegramMemberCodeView(OrgScopedAPIView):
         )
         if account is None:
             raise Http404
-        linking.telegram_account_unlink(membership=request.membership, account=account)
+        linking.telegram_account_unlink(by=request.membership, account=account)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,7 +187,7 @@ class TelegramChatDetailView(OrgScopedAPIView):
     @extend_schema(summary="Unlink a Telegram chat", request=None, responses={204: None})
     def delete(self, request: OrgAPIRequest, org_slug: str, chat_pk: int) -> Response:
         chat = scoped_get(TelegramChat.objects.visible_to(request.membership), chat_pk)
-        linking.telegram_chat_unlink(membership=request.membership, chat=chat)
+        linking.telegram_chat_unlink(by=request.membership, chat=chat)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +202,7 @@ class TelegramAccountDetailView(OrgScopedAPIView):
     )
     def delete(self, request: OrgAPIRequest, org_slug: str, account_pk: int) -> Response:
         account = scoped_get(TelegramAccount.objects.visible_to(request.membership), account_pk)
-        linking.telegram_account_unlink(membership=request.membership, account=account)
+        linking.telegram_account_unlink(by=request.membership, account=account)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -124,7 +124,7 @@ class RotaViewSet(
         data = serializer.validated_data
         rota = escalation.rota_save(
             team=data["team"],
-            actor=request.user,
+            by=request.membership,
             member_ids=data["member_ids"],
             starts_at=data["starts_at"],
             time_zone=data.get("time_zone", "UTC"),
@@ -217,6 +217,6 @@ class NotificationChannelsView(OrgScopedAPIView):
         serializer = ChannelsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         escalation.channels_set(
-            membership=request.membership, channels=serializer.validated_data["channels"]
+            by=request.membership, channels=serializer.validated_data["channels"]
         )
         return Response({"channels": self._current(request)})

@@ -84,7 +84,7 @@ def rota_on_duty(rota: DutyRota, at: datetime) -> int | None:
 def rota_save(
     *,
     team: Team,
-    actor: Any,
+    by: Membership,
     member_ids: list[int],
     starts_at: datetime,
     time_zone: str = "UTC",
@@ -567,11 +567,11 @@ def escalation_breach(*, incident: Incident, breach: SlaBreach, now: datetime) -
     return True
 
 
-def channels_set(*, membership: Membership, channels: list[str]) -> NotificationPreference:
+def channels_set(*, by: Membership, channels: list[str]) -> NotificationPreference:
     """The member's own channels for escalation calls, in the order given, without repeats."""
     preference, _created = NotificationPreference.objects.update_or_create(
-        organisation_id=membership.organisation_id,
-        membership=membership,
+        organisation_id=by.organisation_id,
+        membership=by,
         defaults={"channels": list(dict.fromkeys(channels))},
     )
     return preference

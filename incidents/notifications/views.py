@@ -57,7 +57,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
     if what:
         try:
             if what == "me":
-                code, expires_at = linking.telegram_member_code_issue(membership=request.membership)
+                code, expires_at = linking.telegram_member_code_issue(by=request.membership)
             else:
                 kind, _sep, pk = what.partition(":")
                 model = Team if kind == "team" else Brand if kind == "brand" else None
@@ -65,7 +65,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
                     raise Http404
                 target = scoped_get(model.objects.visible_to(request.membership), pk)
                 code, expires_at = linking.telegram_chat_code_issue(
-                    membership=request.membership, **{kind: target}
+                    by=request.membership, **{kind: target}
                 )
         except DomainError as exc:
             messages.error(request, exc.translated)
@@ -81,7 +81,7 @@ def telegram_bot(request: OrgRequest) -> HttpResponse:
         try:
             bot = linking.telegram_bot_link(
                 organisation=request.organisation,
-                actor=request.user,
+                by=request.membership,
                 bot_token=form.cleaned_data["bot_token"],
             )
         except DomainError as exc:
@@ -105,7 +105,7 @@ def _confirmed(request: OrgRequest) -> bool:
 def telegram_bot_unlink(request: OrgRequest) -> HttpResponse:
     if _confirmed(request):
         try:
-            linking.telegram_bot_unlink(organisation=request.organisation, actor=request.user)
+            linking.telegram_bot_unlink(organisation=request.organisation, by=request.membership)
         except DomainError as exc:
             messages.error(request, exc.translated)
         else:
@@ -118,7 +118,7 @@ def telegram_bot_unlink(request: OrgRequest) -> HttpResponse:
 def telegram_chat_unlink(request: OrgRequest) -> HttpResponse:
     chat = scoped_get(TelegramChat.objects.visible_to(request.membership), request.POST.get("chat"))
     if _confirmed(request):
-        linking.telegram_chat_unlink(membership=request.membership, chat=chat)
+        linking.telegram_chat_unlink(by=request.membership, chat=chat)
         messages.success(request, _("The chat is unlinked."))
     return _back(request)
 
@@ -130,6 +130,6 @@ def telegram_account_unlink(request: OrgRequest) -> HttpResponse:
         TelegramAccount.objects.visible_to(request.membership), request.POST.get("account")
     )
     if _confirmed(request):
-        linking.telegram_account_unlink(membership=request.membership, account=account)
+        linking.telegram_account_unlink(by=request.membership, account=account)
         messages.success(request, _("The Telegram account is unlinked."))
     return _back(request)

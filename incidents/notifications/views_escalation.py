@@ -176,7 +176,7 @@ def _rotas(
         try:
             escalation.rota_save(
                 team=data["team"],
-                actor=request.user,
+                by=request.membership,
                 member_ids=[m.id for m in data["members"]],
                 starts_at=_tz_aware(data["starts_at"], data["time_zone"]),
                 time_zone=data["time_zone"],

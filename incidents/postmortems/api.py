@@ -183,13 +183,13 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         serializer = self.get_serializer(postmortem, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.postmortem_update(
-            postmortem=postmortem, membership=self.membership, **serializer.validated_data
+            postmortem=postmortem, by=self.membership, **serializer.validated_data
         )
         return Response(self.get_serializer(self.get_object()).data)
 
     def _act(self, fn: Any, **kwargs: Any) -> Response:
         postmortem = self.get_object()
-        fn(postmortem=postmortem, membership=self.membership, **kwargs)
+        fn(postmortem=postmortem, by=self.membership, **kwargs)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
@@ -220,7 +220,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         body.is_valid(raise_exception=True)
         services.postmortem_request_changes(
             postmortem=postmortem,
-            membership=self.membership,
+            by=self.membership,
             comments=body.validated_data["comments"],
         )
         return Response(self.get_serializer(self.get_object()).data)
@@ -268,7 +268,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         if fmt == "pdf":
             return self._pdf(postmortem, audience)
         body = exports.postmortem_export(
-            postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
+            postmortem=postmortem, fmt=fmt, audience=audience, by=request.membership
         )
         content_type = "text/markdown" if fmt == "md" else "text/html"
         response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
@@ -289,7 +289,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
                 status=status.HTTP_400_BAD_REQUEST,
             )
         body = exports.postmortem_client_pdf_export(
-            postmortem=postmortem, fmt="pdf", actor=self.request.user
+            postmortem=postmortem, fmt="pdf", by=self.request.membership
         )
         response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = (

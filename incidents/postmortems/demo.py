@@ -17,7 +17,7 @@ def _write(
 ) -> PostMortem:
     return postmortems.postmortem_update(
         postmortem=postmortem,
-        membership=membership,
+        by=membership,
         summary=summary,
         impact="Около 300 негативных упоминаний за сутки, пик — 60 в час.",
         root_cause=root_cause,
@@ -53,20 +53,18 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
             owner=manager,
             due_date=(now + timedelta(days=14)).date(),
         )
-        postmortems.postmortem_submit(postmortem=waiting, membership=responder)
+        postmortems.postmortem_submit(postmortem=waiting, by=responder)
 
     brand = Brand.objects.get(organisation=organisation, slug="severny-kofe")
     incident = services.incident_create(
         brand=brand,
         title=APPROVED_TITLE,
         severity="sev3",
-        actor=users["demo-manager"],
+        by=manager,
         detected_at=now - timedelta(days=6),
     )
     for status in ("acknowledged", "responding", "resolved"):
-        incident = services.incident_transition(
-            incident=incident, status=status, actor=responder.user, membership=responder
-        )
+        incident = services.incident_transition(incident=incident, status=status, by=responder)
     approved = PostMortem.objects.get(incident=incident)
     _write(
         approved,
@@ -81,5 +79,5 @@ def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -
         owner=responder,
         due_date=(now - timedelta(days=1)).date(),
     )
-    postmortems.postmortem_submit(postmortem=approved, membership=responder)
-    postmortems.postmortem_approve(postmortem=approved, membership=manager)
+    postmortems.postmortem_submit(postmortem=approved, by=responder)
+    postmortems.postmortem_approve(postmortem=approved, by=manager)

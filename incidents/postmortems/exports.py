@@ -17,6 +17,7 @@ from crisisdesk.core.markdown import md_block, md_inline
 from incidents.models import IncidentEvent, Visibility
 from incidents.postmortems.models import PostMortem
 from tenants.branding import organisation_logo_data_uri
+from tenants.models import Membership
 
 # Headings and labels in the language of the request that exports (the person's).
 SECTIONS = [
@@ -216,13 +217,13 @@ def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:
     )
 
 
-def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, actor: Any) -> str:
+def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, by: Membership) -> str:
     """Render the export and record who took it (exports leave the product: they are audited)."""
     from tenants.services import audit_record
 
     audit_record(
         organisation=postmortem.incident.organisation,
-        actor=actor,
+        actor=by.user,
         action="postmortem.exported",
         target=str(postmortem.id),
         payload={"format": fmt, "audience": audience},
@@ -296,13 +297,15 @@ def html_to_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def postmortem_client_pdf_export(*, postmortem: PostMortem, fmt: str, actor: Any) -> bytes | str:
+def postmortem_client_pdf_export(
+    *, postmortem: PostMortem, fmt: str, by: Membership
+) -> bytes | str:
     """The client version as 'pdf' (bytes) or 'html' (text), audited like every export."""
     from tenants.services import audit_record
 
     audit_record(
         organisation=postmortem.incident.organisation,
-        actor=actor,
+        actor=by.user,
         action="postmortem.exported",
         target=str(postmortem.id),
         payload={"format": fmt, "audience": "client"},

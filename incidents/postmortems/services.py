@@ -58,9 +58,7 @@ def _locked(postmortem: PostMortem) -> PostMortem:
     )
 
 
-def postmortem_update(
-    *, postmortem: PostMortem, membership: Membership, **sections: str
-) -> PostMortem:
+def postmortem_update(*, postmortem: PostMortem, by: Membership, **sections: str) -> PostMortem:
     """Write the human sections. Refuses (409) once submitted, unless changes were requested.
     The first person to write becomes the author when the incident had no commander."""
     unknown = set(sections) - set(WRITTEN_SECTIONS)
@@ -75,17 +73,17 @@ def postmortem_update(
         for name, value in sections.items():
             setattr(locked, name, value)
         if locked.author_id is None:
-            locked.author = membership
+            locked.author = by
         locked.save()
     return locked
 
 
-def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> PostMortem:
+def postmortem_submit(*, postmortem: PostMortem, by: Membership) -> PostMortem:
     """Send for review: only its author or the incident's commander, from draft or changes
     requested. The prefill is recomputed so that late task completions count."""
     with transaction.atomic():
         locked = _locked(postmortem)
-        refusal = policies.submit_refusal(membership, locked)
+        refusal = policies.submit_refusal(by, locked)
         if refusal is not None:
             raise refusal
         if not (locked.summary.strip() and locked.root_cause.strip() and locked.lessons.strip()):
@@ -94,7 +92,7 @@ def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> Post
                 field="summary",
             )
         if locked.author_id is None:
-            locked.author = membership
+            locked.author = by
         locked.status = PostMortemStatus.IN_REVIEW
         locked.submitted_at = timezone.now()
         locked.prefill = postmortem_prefill(incident=locked.incident)
@@ -102,20 +100,20 @@ def postmortem_submit(*, postmortem: PostMortem, membership: Membership) -> Post
         event_record(
             incident=locked.incident,
             kind="postmortem_submitted",
-            actor=membership.user,
+            actor=by.user,
             payload={"postmortem": locked.id},
         )
     return locked
 
 
-def _reviewer_check(postmortem: PostMortem, membership: Membership) -> None:
-    refusal = policies.review_refusal(membership, postmortem)
+def _reviewer_check(postmortem: PostMortem, by: Membership) -> None:
+    refusal = policies.review_refusal(by, postmortem)
     if refusal is not None:
         raise refusal
 
 
 def postmortem_request_changes(
-    *, postmortem: PostMortem, membership: Membership, comments: str
+    *, postmortem: PostMortem, by: Membership, comments: str
 ) -> PostMortem:
     """Send it back with comments (a manager or owner who is not the author)."""
     comments = comments.strip()
@@ -123,12 +121,12 @@ def postmortem_request_changes(
         raise DomainError(gettext_lazy("Say what should change."), field="comments")
     with transaction.atomic():
         locked = _locked(postmortem)
-        _reviewer_check(locked, membership)
+        _reviewer_check(locked, by)
         locked.status = PostMortemStatus.CHANGES_REQUESTED
         locked.review_comments = [
             *locked.review_comments,
             {
-                "by": membership.user.get_username(),
+                "by": by.user.get_username(),
                 "at": timezone.now().isoformat(),
                 "text": comments,
             },
@@ -137,33 +135,32 @@ def postmortem_request_changes(
         event_record(
             incident=locked.incident,
             kind="postmortem_changes_requested",
-            actor=membership.user,
+            actor=by.user,
             payload={"postmortem": locked.id, "comments": comments},
         )
     return locked
 
 
-def postmortem_approve(*, postmortem: PostMortem, membership: Membership) -> PostMortem:
+def postmortem_approve(*, postmortem: PostMortem, by: Membership) -> PostMortem:
     """Approve (a manager or owner who is not the author); the incident is then closed."""
     with transaction.atomic():
         locked = _locked(postmortem)
-        _reviewer_check(locked, membership)
+        _reviewer_check(locked, by)
         locked.status = PostMortemStatus.APPROVED
         locked.approved_at = timezone.now()
-        locked.approved_by = membership
+        locked.approved_by = by
         locked.save()
         event_record(
             incident=locked.incident,
             kind="postmortem_approved",
-            actor=membership.user,
+            actor=by.user,
             payload={"postmortem": locked.id},
         )
         if locked.incident.status == Status.RESOLVED:
             incident_transition(
                 incident=locked.incident,
                 status=Status.CLOSED,
-                actor=membership.user,
-                membership=membership,
+                by=by,
                 allow_close=True,
             )
     return locked

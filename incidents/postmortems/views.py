@@ -256,7 +256,7 @@ def postmortem_page(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.postmortem_update(
-                postmortem=postmortem, membership=request.membership, **form.cleaned_data
+                postmortem=postmortem, by=request.membership, **form.cleaned_data
             )
         except DomainError as exc:
             form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
@@ -277,12 +277,10 @@ def postmortem_submit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
         if sent and form.is_valid():
             services.postmortem_update(
                 postmortem=postmortem,
-                membership=request.membership,
+                by=request.membership,
                 **{name: form.cleaned_data[name] for name in sent},
             )
-        postmortem = services.postmortem_submit(
-            postmortem=postmortem, membership=request.membership
-        )
+        postmortem = services.postmortem_submit(postmortem=postmortem, by=request.membership)
     except Forbidden as exc:
         messages.error(request, _message(exc))
         return _back(request, postmortem)
@@ -305,7 +303,7 @@ def postmortem_request_changes(request: OrgRequest, postmortem_pk: int) -> HttpR
         try:
             services.postmortem_request_changes(
                 postmortem=postmortem,
-                membership=request.membership,
+                by=request.membership,
                 comments=form.cleaned_data["comments"],
             )
         except DomainError as exc:
@@ -339,7 +337,7 @@ def postmortem_approve(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     if ask:
         return ask
     try:
-        services.postmortem_approve(postmortem=postmortem, membership=request.membership)
+        services.postmortem_approve(postmortem=postmortem, by=request.membership)
     except DomainError as exc:
         messages.error(request, _message(exc))
     else:
@@ -360,7 +358,7 @@ def postmortem_export(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
         return _back(request, postmortem)
     audience = exports.audience_for(request.membership, audience)
     body = exports.postmortem_export(
-        postmortem=postmortem, fmt=fmt, audience=audience, actor=request.user
+        postmortem=postmortem, fmt=fmt, audience=audience, by=request.membership
     )
     content_type = "text/markdown" if fmt == "md" else "text/html"
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")

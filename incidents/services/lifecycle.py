@@ -112,7 +112,7 @@ def incident_create(
     brand: Brand,
     title: str,
     severity: str,
-    actor: User | None,
+    by: Membership | None,
     summary: str = "",
     teams: Iterable[Team] | None = None,
     source: str = IncidentSource.MANUAL,
@@ -122,8 +122,10 @@ def incident_create(
 ) -> Incident:
     """Log an incident. It always starts `detected` (TTA counts from detected_at).
 
-    Without teams, the brand's default teams are assigned.
+    Without teams, the brand's default teams are assigned. `by` is None when the system
+    logs it (detection).
     """
+    actor = by.user if by is not None else None
     with transaction.atomic():
         incident = Incident.objects.create(
             organisation_id=brand.organisation_id,
@@ -135,7 +137,7 @@ def incident_create(
             source=IncidentSource.DRILL if is_drill else source,
             is_drill=is_drill,
             crisis_type=crisis_type,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+            created_by=actor,
             detected_at=detected_at or timezone.now(),
         )
         team_list = (
@@ -170,9 +172,7 @@ def _locked(incident: Incident) -> Incident:
     return locked
 
 
-def incident_acknowledge(
-    *, incident: Incident, actor: User, membership: Membership | None = None
-) -> Incident:
+def incident_acknowledge(*, incident: Incident, by: Membership) -> Incident:
     """Acknowledge a `detected` incident once; a second caller gets 409 with the allowed statuses.
 
     The acknowledger becomes commander when the incident has none.
@@ -185,14 +185,14 @@ def incident_acknowledge(
         locked.status = Status.ACKNOWLEDGED
         locked.acknowledged_at = now
         fields = ["status", "acknowledged_at", "updated_at"]
-        if locked.commander_id is None and membership is not None:
-            locked.commander = membership
+        if locked.commander_id is None:
+            locked.commander = by
             fields.append("commander")
         locked.save(update_fields=fields)
         event_record(
             incident=locked,
             kind="acknowledged",
-            actor=actor,
+            actor=by.user,
             payload={
                 "from": Status.DETECTED,
                 "to": Status.ACKNOWLEDGED,
@@ -210,8 +210,7 @@ def incident_transition(
     *,
     incident: Incident,
     status: str,
-    actor: User,
-    membership: Membership | None = None,
+    by: Membership,
     allow_close: bool = False,
 ) -> Incident:
     """Move the incident along its lifecycle.
@@ -220,7 +219,7 @@ def incident_transition(
     `closed` unless it comes from an approved post-mortem (allow_close).
     """
     if status == Status.ACKNOWLEDGED:
-        return incident_acknowledge(incident=incident, actor=actor, membership=membership)
+        return incident_acknowledge(incident=incident, by=by)
     with transaction.atomic():
         locked = _locked(incident)
         allowed = locked.allowed_next()
@@ -237,7 +236,7 @@ def incident_transition(
         event_record(
             incident=locked,
             kind="status_changed",
-            actor=actor,
+            actor=by.user,
             payload={"from": previous, "to": status},
         )
         if status == Status.RESOLVED:
@@ -249,7 +248,7 @@ def incident_transition(
 def incident_update(
     *,
     incident: Incident,
-    actor: User,
+    by: Membership,
     title: str | None = None,
     summary: str | None = None,
     severity: str | None = None,
@@ -279,14 +278,14 @@ def incident_update(
             event_record(
                 incident=locked,
                 kind="updated",
-                actor=actor,
+                actor=by.user,
                 payload={"fields": changed, "title": locked.title},
             )
         if severity_changed:
             event_record(
                 incident=locked,
                 kind="severity_changed",
-                actor=actor,
+                actor=by.user,
                 payload={"from": previous_severity, "to": severity},
             )
     return locked
@@ -295,7 +294,7 @@ def incident_update(
 def incident_assign(
     *,
     incident: Incident,
-    actor: User,
+    by: Membership,
     teams: Iterable[Team] | None = None,
     commander: Membership | None = None,
 ) -> Incident:
@@ -326,7 +325,7 @@ def incident_assign(
         event_record(
             incident=locked,
             kind="assigned",
-            actor=actor,
+            actor=by.user,
             payload=payload,
         )
     return locked
@@ -335,10 +334,9 @@ def incident_assign(
 def incident_add_note(
     *,
     incident: Incident,
-    actor: User,
+    by: Membership,
     text: str,
     visibility: str = Visibility.INTERNAL,
-    membership: Membership | None = None,
 ) -> IncidentEvent:
     """A note on the timeline: internal (never shown to client staff, never in a client
     export) unless its author marks it for the client. A client member's own note is for
@@ -348,13 +346,13 @@ def incident_add_note(
         raise DomainError("A note cannot be empty.", field="text")
     if visibility not in Visibility.values:
         raise DomainError("Unknown visibility.", field="visibility")
-    if membership is not None and membership.is_client:
+    if by.is_client:
         visibility = Visibility.CLIENT
     with transaction.atomic():
         return event_record(
             incident=incident,
             kind="note",
-            actor=actor,
+            actor=by.user,
             payload={"text": text},
             visibility=visibility,
         )

@@ -46,7 +46,7 @@ class PlaybookViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         playbook = services.playbook_create(
-            organisation=self.organisation, membership=self.membership, **serializer.validated_data
+            organisation=self.organisation, by=self.membership, **serializer.validated_data
         )
         response = self._detail(playbook)
         response.status_code = status.HTTP_201_CREATED
@@ -72,11 +72,11 @@ class PlaybookViewSet(
             if not step_serializer.is_valid():
                 raise exceptions.ValidationError({"steps": step_serializer.errors})
             steps = step_serializer.validated_data
-        services.playbook_update(playbook=playbook, membership=self.membership, steps=steps, **data)
+        services.playbook_update(playbook=playbook, by=self.membership, steps=steps, **data)
         return self._detail(playbook)
 
     def perform_destroy(self, instance: Playbook) -> None:
-        services.playbook_delete(playbook=instance, membership=self.membership)
+        services.playbook_delete(playbook=instance, by=self.membership)
 
     @extend_schema(
         summary="Reorder a playbook's steps",
@@ -90,7 +90,7 @@ class PlaybookViewSet(
         serializer.is_valid(raise_exception=True)
         services.playbook_reorder(
             playbook=playbook,
-            membership=self.membership,
+            by=self.membership,
             step_ids=serializer.validated_data["steps"],
         )
         return self._detail(playbook)
@@ -152,7 +152,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> Response:
         task = self.get_object()
-        services.task_complete(task=task, membership=self.membership, actor=request.user)
+        services.task_complete(task=task, by=self.membership)
         return self._detail(task)
 
     @extend_schema(
@@ -167,7 +167,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
     @action(detail=True, methods=["post"])
     def reopen(self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str) -> Response:
         task = self.get_object()
-        services.task_reopen(task=task, membership=self.membership, actor=request.user)
+        services.task_reopen(task=task, by=self.membership)
         return self._detail(task)
 
     @extend_schema(
@@ -184,7 +184,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         )
         serializer.is_valid(raise_exception=True)
         services.task_assign(
-            task=task, assignee=serializer.validated_data["assignee"], actor=request.user
+            task=task, assignee=serializer.validated_data["assignee"], by=request.membership
         )
         return self._detail(task)
 
@@ -207,7 +207,7 @@ class ApplyPlaybookView(IncidentChildMixin, OrgScopedAPIView):
         serializer = s.ApplyPlaybookSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         playbook = serializer.validated_data["playbook"]
-        services.playbook_apply(incident=incident, playbook=playbook, actor=request.user)
+        services.playbook_apply(incident=incident, playbook=playbook, by=request.membership)
         now = timezone.now()
         tasks = selectors.task_list(incident=incident).filter(playbook=playbook)
         incident.refresh_from_db(fields=["crisis_type"])

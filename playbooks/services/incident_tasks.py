@@ -7,7 +7,6 @@ the incidents app reads tasks only from the timeline.
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,7 +24,7 @@ def _refuse_closed(incident: Incident) -> None:
         raise Conflict("The incident is closed; its tasks can no longer change.")
 
 
-def playbook_apply(*, incident: Incident, playbook: Playbook, actor: User) -> list[IncidentTask]:
+def playbook_apply(*, incident: Incident, playbook: Playbook, by: Membership) -> list[IncidentTask]:
     """Create one task per step (due at the applied time plus the step's offset) and one
     `playbook_applied` event; set the incident's crisis type when it has none.
 
@@ -50,7 +49,7 @@ def playbook_apply(*, incident: Incident, playbook: Playbook, actor: User) -> li
                     organisation_id=locked.organisation_id,
                     incident=locked,
                     playbook=playbook,
-                    applied_by=actor if actor.is_authenticated else None,
+                    applied_by=by.user,
                     applied_at=now,
                 )
         except IntegrityError as exc:
@@ -84,7 +83,7 @@ def playbook_apply(*, incident: Incident, playbook: Playbook, actor: User) -> li
         event_record(
             incident=locked,
             kind="playbook_applied",
-            actor=actor,
+            actor=by.user,
             payload={
                 "playbook": playbook.id,
                 "name": playbook.name,
@@ -119,7 +118,7 @@ def _task_payload(task: IncidentTask) -> dict[str, Any]:
     }
 
 
-def task_complete(*, task: IncidentTask, membership: Membership, actor: User) -> IncidentTask:
+def task_complete(*, task: IncidentTask, by: Membership) -> IncidentTask:
     """Mark a task done now. Refuses (409) a task already done or a closed incident."""
     with transaction.atomic():
         locked = _locked_task(task)
@@ -127,24 +126,24 @@ def task_complete(*, task: IncidentTask, membership: Membership, actor: User) ->
         if locked.done_at is not None:
             raise Conflict("This task is already done.", done_at=iso_z(locked.done_at))
         locked.done_at = timezone.now()
-        locked.done_by = membership
+        locked.done_by = by
         locked.save(update_fields=["done_at", "done_by"])
         event_record(
             incident=locked.incident,
             kind="task_done",
-            actor=actor,
+            actor=by.user,
             payload={
                 **_task_payload(locked),
                 "done_at": iso_z(locked.done_at),
                 "late": locked.late,
                 "late_seconds": max(0, int((locked.done_at - locked.due_at).total_seconds())),
-                "done_by": membership.id,
+                "done_by": by.id,
             },
         )
     return locked
 
 
-def task_reopen(*, task: IncidentTask, membership: Membership, actor: User) -> IncidentTask:
+def task_reopen(*, task: IncidentTask, by: Membership) -> IncidentTask:
     """Undo a completion. Refuses (409) a task that is not done or a closed incident."""
     with transaction.atomic():
         locked = _locked_task(task)
@@ -158,14 +157,14 @@ def task_reopen(*, task: IncidentTask, membership: Membership, actor: User) -> I
         event_record(
             incident=locked.incident,
             kind="task_reopened",
-            actor=actor,
+            actor=by.user,
             payload={
                 **_task_payload(locked),
                 "done_at": None,
                 "previous_done_at": iso_z(previous),
                 # Reopened past its due time: the task is late again.
                 "late": timezone.now() > locked.due_at,
-                "reopened_by": membership.id,
+                "reopened_by": by.id,
             },
         )
     return locked
@@ -175,7 +174,7 @@ def task_assign(
     *,
     task: IncidentTask,
     assignee: Membership | None,
-    actor: User,
+    by: Membership,
 ) -> IncidentTask:
     """Give the task to a member (or to nobody).
 
@@ -196,7 +195,7 @@ def task_assign(
         event_record(
             incident=locked.incident,
             kind="task_assigned",
-            actor=actor,
+            actor=by.user,
             payload={
                 **_task_payload(locked),
                 "assignee": assignee.id if assignee is not None else None,

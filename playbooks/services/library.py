@@ -34,9 +34,9 @@ class StepData(TypedDict, total=False):
     template: ResponseTemplate | None
 
 
-def _check_whole_organisation(membership: Membership | None) -> None:
+def _check_whole_organisation(by: Membership) -> None:
     # Playbooks serve every client of the agency; a client's own staff do not rewrite them.
-    if membership is not None and membership.is_brand_limited:
+    if by.is_brand_limited:
         raise Forbidden("Playbooks are edited only by members who see every brand.")
 
 
@@ -97,7 +97,7 @@ def _replace_steps(playbook: Playbook, steps: Sequence[StepData]) -> None:
 def playbook_create(
     *,
     organisation: Organisation,
-    membership: Membership | None,
+    by: Membership,
     name: str,
     crisis_type: str,
     language: str,
@@ -112,7 +112,7 @@ def playbook_create(
     Refuses (400) no steps or a name taken in that language, (404) a team or template of
     another organisation, (403) a brand-limited member.
     """
-    _check_whole_organisation(membership)
+    _check_whole_organisation(by)
     _check_steps(organisation.id, steps)
     if Playbook.objects.filter(organisation=organisation, name=name, language=language).exists():
         raise DomainError(_NAME_TAKEN, field="name")
@@ -142,7 +142,7 @@ def playbook_create(
 def playbook_update(
     *,
     playbook: Playbook,
-    membership: Membership | None,
+    by: Membership,
     steps: Sequence[StepData] | None = None,
     **fields: Any,
 ) -> Playbook:
@@ -151,7 +151,7 @@ def playbook_update(
     Tasks already created from it keep their copied text. Refuses what playbook_create refuses
     and unknown fields (400).
     """
-    _check_whole_organisation(membership)
+    _check_whole_organisation(by)
     unknown = set(fields) - set(PLAYBOOK_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -185,18 +185,16 @@ def playbook_update(
     return locked
 
 
-def playbook_delete(*, playbook: Playbook, membership: Membership | None) -> None:
+def playbook_delete(*, playbook: Playbook, by: Membership) -> None:
     """Delete a playbook. Tasks created from it stay on their incidents, unlinked."""
-    _check_whole_organisation(membership)
+    _check_whole_organisation(by)
     playbook.delete()
 
 
-def playbook_reorder(
-    *, playbook: Playbook, membership: Membership | None, step_ids: Sequence[int]
-) -> Playbook:
+def playbook_reorder(*, playbook: Playbook, by: Membership, step_ids: Sequence[int]) -> Playbook:
     """Put the steps in the given order. Refuses (400) a list that is not exactly this
     playbook's steps, each once."""
-    _check_whole_organisation(membership)
+    _check_whole_organisation(by)
     with transaction.atomic():
         locked = Playbook.objects.select_for_update().get(
             organisation_id=playbook.organisation_id, pk=playbook.pk

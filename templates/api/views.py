@@ -55,8 +55,7 @@ class TemplateViewSet(
         serializer.is_valid(raise_exception=True)
         template = services.template_create(
             organisation=self.organisation,
-            actor=request.user,
-            membership=self.membership,
+            by=self.membership,
             **serializer.validated_data,
         )
         response = self._detail(template)
@@ -76,14 +75,13 @@ class TemplateViewSet(
         serializer.is_valid(raise_exception=True)
         services.template_update(
             template=template,
-            actor=request.user,
-            membership=self.membership,
+            by=self.membership,
             **serializer.validated_data,
         )
         return self._detail(template)
 
     def perform_destroy(self, instance: ResponseTemplate) -> None:
-        services.template_delete(template=instance, membership=self.membership)
+        services.template_delete(template=instance, by=self.membership)
 
     @extend_schema(
         summary="List a template's versions",
@@ -188,8 +186,7 @@ class ResponseViewSet(
         serializer.is_valid(raise_exception=True)
         response = services.response_create(
             incident=incident,
-            membership=self.membership,
-            actor=request.user,
+            by=self.membership,
             **serializer.validated_data,
         )
         result = self._detail(response)
@@ -217,16 +214,13 @@ class ResponseViewSet(
         serializer.is_valid(raise_exception=True)
         services.response_update(
             response=response,
-            membership=self.membership,
-            actor=request.user,
+            by=self.membership,
             **serializer.validated_data,
         )
         return self._detail(response)
 
     def perform_destroy(self, instance: Response) -> None:
-        services.response_delete(
-            response=instance, membership=self.membership, actor=self.request.user
-        )
+        services.response_delete(response=instance, by=self.membership)
 
     @extend_schema(
         summary="Submit a response for approval",
@@ -242,7 +236,7 @@ class ResponseViewSet(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
         response = self.get_object()
-        services.response_submit(response=response, membership=self.membership, actor=request.user)
+        services.response_submit(response=response, by=self.membership)
         return self._detail(response)
 
     @extend_schema(
@@ -261,7 +255,7 @@ class ResponseViewSet(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
         response = self.get_object()
-        services.response_approve(response=response, membership=self.membership, actor=request.user)
+        services.response_approve(response=response, by=self.membership)
         return self._detail(response)
 
     @extend_schema(
@@ -282,8 +276,7 @@ class ResponseViewSet(
         serializer.is_valid(raise_exception=True)
         services.response_reject(
             response=response,
-            membership=self.membership,
-            actor=request.user,
+            by=self.membership,
             reason=serializer.validated_data["reason"],
         )
         return self._detail(response)
@@ -306,8 +299,7 @@ class ResponseViewSet(
         serializer.is_valid(raise_exception=True)
         services.response_publish(
             response=response,
-            membership=self.membership,
-            actor=request.user,
+            by=self.membership,
             **serializer.validated_data,
         )
         return self._detail(response)
@@ -339,12 +331,10 @@ class StatementPageView(IncidentChildMixin, OrgScopedAPIView):
     http_method_names = ["post", "delete", "options"]
 
     def post(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> HttpResponse:
-        page = statements.statement_page_publish(
-            incident=self.incident, membership=request.membership, actor=request.user
-        )
+        page = statements.statement_page_publish(incident=self.incident, by=request.membership)
         url = settings.PUBLIC_BASE_URL.rstrip("/") + page.path
         return HttpResponse({"url": url}, status=status.HTTP_201_CREATED)
 
     def delete(self, request: OrgAPIRequest, org_slug: str, incident_pk: int) -> HttpResponse:
-        statements.statement_page_withdraw(incident=self.incident, membership=request.membership)
+        statements.statement_page_withdraw(incident=self.incident, by=request.membership)
         return HttpResponse(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,6 @@ rejection, and the escalation of approvals that wait too long."""
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from tenants.models import Membership, Role
 from tenants.services import audit_record
 
 
-def response_approve(*, response: Response, membership: Membership, actor: User) -> Response:
+def response_approve(*, response: Response, by: Membership) -> Response:
     """Approve a pending response: first the agency (a manager or owner), then, when the brand
     requires it, the client's own approver. It is `approved` once every required approval is in.
 
@@ -39,12 +38,12 @@ def response_approve(*, response: Response, membership: Membership, actor: User)
         locked = response_locked(response)
         refuse_if_closed(locked.incident)
         brand = locked.incident.brand
-        refusal = policies.approve_refusal(membership, locked, brand)
+        refusal = policies.approve_refusal(by, locked, brand)
         if refusal is not None:
             raise refusal
         now = timezone.now()
         if locked.approved_by_id is None:
-            locked.approved_by, locked.approved_at = membership, now
+            locked.approved_by, locked.approved_at = by, now
             client_pending = brand.require_client_approval and locked.client_approved_by_id is None
             if not client_pending:
                 locked.status = ResponseStatus.APPROVED
@@ -52,10 +51,10 @@ def response_approve(*, response: Response, membership: Membership, actor: User)
             event_record(
                 incident=locked.incident,
                 kind="response_approved",
-                actor=actor,
+                actor=by.user,
                 payload={
                     **response_payload(locked),
-                    "approved_by": membership.id,
+                    "approved_by": by.id,
                     "submitted_at": iso_z(locked.submitted_at),
                     "approved_at": iso_z(now),
                     "waited_seconds": seconds_between(locked.submitted_at, now),
@@ -64,23 +63,23 @@ def response_approve(*, response: Response, membership: Membership, actor: User)
             )
             audit_record(
                 organisation=brand.organisation,
-                actor=actor,
+                actor=by.user,
                 action="response.approved",
                 target=f"incident {locked.incident_id} response {locked.id}",
                 payload={"channel": locked.channel, "client_approval_pending": client_pending},
             )
             return locked
         # The agency has approved; only the client's approval was missing.
-        locked.client_approved_by, locked.client_approved_at = membership, now
+        locked.client_approved_by, locked.client_approved_at = by, now
         locked.status = ResponseStatus.APPROVED
         locked.save()
         event_record(
             incident=locked.incident,
             kind="response_client_approved",
-            actor=actor,
+            actor=by.user,
             payload={
                 **response_payload(locked),
-                "client_approved_by": membership.id,
+                "client_approved_by": by.id,
                 "submitted_at": iso_z(locked.submitted_at),
                 "approved_at": iso_z(locked.approved_at),
                 "client_approved_at": iso_z(now),
@@ -91,7 +90,7 @@ def response_approve(*, response: Response, membership: Membership, actor: User)
         )
         audit_record(
             organisation=brand.organisation,
-            actor=actor,
+            actor=by.user,
             action="response.client_approved",
             target=f"incident {locked.incident_id} response {locked.id}",
             payload={"channel": locked.channel},
@@ -99,9 +98,7 @@ def response_approve(*, response: Response, membership: Membership, actor: User)
     return locked
 
 
-def response_reject(
-    *, response: Response, membership: Membership, actor: User, reason: str
-) -> Response:
+def response_reject(*, response: Response, by: Membership, reason: str) -> Response:
     """Send a pending response back with a reason; editing it makes it a draft again.
 
     Refuses (400) an empty reason, (403) a member who is neither a manager nor the brand's
@@ -119,21 +116,21 @@ def response_reject(
                 status=locked.status,
             )
         brand = locked.incident.brand
-        client = brand.require_client_approval and is_client_approver(membership, brand.id)
-        if not (membership.has_role(Role.MANAGER) or client):
+        client = brand.require_client_approval and is_client_approver(by, brand.id)
+        if not (by.has_role(Role.MANAGER) or client):
             raise Forbidden("Only managers, owners and the client's approver reject responses.")
         now = timezone.now()
         locked.status = ResponseStatus.REJECTED
-        locked.rejected_by, locked.rejected_at, locked.rejected_reason = membership, now, reason
+        locked.rejected_by, locked.rejected_at, locked.rejected_reason = by, now, reason
         locked.save()
         event_record(
             incident=locked.incident,
             kind="response_rejected",
-            actor=actor,
+            actor=by.user,
             payload={
                 **response_payload(locked),
-                "rejected_by": membership.id,
-                "by_client": client and not membership.has_role(Role.MANAGER),
+                "rejected_by": by.id,
+                "by_client": client and not by.has_role(Role.MANAGER),
                 "reason": reason,
                 "submitted_at": iso_z(locked.submitted_at),
                 "rejected_at": iso_z(now),

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -21,19 +20,17 @@ def _check_body(body: str, variables: list[str]) -> None:
         raise DomainError(" ".join(problems), errors={"body": problems})
 
 
-def _check_brand_scope(membership: Membership | None, brand: Brand | None) -> None:
+def _check_brand_scope(by: Membership, brand: Brand | None) -> None:
     # A client's own staff may keep wording for their brand, but never change what every
     # other client of the agency sends.
-    if membership is None:
-        return
-    if not membership.is_brand_limited:
+    if not by.is_brand_limited:
         return
     if brand is None:
         raise Forbidden(
             "Templates shared by every brand are edited only by members who see every brand.",
             field="brand",
         )
-    if not membership.sees_brand(brand.id):
+    if not by.sees_brand(brand.id):
         raise NotFound("Brand not found.", field="brand")
 
 
@@ -54,7 +51,7 @@ _NAME_TAKEN = "A template with this name already exists in this language."
 def template_create(
     *,
     organisation: Organisation,
-    actor: User,
+    by: Membership,
     name: str,
     channel: str,
     language: str,
@@ -63,7 +60,6 @@ def template_create(
     variables: list[str],
     brand: Brand | None = None,
     active: bool = True,
-    membership: Membership | None = None,
 ) -> ResponseTemplate:
     """Create a template and its version 1.
 
@@ -73,7 +69,7 @@ def template_create(
     """
     if brand is not None and brand.organisation_id != organisation.id:
         raise NotFound("Brand not found.", field="brand")
-    _check_brand_scope(membership, brand)
+    _check_brand_scope(by, brand)
     _check_body(body, variables)
     if _name_taken(organisation.id, brand, name, language, None):
         raise DomainError(_NAME_TAKEN, field="name")
@@ -94,7 +90,7 @@ def template_create(
                 number=1,
                 body=body,
                 variables=list(variables),
-                created_by=actor,
+                created_by=by.user,
             )
             template.save(update_fields=["current_version"])
     except IntegrityError as exc:  # a concurrent create won the name
@@ -105,10 +101,9 @@ def template_create(
 def template_update(
     *,
     template: ResponseTemplate,
-    actor: User,
+    by: Membership,
     body: str | None = None,
     variables: list[str] | None = None,
-    membership: Membership | None = None,
     **fields: Any,
 ) -> ResponseTemplate:
     """Change a template. A new body or variable list adds a version (numbers never repeat);
@@ -119,12 +114,12 @@ def template_update(
     unknown = set(fields) - set(TEMPLATE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    _check_brand_scope(membership, template.brand)
+    _check_brand_scope(by, template.brand)
     if "brand" in fields:
         brand = fields["brand"]
         if brand is not None and brand.organisation_id != template.organisation_id:
             raise NotFound("Brand not found.", field="brand")
-        _check_brand_scope(membership, brand)
+        _check_brand_scope(by, brand)
     try:
         with transaction.atomic():
             # The row lock serialises two editors, so version numbers are handed out in order.
@@ -152,7 +147,7 @@ def template_update(
                     number=last + 1,
                     body=new_body,
                     variables=new_variables,
-                    created_by=actor,
+                    created_by=by.user,
                 )
             locked.save()
     except IntegrityError as exc:
@@ -160,10 +155,10 @@ def template_update(
     return locked
 
 
-def template_delete(*, template: ResponseTemplate, membership: Membership | None = None) -> None:
+def template_delete(*, template: ResponseTemplate, by: Membership) -> None:
     """Delete a template no response was drafted from; one with responses is refused (409):
     deactivate it instead, the responses keep pointing at their wording."""
-    _check_brand_scope(membership, template.brand)
+    _check_brand_scope(by, template.brand)
     with transaction.atomic():
         if template.versions.filter(responses__isnull=False).exists():
             raise Conflict("Responses were drafted from this template; deactivate it instead.")

@@ -8,7 +8,6 @@ timestamps and waiting times that post-mortems and analytics later read from the
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,8 +86,7 @@ def _compose(
 def response_create(
     *,
     incident: Incident,
-    membership: Membership,
-    actor: User,
+    by: Membership,
     channel: str | None = None,
     body: str | None = None,
     template: ResponseTemplate | None = None,
@@ -113,12 +111,12 @@ def response_create(
             template_version=version,
             variables=values,
             body=body,
-            author=membership,
+            author=by,
         )
         event_record(
             incident=incident,
             kind="response_drafted",
-            actor=actor,
+            actor=by.user,
             payload={
                 **response_payload(response),
                 "template": version.template_id if version is not None else None,
@@ -141,8 +139,7 @@ def response_locked(response: Response) -> Response:
 def response_update(
     *,
     response: Response,
-    membership: Membership,
-    actor: User,
+    by: Membership,
     channel: str | None = None,
     body: str | None = None,
     template: ResponseTemplate | None = None,
@@ -155,7 +152,7 @@ def response_update(
     """
     with transaction.atomic():
         locked = response_locked(response)
-        if not may_edit_response(membership, locked):
+        if not may_edit_response(by, locked):
             raise Forbidden("Only the author or a manager edits this response.")
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
@@ -183,18 +180,18 @@ def response_update(
             event_record(
                 incident=locked.incident,
                 kind="response_drafted",
-                actor=actor,
+                actor=by.user,
                 payload={**response_payload(locked), "redraft": True, "length": len(locked.body)},
             )
     return locked
 
 
-def response_delete(*, response: Response, membership: Membership, actor: User) -> None:
+def response_delete(*, response: Response, by: Membership) -> None:
     """Discard a draft or rejected response. Refuses (403) anyone but the author or a manager,
     (409) a response that was submitted and not rejected, or a closed incident."""
     with transaction.atomic():
         locked = response_locked(response)
-        if not may_edit_response(membership, locked):
+        if not may_edit_response(by, locked):
             raise Forbidden("Only the author or a manager discards this response.")
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
@@ -204,13 +201,13 @@ def response_delete(*, response: Response, membership: Membership, actor: User) 
         event_record(
             incident=locked.incident,
             kind="response_deleted",
-            actor=actor,
+            actor=by.user,
             payload=response_payload(locked),
         )
         locked.delete()
 
 
-def response_submit(*, response: Response, membership: Membership, actor: User) -> Response:
+def response_submit(*, response: Response, by: Membership) -> Response:
     """Send a draft for approval; its approval timer starts now.
 
     Refuses (403) anyone but the author or a manager, (409) any status but draft (a rejected
@@ -218,7 +215,7 @@ def response_submit(*, response: Response, membership: Membership, actor: User) 
     """
     with transaction.atomic():
         locked = response_locked(response)
-        if not may_edit_response(membership, locked):
+        if not may_edit_response(by, locked):
             raise Forbidden("Only the author or a manager submits this response.")
         refuse_if_closed(locked.incident)
         if locked.status != ResponseStatus.DRAFT:
@@ -239,7 +236,7 @@ def response_submit(*, response: Response, membership: Membership, actor: User) 
         event_record(
             incident=locked.incident,
             kind="response_submitted",
-            actor=actor,
+            actor=by.user,
             payload={
                 **response_payload(locked),
                 "submitted_at": iso_z(now),
@@ -252,8 +249,7 @@ def response_submit(*, response: Response, membership: Membership, actor: User) 
 def response_publish(
     *,
     response: Response,
-    membership: Membership,
-    actor: User,
+    by: Membership,
     url: str,
     published_at: datetime | None = None,
 ) -> Response:
@@ -285,7 +281,7 @@ def response_publish(
         event_record(
             incident=locked.incident,
             kind="response_published",
-            actor=actor,
+            actor=by.user,
             payload={
                 **response_payload(locked),
                 "url": url,
@@ -293,7 +289,7 @@ def response_publish(
                 "submitted_at": iso_z(locked.submitted_at),
                 "approved_at": iso_z(approved_at),
                 "first_response": first,
-                "published_by": membership.id,
+                "published_by": by.id,
             },
         )
         # Subscribers of the public statement page hear of it after commit.

@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -44,12 +43,10 @@ UNSUBSCRIBE_SALT = "crisisdesk.statements.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 
-def statement_page_publish(
-    *, incident: Incident, membership: Membership, actor: User
-) -> StatementPage:
+def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPage:
     """Open the incident's public statement page (managers and up). Already live: the same page.
     Withdrawn before: a new token, so that an old address stays dead."""
-    if not membership.has_role(Role.MANAGER):
+    if not by.has_role(Role.MANAGER):
         raise Forbidden("Only a manager can publish a statement page.")
     now = timezone.now()
     with transaction.atomic():
@@ -63,16 +60,16 @@ def statement_page_publish(
         if page is None:
             page = StatementPage(organisation_id=incident.organisation_id, incident=incident)
         page.token = secrets.token_urlsafe(32)
-        page.created_by = actor if actor.is_authenticated else None
+        page.created_by = by.user
         page.published_at, page.withdrawn_at = now, None
         page.save()
     return page
 
 
-def statement_page_withdraw(*, incident: Incident, membership: Membership) -> StatementPage:
+def statement_page_withdraw(*, incident: Incident, by: Membership) -> StatementPage:
     """Take the page down (managers and up): its URLs answer 404 and no subscriber is mailed
     again. Refuses (409) a page that is not live."""
-    if not membership.has_role(Role.MANAGER):
+    if not by.has_role(Role.MANAGER):
         raise Forbidden("Only a manager can withdraw a statement page.")
     with transaction.atomic():
         page = (

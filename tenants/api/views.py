@@ -125,7 +125,7 @@ class WsTicketView(APIView):
         summary="Get a one-time WebSocket ticket", request=None, responses={201: s.TicketSerializer}
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        ticket = services.ws_ticket_issue(user=request.user)
+        ticket = services.ws_ticket_issue(by=request.user)
         return Response(
             {"ticket": ticket, "expires_in": int(settings.WS_TICKET_TTL.total_seconds())},
             status=status.HTTP_201_CREATED,
@@ -144,7 +144,7 @@ class InvitationAcceptView(APIView):
         },
     )
     def post(self, request: AuthenticatedRequest, token: str) -> Response:
-        membership = services.invitation_accept(token=token, user=request.user)
+        membership = services.invitation_accept(token=token, by=request.user)
         return Response(s.MyMembershipSerializer(membership).data)
 
 
@@ -185,10 +185,14 @@ class OrganisationListView(generics.ListCreateAPIView):
     def perform_create(self, serializer: BaseSerializer[Organisation]) -> None:
         data = dict(serializer.validated_data)
         organisation = services.organisation_create(
-            user=self.request.user, name=data.pop("name"), slug=data.pop("slug", None)
+            by=self.request.user, name=data.pop("name"), slug=data.pop("slug", None)
         )
         if data:
-            services.organisation_update(organisation=organisation, actor=self.request.user, **data)
+            # The member who acts is the owner membership organisation_create just made.
+            owner = Membership.objects.all_tenants().get(
+                organisation=organisation, user=self.request.user
+            )
+            services.organisation_update(organisation=organisation, by=owner, **data)
         serializer.instance = organisation
         serializer.context["roles"] = {organisation.id: Role.OWNER}
         self._created = organisation
@@ -209,7 +213,7 @@ class OrganisationDetailView(OrgScopedAPIView):
     def delete(self, request: OrgAPIRequest, org_slug: str) -> Response:
         """Delete the organisation: access is locked at once, rows are purged after the grace period."""
         organisation = ownership.organisation_soft_delete(
-            organisation=request.organisation, actor=request.user
+            organisation=request.organisation, by=request.membership
         )
         assert organisation.deleted_at is not None  # soft_delete sets it
         purge_at = organisation.deleted_at + timedelta(days=settings.ORGANISATION_PURGE_GRACE_DAYS)
@@ -235,7 +239,7 @@ class OrganisationDetailView(OrgScopedAPIView):
         )
         serializer.is_valid(raise_exception=True)
         organisation = services.organisation_update(
-            organisation=request.organisation, actor=request.user, **serializer.validated_data
+            organisation=request.organisation, by=request.membership, **serializer.validated_data
         )
         return Response(s.OrganisationSerializer(organisation, context={"request": request}).data)
 
@@ -253,7 +257,7 @@ class OrganisationWebhookSecretView(OrgScopedAPIView):
     )
     def post(self, request: OrgAPIRequest, org_slug: str) -> Response:
         secret = services.organisation_rotate_webhook_secret(
-            organisation=request.organisation, actor=request.user
+            organisation=request.organisation, by=request.membership
         )
         return Response({"webhook_secret": secret})
 
@@ -268,7 +272,7 @@ class OrganisationExportView(OrgScopedAPIView):
     )
     def get(self, request: OrgAPIRequest, org_slug: str) -> StreamingHttpResponse:
         stream = ownership.organisation_export_stream(
-            organisation=request.organisation, actor=request.user
+            organisation=request.organisation, by=request.membership
         )
         response = StreamingHttpResponse(stream, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{org_slug}-export.json"'
@@ -323,7 +327,7 @@ class BrandViewSet(
         return Response(self.get_serializer(brand).data)
 
     def perform_destroy(self, instance: Brand) -> None:
-        services.brand_delete(brand=instance, actor=self.request.user)
+        services.brand_delete(brand=instance, by=self.request.membership)
 
     @extend_schema(
         summary="Rotate a brand's ingest secret", request=None, responses=s.BrandSecretSerializer
@@ -331,7 +335,7 @@ class BrandViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
         brand = self.get_object()
-        secret = services.brand_rotate_secret(brand=brand, actor=request.user)
+        secret = services.brand_rotate_secret(brand=brand, by=request.membership)
         return Response({"ingest_id": brand.ingest_id, "ingest_secret": secret})
 
 
@@ -422,12 +426,12 @@ class MemberViewSet(
         serializer = self.get_serializer(membership, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.membership_update(
-            membership=membership, actor=request.user, **serializer.validated_data
+            membership=membership, by=request.membership, **serializer.validated_data
         )
         return Response(self.get_serializer(scoped_get(self.get_queryset(), membership.pk)).data)
 
     def perform_destroy(self, instance: Membership) -> None:
-        services.membership_remove(membership=instance, actor=self.request.user)
+        services.membership_remove(membership=instance, by=self.request.membership)
 
 
 class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet):
@@ -451,7 +455,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         serializer.is_valid(raise_exception=True)
         invitation, token = services.invitation_create(
             organisation=self.organisation,
-            actor=request.user,
+            by=request.membership,
             link_base=request.build_absolute_uri("/"),
             **serializer.validated_data,
         )
@@ -473,7 +477,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScop
         expiry; the new token is in this response, as at creation."""
         invitation, token = services.invitation_resend(
             invitation=self.get_object(),
-            actor=request.user,
+            by=request.membership,
             link_base=request.build_absolute_uri("/"),
         )
         data = s.InvitationSerializer(invitation).data

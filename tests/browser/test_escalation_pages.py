@@ -101,7 +101,7 @@ def test_a_manager_adds_an_override_and_removes_it_after_confirming(web, agency,
     responder, viewer = agency.member("responder"), agency.member("viewer")
     rota = escalation.rota_save(
         team=agency.team,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         member_ids=[responder.id],
         starts_at=timezone.now() - timezone.timedelta(days=1),
         time_zone="Europe/Moscow",
@@ -168,7 +168,7 @@ def test_a_viewer_reads_the_overrides_but_cannot_change_them(web, agency) -> Non
 
     rota = escalation.rota_save(
         team=agency.team,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         member_ids=[agency.member("responder").id],
         starts_at=timezone.now() - timezone.timedelta(days=1),
         time_zone="Europe/Moscow",

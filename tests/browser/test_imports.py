@@ -69,7 +69,7 @@ def test_upload_map_and_read_the_report(web, agency) -> None:
 
 def test_the_progress_bar_follows_a_running_import(web, agency) -> None:
     running = import_services.mention_import_upload(
-        brand=agency.brand, actor=None, file_name="big.csv", content=export()
+        brand=agency.brand, by=None, file_name="big.csv", content=export()
     )
     MentionImport.objects.filter(pk=running.pk).update(state="running", rows_total=4, rows_done=1)
     context = web.context(

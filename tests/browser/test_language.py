@@ -16,7 +16,7 @@ def test_switching_to_russian_translates_the_board_and_the_room(web, agency) -> 
         brand=agency.brand,
         title="Delivery complaints",
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     responder = agency.member("responder").user

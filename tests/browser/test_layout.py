@@ -102,7 +102,7 @@ def test_the_board_on_a_phone_folds_its_filters(web, agency, language) -> None:
         brand=agency.brand,
         title="Courier strike",
         severity="sev2",
-        actor=agency.member("owner").user,
+        by=agency.member("owner"),
     )
     text = TEXT[language]
     for width in (1440, 390):
@@ -126,7 +126,7 @@ def test_the_board_on_a_phone_folds_its_filters(web, agency, language) -> None:
 def test_post_mortem_tables_scroll_inside_their_card(web, agency, language) -> None:
     owner = agency.member("owner")
     incident = services.incident_create(
-        brand=agency.brand, title="Ambassador backlash", severity="sev2", actor=owner.user
+        brand=agency.brand, title="Ambassador backlash", severity="sev2", by=owner
     )
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     for hours_ago, (total, negative) in enumerate([(40, 31), (25, 12), (9, 2), (5, 1)]):
@@ -137,10 +137,8 @@ def test_post_mortem_tables_scroll_inside_their_card(web, agency, language) -> N
             total=total,
             negative=negative,
         )
-    services.incident_acknowledge(incident=incident, actor=owner.user, membership=owner)
-    incident = services.incident_transition(
-        incident=incident, status=Status.RESOLVED, actor=owner.user, membership=owner
-    )
+    services.incident_acknowledge(incident=incident, by=owner)
+    incident = services.incident_transition(incident=incident, status=Status.RESOLVED, by=owner)
     for width in (1440, 390):
         page = _page(web, owner.user, language, width)
         page.goto(f"/o/alpha/postmortems/{incident.postmortem.pk}/")
@@ -162,25 +160,20 @@ def test_long_unbroken_words_wrap_instead_of_widening_the_page(web, agency) -> N
         title="Ж" * 300,
         summary="S" * 2000,
         severity="sev2",
-        actor=manager.user,
+        by=manager,
         teams=[agency.team],
     )
-    services.incident_add_note(incident=incident, actor=manager.user, text="N" * 3000)
+    services.incident_add_note(incident=incident, by=manager, text="N" * 3000)
     response = template_services.response_create(
         incident=incident,
-        membership=responder,
-        actor=responder.user,
+        by=responder,
         channel="website",
         body="Ю" * 3000,
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder.user)
-    template_services.response_approve(response=response, membership=manager, actor=manager.user)
-    template_services.response_publish(
-        response=response, membership=manager, actor=manager.user, url="https://example.com/"
-    )
-    public_page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    template_services.response_submit(response=response, by=responder)
+    template_services.response_approve(response=response, by=manager)
+    template_services.response_publish(response=response, by=manager, url="https://example.com/")
+    public_page = statements.statement_page_publish(incident=incident, by=manager)
     for width in (1440, 390):
         page = _page(web, manager.user, "ru", width)
         for path in ("/o/alpha/", f"/o/alpha/incidents/{incident.pk}/"):

@@ -70,12 +70,12 @@ def test_the_board_keeps_the_most_severe_first_as_rows_arrive_and_change(web, ag
     its row up."""
     from incidents.services.lifecycle import incident_create, incident_update
 
-    manager = agency.member("manager").user
+    manager = agency.member("manager")
     older_sev2 = incident_create(
-        brand=agency.brand, title="Older SEV2", severity="sev2", actor=manager, teams=[agency.team]
+        brand=agency.brand, title="Older SEV2", severity="sev2", by=manager, teams=[agency.team]
     )
     newer_sev3 = incident_create(
-        brand=agency.brand, title="Newer SEV3", severity="sev3", actor=manager, teams=[agency.team]
+        brand=agency.brand, title="Newer SEV3", severity="sev3", by=manager, teams=[agency.team]
     )
     watcher = web.page(web.context(agency.member("viewer").user))
     watcher.goto("/o/alpha/incidents/")
@@ -86,13 +86,13 @@ def test_the_board_keeps_the_most_severe_first_as_rows_arrive_and_change(web, ag
     expect(rows.nth(1)).to_contain_text("Newer SEV3")
 
     incident_create(
-        brand=agency.brand, title="New SEV3", severity="sev3", actor=manager, teams=[agency.team]
+        brand=agency.brand, title="New SEV3", severity="sev3", by=manager, teams=[agency.team]
     )
     expect(rows).to_have_count(3)
     expect(rows.nth(1)).to_contain_text("New SEV3")  # below the SEV2, above the older SEV3
     expect(rows.nth(2)).to_contain_text("Newer SEV3")
 
-    incident_update(incident=newer_sev3, actor=manager, severity="sev1")
+    incident_update(incident=newer_sev3, by=manager, severity="sev1")
     expect(rows.nth(0)).to_contain_text("Newer SEV3", timeout=2000)
     expect(rows.nth(0)).to_contain_text("SEV1")
     expect(rows.nth(1)).to_contain_text("Older SEV2")

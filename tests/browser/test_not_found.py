@@ -17,7 +17,7 @@ def test_another_agencys_member_opening_our_incident_gets_the_not_found_page(
         brand=agency.brand,
         title="Confidential: CEO statement leak",
         severity="sev1",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     page = web.page(web.context(outsider.member("owner").user))

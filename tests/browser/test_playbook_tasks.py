@@ -18,12 +18,12 @@ def test_acknowledge_apply_a_playbook_and_tick_a_task(web, agency) -> None:
         brand=agency.brand,
         title="Wave of quality complaints",
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Viral negative trend",
         crisis_type="quality",
         language="en",

@@ -35,17 +35,15 @@ def test_client_approves_in_the_portal_and_the_statement_appears_live(web, agenc
         brand=agency.brand,
         title="Kettles",
         severity="sev2",
-        actor=manager.user,
+        by=manager,
         teams=[agency.team],
     )
     response = template_services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="website", body=BODY
+        incident=incident, by=responder, channel="website", body=BODY
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder.user)
-    template_services.response_approve(response=response, membership=manager, actor=manager.user)
-    page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    template_services.response_submit(response=response, by=responder)
+    template_services.response_approve(response=response, by=manager)
+    page = statements.statement_page_publish(incident=incident, by=manager)
 
     portal = web.page(web.context(client.user))
     portal.goto("/c/alpha/")
@@ -67,9 +65,7 @@ def test_client_approves_in_the_portal_and_the_statement_appears_live(web, agenc
     portal.evaluate("window.notReloaded = true")
 
     # The agency records the publication: both pages show it without a reload.
-    template_services.response_publish(
-        response=response, membership=responder, actor=responder.user, url="https://kettle.test/1"
-    )
+    template_services.response_publish(response=response, by=responder, url="https://kettle.test/1")
     expect(portal.locator(f"#portal-incident-{incident.pk}")).to_contain_text(
         "Published statements", timeout=5000
     )

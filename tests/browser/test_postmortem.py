@@ -24,13 +24,11 @@ def test_resolve_write_submit_request_changes_approve_and_close(web, agency) -> 
         brand=agency.brand,
         title="Ambassador backlash",
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
-    services.incident_assign(
-        incident=incident, actor=agency.member("owner").user, commander=responder
-    )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
+    services.incident_assign(incident=incident, by=agency.member("owner"), commander=responder)
+    services.incident_acknowledge(incident=incident, by=responder)
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     for hours_ago, (total, negative) in enumerate([(40, 31), (25, 12), (9, 2), (5, 1)]):
         MentionBucket.objects.create(

@@ -20,12 +20,12 @@ def test_draft_refused_when_too_long_fixed_submitted_approved_published(web, age
         brand=agency.brand,
         title="Late deliveries",
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Apology on X",
         channel="x",
         language="en",

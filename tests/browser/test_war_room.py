@@ -51,7 +51,7 @@ def _crisis(agency):
         brand=agency.brand,
         title="Courier strike",
         severity="sev2",
-        actor=manager.user,
+        by=manager,
         teams=[agency.team],
     )
     now = timezone.now()
@@ -167,8 +167,7 @@ def test_new_evidence_arrives_live_and_the_forms_open_in_dialogs(web, agency) ->
         sentiment_score=-0.9,
     )
     mentions_link(
-        membership=agency.member("manager"),
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         incident=incident,
         mention_ids=[fresh.pk],
     )

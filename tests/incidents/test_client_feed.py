@@ -33,14 +33,14 @@ async def test_the_push_gives_client_staff_client_events_only(agency) -> None:
     _, viewer = await connect(user=client_viewer.user)
     _, manager = await connect(user=client_manager.user)  # joins the organisation's group
     _, agency_viewer = await connect(user=agency.member("viewer").user)
-    responder = agency.member("responder").user
+    responder = agency.member("responder")
 
     incident = await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="Outage", severity="sev2", actor=responder, teams=[agency.team]
+        brand=agency.brand, title="Outage", severity="sev2", by=responder, teams=[agency.team]
     )
-    await sync_to_async(services.incident_add_note)(incident=incident, actor=responder, text=SECRET)
+    await sync_to_async(services.incident_add_note)(incident=incident, by=responder, text=SECRET)
     await sync_to_async(services.incident_add_note)(
-        incident=incident, actor=responder, text="for the client", visibility=Visibility.CLIENT
+        incident=incident, by=responder, text="for the client", visibility=Visibility.CLIENT
     )
 
     for socket in (viewer, manager):
@@ -63,16 +63,16 @@ async def test_the_push_gives_client_staff_client_events_only(agency) -> None:
 
 async def test_the_replay_gives_client_staff_client_events_only(agency) -> None:
     client_viewer = await sync_to_async(_client_member)(agency)
-    responder = agency.member("responder").user
+    responder = agency.member("responder")
     incident = await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="Outage", severity="sev2", actor=responder, teams=[agency.team]
+        brand=agency.brand, title="Outage", severity="sev2", by=responder, teams=[agency.team]
     )
-    await sync_to_async(services.incident_add_note)(incident=incident, actor=responder, text=SECRET)
+    await sync_to_async(services.incident_add_note)(incident=incident, by=responder, text=SECRET)
     other = await sync_to_async(services.incident_create)(
         brand=agency.other_brand,
         title="Not theirs",
         severity="sev2",
-        actor=None,
+        by=None,
         teams=[agency.team],
     )
 

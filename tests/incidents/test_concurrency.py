@@ -56,7 +56,7 @@ def test_the_database_refuses_to_update_or_delete_events(agency) -> None:
 
     from incidents import services
 
-    services.incident_create(brand=agency.brand, title="x", severity="sev2", actor=None)
+    services.incident_create(brand=agency.brand, title="x", severity="sev2", by=None)
     event = IncidentEvent.objects.get()
     with pytest.raises(DatabaseError), transaction.atomic():
         IncidentEvent.objects.filter(pk=event.pk).update(kind="forged")

@@ -146,11 +146,11 @@ def test_list_filters(as_role, agency) -> None:
         brand=agency.brand,
         title="Delivery delays",
         severity="sev1",
-        actor=None,
+        by=None,
         teams=[agency.team],
     )
     other = services.incident_create(
-        brand=agency.other_brand, title="Рекламный скандал", severity="sev3", actor=None, teams=[]
+        brand=agency.other_brand, title="Рекламный скандал", severity="sev3", by=None, teams=[]
     )
     resolved = IncidentFactory(brand=agency.brand, status=Status.RESOLVED, title="Old one")
 
@@ -191,9 +191,9 @@ def test_list_query_count_does_not_grow(
     teams = [TeamFactory(organisation=agency.org) for _ in range(3)]
     for n in range(count):
         incident = services.incident_create(
-            brand=agency.brand, title=f"i{n}", severity="sev2", actor=None, teams=teams
+            brand=agency.brand, title=f"i{n}", severity="sev2", by=None, teams=teams
         )
-        services.incident_add_note(incident=incident, actor=None, text="x")
+        services.event_record(incident=incident, kind="note", actor=None, payload={"text": "x"})
         incident.commander = agency.member("manager")
         incident.save()
     client = as_role("viewer")

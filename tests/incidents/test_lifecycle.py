@@ -14,7 +14,7 @@ ALL = [s.value for s in Status]
 
 def make_incident(agency, status: str = Status.DETECTED) -> Incident:
     incident = services.incident_create(
-        brand=agency.brand, title="Outage", severity="sev2", actor=agency.member("responder").user
+        brand=agency.brand, title="Outage", severity="sev2", by=agency.member("responder")
     )
     incident.status = status
     incident.save(update_fields=["status"])
@@ -27,7 +27,7 @@ def test_a_new_incident_is_detected_with_a_created_event(agency) -> None:
         brand=agency.brand,
         title="Волна жалоб",
         severity="sev1",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
     )
     assert incident.status == Status.DETECTED
     assert incident.detected_at is not None
@@ -45,9 +45,7 @@ def test_a_new_incident_is_detected_with_a_created_event(agency) -> None:
 def test_every_allowed_transition(agency, start, target) -> None:
     incident = make_incident(agency, start)
     actor = agency.member("responder")
-    result = services.incident_transition(
-        incident=incident, status=target, actor=actor.user, membership=actor
-    )
+    result = services.incident_transition(incident=incident, status=target, by=actor)
     assert result.status == target
     kind = "acknowledged" if target == Status.ACKNOWLEDGED else "status_changed"
     event = IncidentEvent.objects.filter(incident=incident, kind=kind).latest("id")
@@ -64,7 +62,7 @@ def test_every_refused_transition(agency, start, target) -> None:
     events_before = IncidentEvent.objects.count()
     with pytest.raises(Conflict) as refused:
         services.incident_transition(
-            incident=incident, status=target, actor=agency.member("responder").user
+            incident=incident, status=target, by=agency.member("responder")
         )
     assert refused.value.extra["allowed"] == list(TRANSITIONS[start])
     incident.refresh_from_db()
@@ -77,7 +75,7 @@ def test_closing_is_only_through_an_approved_postmortem(agency) -> None:
     services.incident_transition(
         incident=incident,
         status=Status.CLOSED,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         allow_close=True,
     )
     incident.refresh_from_db()
@@ -88,17 +86,17 @@ def test_closing_is_only_through_an_approved_postmortem(agency) -> None:
 def test_timestamps_are_set_once(agency) -> None:
     actor = agency.member("responder")
     incident = make_incident(agency)
-    services.incident_acknowledge(incident=incident, actor=actor.user, membership=actor)
+    services.incident_acknowledge(incident=incident, by=actor)
     incident.refresh_from_db()
     acknowledged_at = incident.acknowledged_at
     assert incident.commander == actor  # the acknowledger takes command
     for status in (Status.RESPONDING, Status.MONITORING, Status.RESPONDING, Status.RESOLVED):
-        services.incident_transition(incident=incident, status=status, actor=actor.user)
+        services.incident_transition(incident=incident, status=status, by=actor)
     incident.refresh_from_db()
     resolved_at = incident.resolved_at
     assert resolved_at is not None
     services.incident_transition(
-        incident=incident, status=Status.CLOSED, actor=actor.user, allow_close=True
+        incident=incident, status=Status.CLOSED, by=actor, allow_close=True
     )
     incident.refresh_from_db()
     assert incident.acknowledged_at == acknowledged_at
@@ -116,9 +114,9 @@ def test_timestamps_are_set_once(agency) -> None:
 
 def test_a_second_acknowledge_is_refused(agency) -> None:
     incident = make_incident(agency)
-    services.incident_acknowledge(incident=incident, actor=agency.member("responder").user)
+    services.incident_acknowledge(incident=incident, by=agency.member("responder"))
     with pytest.raises(Conflict):
-        services.incident_acknowledge(incident=incident, actor=agency.member("manager").user)
+        services.incident_acknowledge(incident=incident, by=agency.member("manager"))
     assert IncidentEvent.objects.filter(incident=incident, kind="acknowledged").count() == 1
 
 
@@ -126,7 +124,7 @@ def test_severity_change_is_its_own_event(agency) -> None:
     incident = make_incident(agency)
     services.incident_update(
         incident=incident,
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         severity="sev1",
         title="Big outage",
     )

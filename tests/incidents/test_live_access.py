@@ -27,12 +27,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 async def _incident(agency, teams):
     return await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="Live", severity="sev2", actor=None, teams=teams
+        brand=agency.brand, title="Live", severity="sev2", by=None, teams=teams
     )
 
 
 async def _note(incident, text):
-    await sync_to_async(services.incident_add_note)(incident=incident, actor=None, text=text)
+    await sync_to_async(services.event_record)(
+        incident=incident, kind="note", actor=None, payload={"text": text}
+    )
 
 
 async def test_a_removed_member_is_disconnected_at_once(agency) -> None:
@@ -44,7 +46,7 @@ async def test_a_removed_member_is_disconnected_at_once(agency) -> None:
 
     started = time.monotonic()
     await sync_to_async(tenant_services.membership_remove)(
-        membership=viewer, actor=agency.member("owner").user
+        membership=viewer, by=agency.member("owner")
     )
     closed = await socket.receive_output(timeout=LIVE)
     assert closed == {"type": "websocket.close", "code": 4403}
@@ -81,7 +83,7 @@ async def test_a_demotion_and_a_new_kind_rescope_the_socket(agency) -> None:
     assert (await socket.receive_json_from(timeout=LIVE))["event"]["kind"] == "note"
 
     await sync_to_async(tenant_services.membership_update)(
-        membership=manager, actor=agency.member("owner").user, role=Role.VIEWER
+        membership=manager, by=agency.member("owner"), role=Role.VIEWER
     )
     assert (await socket.receive_json_from(timeout=LIVE)) == {
         "type": "scope.changed",
@@ -94,7 +96,7 @@ async def test_a_demotion_and_a_new_kind_rescope_the_socket(agency) -> None:
     await sync_to_async(agency.team.members.add)(manager)
     await sync_to_async(tenant_services.membership_update)(
         membership=manager,
-        actor=agency.member("owner").user,
+        by=agency.member("owner"),
         kind=MemberKind.CLIENT,
         brands=[agency.brand],
     )
@@ -111,7 +113,7 @@ async def test_a_brand_limit_rescopes_the_socket(agency) -> None:
     incident = await _incident(agency, [agency.team])
     _, socket = await connect(user=viewer.user)
     await sync_to_async(tenant_services.membership_update)(
-        membership=viewer, actor=agency.member("owner").user, brands=[agency.other_brand]
+        membership=viewer, by=agency.member("owner"), brands=[agency.other_brand]
     )
     assert (await socket.receive_json_from(timeout=LIVE))["type"] == "scope.changed"
     await _note(incident, "another brand's now")
@@ -139,7 +141,7 @@ async def test_deleting_the_organisation_closes_every_socket_of_it(agency) -> No
     _, viewer = await connect(user=agency.member("viewer").user)
     _, manager = await connect(user=agency.member("manager").user)
     await sync_to_async(organisation_soft_delete)(
-        organisation=agency.org, actor=agency.member("owner").user
+        organisation=agency.org, by=agency.member("owner")
     )
     for socket in (viewer, manager):
         assert await socket.receive_output(timeout=LIVE) == {

@@ -80,7 +80,7 @@ def test_a_late_acknowledgement_is_still_a_breach(agency) -> None:
     incident = IncidentFactory(
         brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(minutes=30)
     )
-    incident_acknowledge(incident=incident, actor=agency.member("responder").user)
+    incident_acknowledge(incident=incident, by=agency.member("responder"))
 
     breaches = sla_breaches_check()
 
@@ -98,9 +98,9 @@ def test_drills_closed_and_healthy_incidents_are_not_escalated(agency) -> None:
     resolved = IncidentFactory(
         brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(minutes=10)
     )
-    manager = agency.member("manager").user
-    incident_acknowledge(incident=resolved, actor=manager)
-    incident_transition(incident=resolved, status="resolved", actor=manager)
+    manager = agency.member("manager")
+    incident_acknowledge(incident=resolved, by=manager)
+    incident_transition(incident=resolved, status="resolved", by=manager)
 
     assert sla_breaches_check(now=NOW) == []
     assert not SlaBreach.objects.exists()

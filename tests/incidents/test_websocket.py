@@ -48,13 +48,13 @@ async def test_refused_without_credentials(agency) -> None:
 
 async def test_refused_with_a_used_or_expired_ticket(agency) -> None:
     user = agency.member("responder").user
-    ticket = await sync_to_async(ws_ticket_issue)(user=user)
+    ticket = await sync_to_async(ws_ticket_issue)(by=user)
     connected, communicator = await connect(ticket=ticket)
     assert connected
     await communicator.disconnect()
     connected, _ = await connect(ticket=ticket)  # used
     assert not connected
-    expired = await sync_to_async(ws_ticket_issue)(user=user)
+    expired = await sync_to_async(ws_ticket_issue)(by=user)
     await sync_to_async(WebSocketTicket.objects.filter(used_at__isnull=True).update)(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -83,14 +83,14 @@ async def test_team_scoped_delivery(agency) -> None:
     _, responder = await connect(user=outsider_of_team.user)
     _, viewer = await connect(user=agency.member("viewer").user)
     _, manager = await connect(
-        ticket=await sync_to_async(ws_ticket_issue)(user=agency.member("manager").user)
+        ticket=await sync_to_async(ws_ticket_issue)(by=agency.member("manager").user)
     )
 
     incident = await sync_to_async(services.incident_create)(
         brand=agency.brand,
         title="Утечка данных",
         severity="sev1",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     for communicator in (responder, manager):
@@ -112,14 +112,14 @@ async def test_team_scoped_delivery(agency) -> None:
     # Re-assigned to the viewer's team: the newly assigned receive the change, and so does
     # the team that lost it (its last event of the incident).
     await sync_to_async(services.incident_assign)(
-        incident=incident, actor=agency.member("manager").user, teams=[other_team]
+        incident=incident, by=agency.member("manager"), teams=[other_team]
     )
     for communicator in (viewer, responder, manager):
         message = await communicator.receive_json_from(timeout=5)
         assert message["event"]["kind"] == "assigned"
         assert message["event"]["payload"]["teams"] == [other_team.id]
-    await sync_to_async(services.incident_add_note)(
-        incident=incident, actor=None, text="only the new team"
+    await sync_to_async(services.event_record)(  # a note the system writes (no member)
+        incident=incident, kind="note", actor=None, payload={"text": "only the new team"}
     )
     assert (await viewer.receive_json_from(timeout=5))["event"]["kind"] == "note"
     assert await responder.receive_nothing(timeout=0.3)
@@ -132,7 +132,7 @@ async def test_brand_limited_member_receives_only_their_brands(agency) -> None:
     await sync_to_async(responder.brands.set)([agency.other_brand])
     _, communicator = await connect(user=responder.user)
     await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="other brand", severity="sev2", actor=None, teams=[agency.team]
+        brand=agency.brand, title="other brand", severity="sev2", by=None, teams=[agency.team]
     )
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
@@ -141,19 +141,25 @@ async def test_brand_limited_member_receives_only_their_brands(agency) -> None:
 async def test_replay_after_reconnect_delivers_every_missed_event_in_order(agency) -> None:
     user = agency.member("responder").user
     incident = await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="x", severity="sev2", actor=None, teams=[agency.team]
+        brand=agency.brand, title="x", severity="sev2", by=None, teams=[agency.team]
     )
     hidden = await sync_to_async(services.incident_create)(
-        brand=agency.brand, title="not ours", severity="sev2", actor=None, teams=[]
+        brand=agency.brand, title="not ours", severity="sev2", by=None, teams=[]
     )
     _, communicator = await connect(user=user)
     assert await communicator.receive_nothing(timeout=0.2)  # connected after both were created
     last_seen = await sync_to_async(lambda: incident.events.latest("id").id)()
     await communicator.disconnect()
 
-    await sync_to_async(services.incident_add_note)(incident=incident, actor=user, text="one")
-    await sync_to_async(services.incident_add_note)(incident=hidden, actor=user, text="hidden")
-    await sync_to_async(services.incident_acknowledge)(incident=incident, actor=user)
+    await sync_to_async(services.incident_add_note)(
+        incident=incident, by=agency.member("responder"), text="one"
+    )
+    await sync_to_async(services.incident_add_note)(
+        incident=hidden, by=agency.member("responder"), text="hidden"
+    )
+    await sync_to_async(services.incident_acknowledge)(
+        incident=incident, by=agency.member("responder")
+    )
 
     _, communicator = await connect(user=user)
     await communicator.send_json_to({"action": "replay", "since": last_seen})

@@ -109,7 +109,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
 
 TICKET = (
     "from django.contrib.auth import get_user_model; from tenants.services import ws_ticket_issue;"
-    " print(ws_ticket_issue(user=get_user_model().objects.get(username='demo-responder')))"
+    " print(ws_ticket_issue(by=get_user_model().objects.get(username='demo-responder')))"
 )
 
 
@@ -161,7 +161,7 @@ SLA_INCIDENT = (
     "from datetime import timedelta; from django.utils import timezone;"
     " from incidents.services import incident_create; from tenants.models import Brand;"
     " brand = Brand.objects.get(slug='severny-kofe');"
-    " print(incident_create(brand=brand, title='Overdue', severity='sev1', actor=None,"
+    " print(incident_create(brand=brand, title='Overdue', severity='sev1', by=None,"
     " detected_at=timezone.now() - timedelta(days=2)).id)"
 )
 SLA_RUN = (

@@ -52,9 +52,9 @@ def test_the_periodic_tasks_run_twice_have_the_effect_of_once(
         brand=agency.brand, severity="sev1", detected_at=timezone.now() - timedelta(hours=2)
     )
     responder = agency.member("responder")
-    resolved = services.incident_create(brand=agency.brand, title="r", severity="sev3", actor=None)
-    services.incident_acknowledge(incident=resolved, actor=responder.user, membership=responder)
-    services.incident_transition(incident=resolved, status="resolved", actor=responder.user)
+    resolved = services.incident_create(brand=agency.brand, title="r", severity="sev3", by=None)
+    services.incident_acknowledge(incident=resolved, by=responder)
+    services.incident_transition(incident=resolved, status="resolved", by=responder)
 
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):

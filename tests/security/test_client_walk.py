@@ -245,9 +245,7 @@ def test_an_anonymous_visitor_reaches_nothing_internal_on_the_public_page(world:
 
     incident = Incident.objects.filter(brand=world.own_brand).order_by("id").first()
     manager = Membership.objects.get(organisation__slug=world.slug, user__username="demo-manager")
-    page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    page = statements.statement_page_publish(incident=incident, by=manager)
     routes = _statement_routes()
     assert {"statement-page", "statement-feed", "statement-live"} <= {name for name, _ in routes}
     visitor = Client(REMOTE_ADDR="10.20.30.40")
@@ -261,7 +259,7 @@ def test_an_anonymous_visitor_reaches_nothing_internal_on_the_public_page(world:
             _assert_clean(text, world, where)
             assert incident.title not in text, where  # the incident's internal title
             assert "demo-manager" not in text and "demo-responder" not in text, where
-    statements.statement_page_withdraw(incident=incident, membership=manager)
+    statements.statement_page_withdraw(incident=incident, by=manager)
     for name, extra in routes:
         url = reverse(f"web:{name}", kwargs={"token": page.token, **{k: "x" for k in extra}})
         codes = {visitor.get(url).status_code, visitor.post(url).status_code}

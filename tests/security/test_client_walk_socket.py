@@ -35,10 +35,11 @@ async def test_client_staff_receive_nothing_internal_over_the_socket() -> None:
         lambda: Incident.objects.filter(brand=world.own_brand).order_by("id").first()
     )()
     for visibility in (Visibility.INTERNAL, Visibility.CLIENT):
-        await sync_to_async(services.incident_add_note)(
+        await sync_to_async(services.event_record)(  # a note the system writes (no member)
             incident=incident,
+            kind="note",
             actor=None,
-            text=SECRET if visibility == Visibility.INTERNAL else "for the client",
+            payload={"text": SECRET if visibility == Visibility.INTERNAL else "for the client"},
             visibility=visibility,
         )
     pushed = await socket.receive_json_from(timeout=5)

@@ -34,11 +34,9 @@ def run_in_parallel(calls: list) -> list:
 
 def _approved(agency, incident):
     responder, manager = agency.member("responder"), agency.member("manager")
-    response = services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="x", body="Sorry."
-    )
-    services.response_submit(response=response, membership=responder, actor=responder.user)
-    return services.response_approve(response=response, membership=manager, actor=manager.user)
+    response = services.response_create(incident=incident, by=responder, channel="x", body="Sorry.")
+    services.response_submit(response=response, by=responder)
+    return services.response_approve(response=response, by=manager)
 
 
 def _post(agency, role: str, url: str, data: dict):
@@ -87,10 +85,8 @@ def test_two_responses_published_at_once_set_first_response_at_once(agency) -> N
 def test_two_approvals_at_once_give_one_approval(agency) -> None:
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING)
     responder = agency.member("responder")
-    response = services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="x", body="Sorry."
-    )
-    services.response_submit(response=response, membership=responder, actor=responder.user)
+    response = services.response_create(incident=incident, by=responder, channel="x", body="Sorry.")
+    services.response_submit(response=response, by=responder)
     url = f"/api/v1/orgs/alpha/incidents/{incident.id}/responses/{response.id}/approve/"
 
     statuses = run_in_parallel([_post(agency, "manager", url, {}), _post(agency, "owner", url, {})])

@@ -20,10 +20,8 @@ def submitted(agency):
     """A response submitted 45 minutes ago (the organisation escalates after 30)."""
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING, title="Outage")
     responder = agency.member("responder")
-    response = services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="x", body="Sorry."
-    )
-    services.response_submit(response=response, membership=responder, actor=responder.user)
+    response = services.response_create(incident=incident, by=responder, channel="x", body="Sorry.")
+    services.response_submit(response=response, by=responder)
     Response.objects.filter(pk=response.pk).update(
         submitted_at=timezone.now() - timedelta(minutes=45)
     )
@@ -85,9 +83,7 @@ def test_a_wait_within_the_setting_is_not_escalated(agency, submitted) -> None:
 
 
 def test_approved_and_draft_responses_are_never_escalated(agency, submitted) -> None:
-    services.response_approve(
-        response=submitted, membership=agency.member("manager"), actor=agency.member("manager").user
-    )
+    services.response_approve(response=submitted, by=agency.member("manager"))
 
     assert approval_escalation_run.delay().get() == []
 
@@ -95,13 +91,9 @@ def test_approved_and_draft_responses_are_never_escalated(agency, submitted) -> 
 def test_a_resubmission_gets_its_own_escalation(agency, submitted) -> None:
     manager, responder = agency.member("manager"), agency.member("responder")
     approval_escalation_run.delay().get()
-    services.response_reject(
-        response=submitted, membership=manager, actor=manager.user, reason="Shorter, please."
-    )
-    services.response_update(
-        response=submitted, membership=responder, actor=responder.user, body="Sorry!"
-    )
-    services.response_submit(response=submitted, membership=responder, actor=responder.user)
+    services.response_reject(response=submitted, by=manager, reason="Shorter, please.")
+    services.response_update(response=submitted, by=responder, body="Sorry!")
+    services.response_submit(response=submitted, by=responder)
     Response.objects.filter(pk=submitted.pk).update(
         submitted_at=timezone.now() - timedelta(minutes=31)
     )

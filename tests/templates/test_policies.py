@@ -101,9 +101,7 @@ def test_the_services_refuse_whom_the_policy_refuses(agency, role, mine) -> None
     member = _member(agency, role, MemberKind.AGENCY)
     response = _response(agency, member if mine else agency.member("viewer"), "draft")
 
-    refused = _refused(
-        lambda: responses.response_submit(response=response, membership=member, actor=member.user)
-    )
+    refused = _refused(lambda: responses.response_submit(response=response, by=member))
 
     assert (refused is None) is policies.may_submit_response(member, response)
 
@@ -149,9 +147,7 @@ def test_the_approval_service_refuses_what_the_policy_refuses(
         response.save(update_fields=["approved_by"])
 
     refusal = policies.approve_refusal(member, response, agency.brand)
-    refused = _refused(
-        lambda: response_approve(response=response, membership=member, actor=member.user)
-    )
+    refused = _refused(lambda: response_approve(response=response, by=member))
 
     assert refused == (type(refusal) if refusal is not None else None)
     if kind == MemberKind.CLIENT and approver and approved is None and requires:

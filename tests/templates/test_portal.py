@@ -55,11 +55,9 @@ def test_a_client_approves_or_sends_back_from_the_portal(agency) -> None:
     responder, manager = agency.member("responder"), agency.member("manager")
     drafts = []
     for body in ("First draft.", "Second draft."):
-        response = services.response_create(
-            incident=incident, membership=responder, actor=responder.user, channel="x", body=body
-        )
-        services.response_submit(response=response, membership=responder, actor=responder.user)
-        services.response_approve(response=response, membership=manager, actor=manager.user)
+        response = services.response_create(incident=incident, by=responder, channel="x", body=body)
+        services.response_submit(response=response, by=responder)
+        services.response_approve(response=response, by=manager)
         drafts.append(response)
     browser = Client()
     browser.force_login(member.user)

@@ -26,7 +26,10 @@ def _world(agency, *, brands: bool = True):
 
 
 def _note(incident: Incident, text: str, visibility: str) -> None:
-    services.incident_add_note(incident=incident, actor=None, text=text, visibility=visibility)
+    # A note the system writes (no member): the same event incident_add_note records.
+    services.event_record(
+        incident=incident, kind="note", actor=None, payload={"text": text}, visibility=visibility
+    )
 
 
 async def test_client_staff_in_no_team_follow_their_brands_client_events(agency) -> None:

@@ -28,9 +28,9 @@ def _client_staff(agency, username: str = "portal-client", brand=None):
 
 def _approved_postmortem(agency, brand, title: str) -> PostMortem:
     owner = agency.member("owner")
-    incident = services.incident_create(brand=brand, title=title, severity="sev3", actor=None)
-    services.incident_acknowledge(incident=incident, actor=owner.user, membership=owner)
-    services.incident_transition(incident=incident, status="resolved", actor=owner.user)
+    incident = services.incident_create(brand=brand, title=title, severity="sev3", by=None)
+    services.incident_acknowledge(incident=incident, by=owner)
+    services.incident_transition(incident=incident, status="resolved", by=owner)
     postmortem = PostMortem.objects.get(incident=incident)
     PostMortem.objects.filter(pk=postmortem.pk).update(status=PostMortemStatus.APPROVED)
     return postmortem

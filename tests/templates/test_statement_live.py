@@ -24,7 +24,7 @@ def incident(agency):
 def test_live_json_carries_the_statements_and_the_status_in_words_only(
     agency, as_role, incident
 ) -> None:
-    incident_add_note(incident=incident, actor=agency.member("manager").user, text=NOTE)
+    incident_add_note(incident=incident, by=agency.member("manager"), text=NOTE)
     statement = publish(agency, incident, "We know about the outage.\nMore soon.")
     path = page_url(as_role, incident)
 

@@ -23,13 +23,11 @@ NOTE = "Internal note: legal says do not admit fault"
 def publish(agency, incident, body: str):
     responder, manager = agency.member("responder"), agency.member("manager")
     response = services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="website", body=body
+        incident=incident, by=responder, channel="website", body=body
     )
-    services.response_submit(response=response, membership=responder, actor=responder.user)
-    services.response_approve(response=response, membership=manager, actor=manager.user)
-    return services.response_publish(
-        response=response, membership=responder, actor=responder.user, url="https://brand.test/x"
-    )
+    services.response_submit(response=response, by=responder)
+    services.response_approve(response=response, by=manager)
+    return services.response_publish(response=response, by=responder, url="https://brand.test/x")
 
 
 @pytest.fixture
@@ -63,7 +61,7 @@ def test_only_managers_publish_and_another_agency_gets_404(as_role, api, outside
 def test_anonymous_walk_shows_statements_in_order_and_nothing_internal(
     agency, as_role, incident
 ) -> None:
-    incident_add_note(incident=incident, actor=agency.member("manager").user, text=NOTE)
+    incident_add_note(incident=incident, by=agency.member("manager"), text=NOTE)
     publish(agency, incident, "We know about the outage.")
     publish(agency, incident, "It is fixed now.")
     path = page_url(as_role, incident)

@@ -219,8 +219,7 @@ def test_a_template_with_responses_cannot_be_deleted(as_role, agency) -> None:
     incident = IncidentFactory(brand=agency.brand)
     services.response_create(
         incident=incident,
-        membership=agency.member("responder"),
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         template=template,
         variables={"topic": "x"},
     )

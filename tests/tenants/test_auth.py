@@ -105,7 +105,7 @@ def test_ws_ticket_expires() -> None:
     from django.utils import timezone
 
     user = UserFactory()
-    ticket = ws_ticket_issue(user=user)
+    ticket = ws_ticket_issue(by=user)
     WebSocketTicket.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert ws_ticket_redeem(token=ticket) is None
 

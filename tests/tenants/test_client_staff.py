@@ -46,17 +46,17 @@ def incident(agency):
         brand=agency.brand,
         title="Delivery outage",
         severity="sev2",
-        actor=responder.user,
+        by=responder,
         teams=[agency.team],
     )
-    services.incident_add_note(incident=incident, actor=responder.user, text=SECRET)
+    services.incident_add_note(incident=incident, by=responder, text=SECRET)
     services.incident_add_note(
         incident=incident,
-        actor=responder.user,
+        by=responder,
         text="We are on it, an update within the hour.",
         visibility=Visibility.CLIENT,
     )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
+    services.incident_acknowledge(incident=incident, by=responder)
     return incident
 
 
@@ -115,7 +115,7 @@ def test_client_staff_get_the_client_export_whatever_they_ask(
     agency, api, client_member, incident
 ) -> None:
     responder = agency.member("responder")
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     postmortem = PostMortem.objects.get(incident=incident)
     PostMortem.objects.filter(pk=postmortem.pk).update(status="approved")
     base = f"/api/v1/orgs/{agency.org.slug}/postmortems/{postmortem.id}/export/"
@@ -218,7 +218,7 @@ def test_a_client_invitation_names_its_brands_and_makes_client_staff(agency, as_
     assert body["kind"] == "client" and body["brands"] == [agency.brand.id]
 
     user = UserFactory(username="client-person", email="c@client.example")
-    membership = invitation_accept(token=body["token"], user=user)
+    membership = invitation_accept(token=body["token"], by=user)
     assert membership.kind == MemberKind.CLIENT
     assert list(membership.brands.values_list("id", flat=True)) == [agency.brand.id]
     listed = owner.get(url).json()["results"][0]

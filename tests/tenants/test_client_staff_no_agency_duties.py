@@ -49,7 +49,7 @@ def incident(agency):
         brand=agency.brand,
         title="Recall of the first brand",
         severity="sev1",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
 

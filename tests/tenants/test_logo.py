@@ -85,7 +85,7 @@ def test_an_owner_uploads_a_logo_stored_as_a_fresh_png(agency, fmt) -> None:
 )
 def test_refused_uploads_keep_the_previous_logo(agency, data, name, message) -> None:
     owner = agency.member("owner")
-    branding.organisation_logo_set(organisation=agency.org, membership=owner, data=image_bytes())
+    branding.organisation_logo_set(organisation=agency.org, by=owner, data=image_bytes())
     before = bytes(OrganisationLogo.objects.get(organisation=agency.org).image)
 
     page = upload(browser(owner.user), data, name=name, content_type="image/png")
@@ -104,7 +104,7 @@ def test_a_decompression_bomb_is_refused_before_decoding(agency) -> None:
 
 def test_only_owners_change_it_and_members_and_client_staff_read_it(agency, outsider) -> None:
     branding.organisation_logo_set(
-        organisation=agency.org, membership=agency.member("owner"), data=image_bytes()
+        organisation=agency.org, by=agency.member("owner"), data=image_bytes()
     )
     client_staff = MembershipFactory(
         organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT, user__username="cl"
@@ -126,7 +126,7 @@ def test_only_owners_change_it_and_members_and_client_staff_read_it(agency, outs
 
 def test_the_owner_removes_it(agency) -> None:
     owner = agency.member("owner")
-    branding.organisation_logo_set(organisation=agency.org, membership=owner, data=image_bytes())
+    branding.organisation_logo_set(organisation=agency.org, by=owner, data=image_bytes())
 
     page = browser(owner.user).post("/o/alpha/settings/logo/remove/", follow=True)
 
@@ -142,7 +142,7 @@ def test_reports_and_client_pdfs_embed_it_as_data(agency) -> None:
     from incidents.postmortems.models import BrandReport
 
     branding.organisation_logo_set(
-        organisation=agency.org, membership=agency.member("owner"), data=image_bytes()
+        organisation=agency.org, by=agency.member("owner"), data=image_bytes()
     )
     report = BrandReport.objects.create(
         organisation=agency.org,

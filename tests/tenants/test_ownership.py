@@ -19,10 +19,12 @@ def populate(agency) -> None:
         brand=agency.brand,
         title=f"{agency.org.slug} incident",
         severity="sev2",
-        actor=None,
+        by=None,
         teams=[agency.team],
     )
-    incident_services.incident_add_note(incident=incident, actor=None, text="note")
+    incident_services.event_record(
+        incident=incident, kind="note", actor=None, payload={"text": "note"}
+    )
 
 
 def test_owner_exports_everything_of_the_organisation_and_nothing_else(

@@ -30,7 +30,7 @@ def incident(agency) -> Incident:
         brand=agency.brand,
         title="Influencer backlash",
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
 

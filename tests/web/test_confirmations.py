@@ -22,7 +22,7 @@ CONFIRM = '<input type="hidden" name="confirmed" value="yes">'
 def response_draft(agency, incident) -> Response:
     template = template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",
@@ -116,7 +116,7 @@ def test_confirmation_pages_speak_russian(browser_as, agency) -> None:
 def _with_tasks(agency, incident, offsets: list[int]) -> list[IncidentTask]:
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Service complaints",
         crisis_type="service",
         language="en",
@@ -124,12 +124,12 @@ def _with_tasks(agency, incident, offsets: list[int]) -> list[IncidentTask]:
         steps=[{"title": f"Step {n}", "due_offset_minutes": m} for n, m in enumerate(offsets)],
     )
     return playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("manager").user
+        incident=incident, playbook=playbook, by=agency.member("manager")
     )
 
 
 def _acknowledged(agency, incident):
-    incident_services.incident_acknowledge(incident=incident, actor=agency.member("owner").user)
+    incident_services.incident_acknowledge(incident=incident, by=agency.member("owner"))
     incident.refresh_from_db()
     return incident
 

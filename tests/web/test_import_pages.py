@@ -101,7 +101,7 @@ def test_a_saved_preset_fills_the_mapping(browser_as, agency) -> None:
 
 def test_a_running_import_polls_its_progress(browser_as, agency) -> None:
     mention_import = import_services.mention_import_upload(
-        brand=agency.brand, actor=None, file_name="x.csv", content=export()
+        brand=agency.brand, by=None, file_name="x.csv", content=export()
     )
     MentionImport.objects.filter(pk=mention_import.pk).update(
         state="running", rows_total=3, rows_done=1

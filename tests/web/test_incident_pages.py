@@ -64,15 +64,13 @@ def test_another_agencys_brand_or_team_cannot_be_chosen(browser_as, agency, outs
 
 def test_the_board_shows_open_incidents_filtered_like_the_api(browser_as, agency, incident) -> None:
     other = services.incident_create(
-        brand=agency.other_brand, title="Second brand issue", severity="sev4", actor=None
+        brand=agency.other_brand, title="Second brand issue", severity="sev4", by=None
     )
     resolved = services.incident_create(
-        brand=agency.brand, title="Old and resolved", severity="sev3", actor=None
+        brand=agency.brand, title="Old and resolved", severity="sev3", by=None
     )
     for status in ("acknowledged", "resolved"):
-        services.incident_transition(
-            incident=resolved, status=status, actor=agency.member("owner").user
-        )
+        services.incident_transition(incident=resolved, status=status, by=agency.member("owner"))
     client = browser_as("viewer")
     body = client.get("/o/alpha/incidents/").content.decode()
     assert incident.title in body and other.title in body and resolved.title not in body
@@ -91,11 +89,9 @@ def test_the_board_row_follows_the_filters(browser_as, agency, incident) -> None
     # Filtered out (or no longer open): an empty answer, which removes the row live.
     assert client.get(f"/o/alpha/incidents/{incident.pk}/row/?severity=sev1").content == b""
     services.incident_transition(
-        incident=incident, status="acknowledged", actor=agency.member("owner").user
+        incident=incident, status="acknowledged", by=agency.member("owner")
     )
-    services.incident_transition(
-        incident=incident, status="resolved", actor=agency.member("owner").user
-    )
+    services.incident_transition(incident=incident, status="resolved", by=agency.member("owner"))
     assert client.get(f"/o/alpha/incidents/{incident.pk}/row/").content == b""
 
 
@@ -103,7 +99,7 @@ def test_the_board_reads_a_constant_number_of_queries(
     browser_as, agency, django_assert_max_num_queries
 ) -> None:
     client = browser_as("responder")
-    services.incident_create(brand=agency.brand, title="One", severity="sev1", actor=None)
+    services.incident_create(brand=agency.brand, title="One", severity="sev1", by=None)
     with django_assert_max_num_queries(20) as few:
         client.get("/o/alpha/incidents/")
     for n in range(10):
@@ -111,7 +107,7 @@ def test_the_board_reads_a_constant_number_of_queries(
             brand=agency.other_brand,
             title=f"More {n}",
             severity="sev3",
-            actor=None,
+            by=None,
             teams=[agency.team],
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -202,10 +198,10 @@ def test_the_dashboard_shows_clocks_overdue_items_and_the_trend(
     # No SEV1 incident (the default severity): one sentence instead of three empty charts.
     assert "data-trend-empty" in body and "Time to acknowledge, median minutes" not in body
     acknowledged = services.incident_create(
-        brand=agency.brand, title="Courier strike", severity="sev3", actor=None
+        brand=agency.brand, title="Courier strike", severity="sev3", by=None
     )
     owner = agency.member("owner")
-    services.incident_acknowledge(incident=acknowledged, actor=owner.user, membership=owner)
+    services.incident_acknowledge(incident=acknowledged, by=owner)
     body = browser_as("viewer").get("/o/alpha/?severity=sev3").content.decode()
     assert "Time to acknowledge, median minutes" in body
     assert "<svg" in body and "SLA 120 min" in body

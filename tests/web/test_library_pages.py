@@ -100,7 +100,7 @@ def test_a_playbook_without_steps_is_refused_in_words(browser_as) -> None:
 def test_responders_read_playbooks_but_do_not_edit(browser_as, agency) -> None:
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="ru",
@@ -186,7 +186,7 @@ def test_the_template_preview_counts_and_reports_problems(browser_as, agency) ->
 def test_responders_read_templates_but_do_not_edit(browser_as, agency) -> None:
     template = template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Sorry",
         channel="sms",
         language="en",

@@ -25,15 +25,15 @@ def _resolve(agency, title: str = "Influencer backlash", brand=None) -> Incident
         brand=brand or agency.brand,
         title=title,
         severity="sev2",
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         teams=[agency.team],
     )
     services.incident_assign(
-        incident=incident, actor=agency.member("owner").user, commander=agency.member("responder")
+        incident=incident, by=agency.member("owner"), commander=agency.member("responder")
     )
-    owner = agency.member("owner").user
+    owner = agency.member("owner")
     for status in ("acknowledged", "resolved"):
-        services.incident_transition(incident=incident, status=status, actor=owner)
+        services.incident_transition(incident=incident, status=status, by=owner)
     incident.refresh_from_db()
     return incident
 
@@ -54,7 +54,7 @@ def postmortem(agency) -> PostMortem:
 def _written(pm: PostMortem) -> PostMortem:
     return pm_services.postmortem_update(
         postmortem=pm,
-        membership=pm.author,
+        by=pm.author,
         summary="Backlash after the ad.",
         root_cause="No review of the ambassador's posts.",
         lessons="Review ambassadors before a campaign.",
@@ -62,7 +62,7 @@ def _written(pm: PostMortem) -> PostMortem:
 
 
 def _in_review(pm: PostMortem) -> PostMortem:
-    return pm_services.postmortem_submit(postmortem=_written(pm), membership=pm.author)
+    return pm_services.postmortem_submit(postmortem=_written(pm), by=pm.author)
 
 
 def url(pm: PostMortem, tail: str = "") -> str:
@@ -417,18 +417,18 @@ def test_the_dashboard_lists_my_overdue_action_items_and_tasks(
         due_date=timezone.localdate() - timedelta(days=2),
     )
     incident = services.incident_create(
-        brand=agency.brand, title="Open one", severity="sev3", actor=None, teams=[agency.team]
+        brand=agency.brand, title="Open one", severity="sev3", by=None, teams=[agency.team]
     )
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="en",
         steps=[{"title": "Listen first", "due_offset_minutes": 10}],
     )
     playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("owner").user
+        incident=incident, playbook=playbook, by=agency.member("owner")
     )
     IncidentTask.objects.update(
         assignee=agency.member("responder"), due_at=timezone.now() - timedelta(hours=1)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def playbook(agency):
     return playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Service complaints",
         crisis_type="service",
         language="en",
@@ -32,7 +32,7 @@ def playbook(agency):
 def template(agency):
     return template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",
@@ -67,7 +67,7 @@ def test_the_room_suggests_playbooks_and_applies_one(browser_as, incident, playb
 
 def test_ticking_and_unticking_a_task(browser_as, agency, incident, playbook) -> None:
     playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("owner").user
+        incident=incident, playbook=playbook, by=agency.member("owner")
     )
     task = IncidentTask.objects.get(title="Apologise publicly")
     client = browser_as("responder")
@@ -89,7 +89,7 @@ def test_ticking_and_unticking_a_task(browser_as, agency, incident, playbook) ->
 
 def test_viewers_see_the_checklist_but_cannot_tick(browser_as, agency, incident, playbook) -> None:
     playbook_services.playbook_apply(
-        incident=incident, playbook=playbook, actor=agency.member("owner").user
+        incident=incident, playbook=playbook, by=agency.member("owner")
     )
     task = IncidentTask.objects.get(title="Apologise publicly")
     client = browser_as("viewer")
@@ -198,12 +198,11 @@ def test_the_room_reads_a_bounded_number_of_queries(
     browser_as, agency, incident, playbook, template, django_assert_max_num_queries
 ) -> None:
     owner = agency.member("owner")
-    playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
+    playbook_services.playbook_apply(incident=incident, playbook=playbook, by=owner)
     for n in range(3):
         template_services.response_create(
             incident=incident,
-            membership=owner,
-            actor=owner.user,
+            by=owner,
             template=template,
             variables={"message": f"Update {n}"},
         )

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def _rota(agency):
     return escalation.rota_save(
         team=agency.team,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         member_ids=[agency.member("responder").id],
         starts_at=timezone.now() - timedelta(days=1),
         time_zone="Europe/Moscow",

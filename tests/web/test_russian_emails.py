@@ -71,10 +71,10 @@ def assert_russian(emails: list, *phrases: str) -> None:
 def resolved(agency):
     responder = agency.member("responder")
     incident = services.incident_create(
-        brand=agency.brand, title="Delivery delays", severity="sev2", actor=responder.user
+        brand=agency.brand, title="Delivery delays", severity="sev2", by=responder
     )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     return incident, PostMortem.objects.get(incident=incident)
 
 
@@ -95,7 +95,7 @@ def test_an_invitation_is_in_the_invitee_s_language(agency, english_brand, sent)
     [email] = sent(
         lambda: invitation_create(
             organisation=agency.org,
-            actor=agency.member("owner").user,
+            by=agency.member("owner"),
             email="newcomer@elsewhere.test",
             role="responder",
         )
@@ -106,7 +106,7 @@ def test_an_invitation_is_in_the_invitee_s_language(agency, english_brand, sent)
     [english] = sent(
         lambda: invitation_create(
             organisation=agency.org,
-            actor=agency.member("owner").user,
+            by=agency.member("owner"),
             email="stranger@elsewhere.test",
             role="viewer",
         )
@@ -165,9 +165,9 @@ def test_an_approval_escalation_is_in_russian(agency, english_brand, sent) -> No
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING, title="Outage")
     responder = agency.member("responder")
     response = template_services.response_create(
-        incident=incident, membership=responder, actor=responder.user, channel="x", body="Sorry."
+        incident=incident, by=responder, channel="x", body="Sorry."
     )
-    template_services.response_submit(response=response, membership=responder, actor=responder.user)
+    template_services.response_submit(response=response, by=responder)
     Response.objects.filter(pk=response.pk).update(
         submitted_at=timezone.now() - timedelta(minutes=45)
     )
@@ -180,9 +180,7 @@ def test_an_approval_escalation_is_in_russian(agency, english_brand, sent) -> No
 def test_statement_emails_are_in_the_subscriber_s_language(agency, english_brand, sent) -> None:
     incident = IncidentFactory(brand=agency.brand, status=Status.RESPONDING)
     manager = agency.member("manager")
-    page = statements.statement_page_publish(
-        incident=incident, membership=manager, actor=manager.user
-    )
+    page = statements.statement_page_publish(incident=incident, by=manager)
     emails = sent(
         lambda: statements.statement_subscribe(page=page, email="reader@example.com", language="ru")
     )

@@ -52,20 +52,22 @@ def _english_in(text: str, sentences: list[str]) -> list[str]:
 @pytest.fixture
 def history(agency, incident) -> Incident:
     """An incident taken through a playbook, resolution and a drafted post-mortem."""
-    owner = agency.member("owner").user
+    owner = agency.member("owner")
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Жалобы на сервис",
         crisis_type="service",
         language="ru",
         keywords=[],
         steps=[{"title": "Извиниться публично", "due_offset_minutes": 30}],
     )
-    playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner)
-    services.incident_acknowledge(incident=incident, actor=owner)
-    services.incident_add_note(incident=incident, actor=owner, text="Проверяем факты")
-    services.incident_transition(incident=incident, status="resolved", actor=owner)
+    playbook_services.playbook_apply(
+        incident=incident, playbook=playbook, by=agency.member("owner")
+    )
+    services.incident_acknowledge(incident=incident, by=owner)
+    services.incident_add_note(incident=incident, by=owner, text="Проверяем факты")
+    services.incident_transition(incident=incident, status="resolved", by=owner)
     incident.refresh_from_db()
     return incident
 

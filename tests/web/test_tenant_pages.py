@@ -255,10 +255,10 @@ def test_a_brand_limited_member_sees_only_their_brands_incidents(agency) -> None
     limited = agency.member("viewer")
     limited.brands.set([agency.brand])
     mine = incident_services.incident_create(
-        brand=agency.brand, title="Mine", severity="sev2", actor=None
+        brand=agency.brand, title="Mine", severity="sev2", by=None
     )
     theirs = incident_services.incident_create(
-        brand=agency.other_brand, title="Not mine", severity="sev2", actor=None
+        brand=agency.other_brand, title="Not mine", severity="sev2", by=None
     )
     client = signed_in(limited.user)
     board = client.get("/o/alpha/incidents/").content.decode()

@@ -104,15 +104,15 @@ def test_every_organisation_page_goes_through_the_one_door(route: Route) -> None
 def world(agency, outsider) -> dict:
     """One object of ours per model, on our first brand where it belongs to a brand."""
     first = services.incident_create(
-        brand=agency.brand, title="Ours", severity="sev2", actor=None, teams=[agency.team]
+        brand=agency.brand, title="Ours", severity="sev2", by=None, teams=[agency.team]
     )
     second = services.incident_create(
-        brand=agency.other_brand, title="Ours too", severity="sev3", actor=None
+        brand=agency.other_brand, title="Ours too", severity="sev3", by=None
     )
     owner = agency.member("owner")
     playbook = playbook_services.playbook_create(
         organisation=agency.org,
-        membership=None,
+        by=agency.member("owner"),
         name="Plan",
         crisis_type="general",
         language="en",
@@ -120,7 +120,7 @@ def world(agency, outsider) -> dict:
     )
     template = template_services.template_create(
         organisation=agency.org,
-        actor=owner.user,
+        by=owner,
         name="Holding",
         channel="x",
         language="en",
@@ -130,7 +130,7 @@ def world(agency, outsider) -> dict:
     )
     template_services.template_create(
         organisation=agency.org,
-        actor=owner.user,
+        by=owner,
         name="Second brand only",
         channel="sms",
         language="en",
@@ -141,30 +141,30 @@ def world(agency, outsider) -> dict:
     )
     for brand in (agency.brand, agency.other_brand):
         monitoring_services.monitoring_rule_create(
-            brand=brand, actor=owner.user, name="Boycott", keywords=["boycott"]
+            brand=brand, by=owner, name="Boycott", keywords=["boycott"]
         )
         MentionFactory(brand=brand)
         source_create(brand=brand, kind="rss", config={"url": "https://news.example/feed"})
         mention_import_upload(
             brand=brand,
-            actor=None,
+            by=None,
             file_name="Ours.csv",
             content=b"platform,external_id,text,posted_at\n",
         )
     for incident in (first, second):
-        playbook_services.playbook_apply(incident=incident, playbook=playbook, actor=owner.user)
+        playbook_services.playbook_apply(incident=incident, playbook=playbook, by=owner)
         template_services.response_create(
-            incident=incident, membership=owner, actor=owner.user, template=template, variables={}
+            incident=incident, by=owner, template=template, variables={}
         )
     # A resolved incident per brand: each has its post-mortem (and one action item).
     for brand in (agency.brand, agency.other_brand):
         resolved = services.incident_create(
-            brand=brand, title="Resolved", severity="sev3", actor=None, teams=[agency.team]
+            brand=brand, title="Resolved", severity="sev3", by=None, teams=[agency.team]
         )
-        services.incident_acknowledge(incident=resolved, actor=owner.user, membership=owner)
-        services.incident_transition(incident=resolved, status="resolved", actor=owner.user)
+        services.incident_acknowledge(incident=resolved, by=owner)
+        services.incident_transition(incident=resolved, status="resolved", by=owner)
     tenant_services.invitation_create(
-        organisation=agency.org, actor=owner.user, email="invited@example.com", role=Role.VIEWER
+        organisation=agency.org, by=owner, email="invited@example.com", role=Role.VIEWER
     )
     # A monthly report per brand (queued: the walk needs the rows, not the documents).
     for brand in (agency.brand, agency.other_brand):
@@ -176,7 +176,7 @@ def world(agency, outsider) -> dict:
         )
     rota = escalation.rota_save(
         team=agency.team,
-        actor=owner.user,
+        by=owner,
         member_ids=[agency.member("responder").id],
         starts_at=timezone.now(),
         time_zone="UTC",

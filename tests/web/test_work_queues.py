@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def template(agency):
     return template_services.template_create(
         organisation=agency.org,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Short apology",
         channel="sms",
         language="en",
@@ -31,7 +31,7 @@ def template(agency):
 
 def _pending(agency, template, title: str, author: str = "responder") -> Response:
     incident = incident_services.incident_create(
-        brand=agency.brand, title=title, severity="sev2", actor=None, teams=[agency.team]
+        brand=agency.brand, title=title, severity="sev2", by=None, teams=[agency.team]
     )
     client = signed_in(agency.member(author).user)
     base = f"/o/alpha/incidents/{incident.pk}/responses/"

@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -39,7 +38,7 @@ from incidents.monitoring.selectors import (
 )
 from incidents.monitoring.services.alerts import incident_detected_notify
 from incidents.services.lifecycle import event_record, incident_create
-from tenants.models import Brand
+from tenants.models import Brand, Membership
 
 # A keyword in an old mention (a historical import) flags it but opens nothing.
 KEYWORD_LOOKBACK = timedelta(hours=24)
@@ -175,10 +174,11 @@ def _rule_check(rule: MonitoringRule) -> None:
         )
 
 
-def monitoring_rule_create(*, brand: Brand, actor: User, **fields: Any) -> MonitoringRule:
+def monitoring_rule_create(*, brand: Brand, by: Membership | None, **fields: Any) -> MonitoringRule:
     """Add a rule to a brand. Keywords are stored normalised (lower case, ё as е).
 
     Refuses a rule that could never trigger (no keywords and no minimum negative volume).
+    `by` (None for a script, e.g. bench/) is not recorded: rules keep no author.
     """
     fields = _rule_clean({k: v for k, v in fields.items() if k in (*RULE_FIELDS, "active")})
     rule = MonitoringRule(organisation_id=brand.organisation_id, brand=brand, **fields)
@@ -308,7 +308,7 @@ class _Trigger:
                 brand=self.brand,
                 title=title[:300],
                 severity=rule.severity,
-                actor=None,
+                by=None,
                 summary=summary,
                 source=IncidentSource.MONITORING,
                 detected_at=self.now,

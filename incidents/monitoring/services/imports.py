@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -34,7 +33,7 @@ from incidents.monitoring.services.csv_import import (
     xlsx_row_count,
 )
 from incidents.notifications.outbox import task_enqueue_after_commit
-from tenants.models import Brand, Organisation
+from tenants.models import Brand, Membership, Organisation
 
 IMPORT_TASK = "incidents.tasks.mention_import_run"
 # Refused lines kept on the row (all are counted in refused_count).
@@ -181,7 +180,7 @@ def import_preset_delete(*, preset: ImportPreset) -> None:
 def mention_import_upload(
     *,
     brand: Brand,
-    actor: User | None,
+    by: Membership | None,
     file_name: str,
     content: bytes,
 ) -> MentionImport:
@@ -201,7 +200,7 @@ def mention_import_upload(
     return MentionImport.objects.create(
         organisation_id=brand.organisation_id,
         brand=brand,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=by.user if by is not None else None,
         file_name=(file_name or "")[-255:],
         file_format=fmt,
         content=content,
@@ -247,7 +246,7 @@ def mention_import_start(
 def mention_import_create(
     *,
     brand: Brand,
-    actor: User | None,
+    by: Membership | None,
     file_name: str,
     content: bytes,
     mapping: Any = None,
@@ -257,7 +256,7 @@ def mention_import_create(
     one refuses."""
     with transaction.atomic():
         mention_import = mention_import_upload(
-            brand=brand, actor=actor, file_name=file_name, content=content
+            brand=brand, by=by, file_name=file_name, content=content
         )
         return mention_import_start(mention_import=mention_import, mapping=mapping, preset=preset)
 

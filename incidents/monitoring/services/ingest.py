@@ -456,7 +456,7 @@ def mention_ingest_signed(*, brand: Brand, items: Sequence[Any]) -> IngestResult
 
 
 def mention_ingest_for_member(
-    *, membership: Membership, items: Sequence[Any], now: datetime | None = None
+    *, by: Membership, items: Sequence[Any], now: datetime | None = None
 ) -> IngestResult:
     """The API's bulk ingest: each item names its brand, which must be one the member sees.
 
@@ -469,7 +469,7 @@ def mention_ingest_for_member(
     brand_ids = {brand_id for item in items if (brand_id := item_brand_id(item)) is not None}
     batches = {
         brand.id: _Batch(brand=brand)
-        for brand in Brand.objects.visible_to(membership).filter(id__in=brand_ids)
+        for brand in Brand.objects.visible_to(by).filter(id__in=brand_ids)
     }
 
     result = IngestResult()

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -84,8 +83,7 @@ def _bucket_adjust(changes: Sequence[tuple[Mention, str]]) -> None:
 
 def mention_labels_apply(
     *,
-    membership: Membership,
-    actor: User,
+    by: Membership,
     items: Sequence[Any],
     now: datetime | None = None,
 ) -> LabelResult:
@@ -148,7 +146,7 @@ def mention_labels_apply(
         # Locked in id order: two label requests (or a label and a re-ingest) sharing
         # mentions queue behind each other instead of deadlocking.
         mentions = list(
-            Mention.objects.visible_to(membership)
+            Mention.objects.visible_to(by)
             .filter(id__in=wanted)
             .select_for_update(of=("self",))
             .order_by("id")
@@ -176,7 +174,7 @@ def mention_labels_apply(
                     sentiment=wanted[mention.id][1],
                     scored_label=before,
                     scored_source=mention.sentiment_source,
-                    labelled_by=actor,
+                    labelled_by=by.user,
                     labelled_at=now,
                 )
             )
@@ -184,7 +182,7 @@ def mention_labels_apply(
             mention.sentiment_source = SentimentSource.HUMAN
             mention.updated_at = now
             changes.append((mention, before))
-        Mention.objects.visible_to(membership).bulk_update(
+        Mention.objects.visible_to(by).bulk_update(
             mentions, ["sentiment_label", "sentiment_source", "updated_at"]
         )
         # The first correction's scored_* stay: a conflict updates only who, when and what.

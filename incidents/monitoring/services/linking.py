@@ -3,7 +3,6 @@ links them by itself in detection."""
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from incidents.models import Incident
@@ -17,8 +16,7 @@ MAX_LINKS_PER_REQUEST = 1000
 
 def mentions_link(
     *,
-    membership: Membership,
-    actor: User,
+    by: Membership,
     incident: Incident,
     mention_ids: Sequence[int],
 ) -> int:
@@ -34,7 +32,7 @@ def mentions_link(
         return 0
     with transaction.atomic():
         chosen = (
-            Mention.objects.visible_to(membership)
+            Mention.objects.visible_to(by)
             .filter(id__in=ids, brand_id=incident.brand_id)
             .exclude(incident_id=incident.id)
         )
@@ -44,7 +42,7 @@ def mentions_link(
             event_record(
                 incident=incident,
                 kind="mention_linked",
-                actor=actor,
+                actor=by.user,
                 payload={"count": count, "mentions": first_ids, "manual": True},
             )
     return count

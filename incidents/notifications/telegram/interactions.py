@@ -78,7 +78,7 @@ def incident_for(membership: Membership, argument: str, *, role: str = Role.RESP
 def _acknowledge(*, membership: Membership, argument: str) -> str:
     incident = incident_for(membership, argument)
     try:
-        incident_acknowledge(incident=incident, actor=membership.user, membership=membership)
+        incident_acknowledge(incident=incident, by=membership)
     except Conflict:
         return _("Already acknowledged.")
     return _("Acknowledged.")
@@ -90,7 +90,7 @@ def _take_command(*, membership: Membership, argument: str) -> str:
         return _("You are already the commander.")
     if incident.status not in OPEN_STATUSES:
         raise Conflict("The incident is no longer open.")
-    incident_assign(incident=incident, actor=membership.user, commander=membership)
+    incident_assign(incident=incident, by=membership, commander=membership)
     return _("You are now the commander.")
 
 
@@ -195,7 +195,7 @@ def _note(bot: TelegramBot, message: dict[str, Any], account: TelegramAccount | 
     with translation.override(language_of(account.membership.user)):
         try:
             incident = incident_for(account.membership, str(row.incident_id))
-            incident_add_note(incident=incident, actor=account.membership.user, text=text)
+            incident_add_note(incident=incident, by=account.membership, text=text)
         except DomainError as exc:
             reply(
                 bot,

@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +46,7 @@ def webhook_url(bot_webhook_id: object) -> str:
     return f"{settings.TELEGRAM_WEBHOOK_BASE_URL.rstrip('/')}/api/v1/telegram/{bot_webhook_id}/"
 
 
-def telegram_bot_link(*, organisation: Organisation, actor: User, bot_token: str) -> TelegramBot:
+def telegram_bot_link(*, organisation: Organisation, by: Membership, bot_token: str) -> TelegramBot:
     """Link (or replace) the organisation's bot. The caller checked that the actor is an owner.
 
     Refuses (400, field bot_token) a token Telegram does not accept (getMe). With
@@ -94,11 +93,11 @@ def telegram_bot_link(*, organisation: Organisation, actor: User, bot_token: str
         bot.username = str(me.get("username") or "")[:64]
         bot.mode = TelegramBot.Mode.WEBHOOK if secret else TelegramBot.Mode.POLLING
         bot.webhook_secret_hash = secret_hash(secret) if secret else ""
-        bot.linked_by = actor
+        bot.linked_by = by.user
         bot.save()
         audit_record(
             organisation=organisation,
-            actor=actor,
+            actor=by.user,
             action="telegram.bot_linked",
             target=f"@{bot.username}",
             payload={"mode": bot.mode},
@@ -106,7 +105,7 @@ def telegram_bot_link(*, organisation: Organisation, actor: User, bot_token: str
     return bot
 
 
-def telegram_bot_unlink(*, organisation: Organisation, actor: User) -> None:
+def telegram_bot_unlink(*, organisation: Organisation, by: Membership) -> None:
     """Forget the bot, its linked chats and people and its open codes. Telegram is asked to drop
     the webhook (best effort: a revoked token cannot)."""
     bot = TelegramBot.objects.all_tenants().filter(organisation=organisation).first()
@@ -122,7 +121,7 @@ def telegram_bot_unlink(*, organisation: Organisation, actor: User) -> None:
         bot.delete()
         audit_record(
             organisation=organisation,
-            actor=actor,
+            actor=by.user,
             action="telegram.bot_unlinked",
             target=f"@{bot.username}",
         )
@@ -130,61 +129,61 @@ def telegram_bot_unlink(*, organisation: Organisation, actor: User) -> None:
 
 def _code_issue(
     *,
-    membership: Membership,
+    by: Membership,
     team: Team | None = None,
     brand: Brand | None = None,
     for_member: bool = False,
 ) -> tuple[str, datetime]:
-    if not TelegramBot.objects.filter(organisation_id=membership.organisation_id).exists():
+    if not TelegramBot.objects.filter(organisation_id=by.organisation_id).exists():
         raise Conflict(_("Link the organisation's Telegram bot first."))
     code = secrets.token_urlsafe(12)  # 16 characters of [A-Za-z0-9_-]: a valid /start parameter
     expires_at = timezone.now() + timedelta(minutes=settings.TELEGRAM_LINK_CODE_MINUTES)
     TelegramLinkCode.objects.create(
-        organisation_id=membership.organisation_id,
+        organisation_id=by.organisation_id,
         code_hash=secret_hash(code),
         team=team,
         brand=brand,
-        membership=membership if for_member else None,
-        created_by=membership.user,
+        membership=by if for_member else None,
+        created_by=by.user,
         expires_at=expires_at,
     )
     return code, expires_at
 
 
 def telegram_chat_code_issue(
-    *, membership: Membership, team: Team | None = None, brand: Brand | None = None
+    *, by: Membership, team: Team | None = None, brand: Brand | None = None
 ) -> tuple[str, datetime]:
     """A code that links the chat which sends it to this team or brand (exactly one of them,
     already scoped to the member by the caller). Refuses without a linked bot (409)."""
     if (team is None) == (brand is None):
         raise DomainError(_("Give a team or a brand."), field="team")
-    return _code_issue(membership=membership, team=team, brand=brand)
+    return _code_issue(by=by, team=team, brand=brand)
 
 
-def telegram_member_code_issue(*, membership: Membership) -> tuple[str, datetime]:
+def telegram_member_code_issue(*, by: Membership) -> tuple[str, datetime]:
     """A code that links the Telegram user who sends it, in a private chat, to this member."""
-    return _code_issue(membership=membership, for_member=True)
+    return _code_issue(by=by, for_member=True)
 
 
-def telegram_chat_unlink(*, membership: Membership, chat: TelegramChat) -> None:
+def telegram_chat_unlink(*, by: Membership, chat: TelegramChat) -> None:
     """Stop sending to a chat (the caller scoped `chat` to the member's organisation)."""
     with transaction.atomic():
         chat.delete()
         audit_record(
-            organisation=membership.organisation,
-            actor=membership.user,
+            organisation=by.organisation,
+            actor=by.user,
             action="telegram.chat_unlinked",
             target=chat.title or str(chat.chat_id),
         )
 
 
-def telegram_account_unlink(*, membership: Membership, account: TelegramAccount) -> None:
+def telegram_account_unlink(*, by: Membership, account: TelegramAccount) -> None:
     """Forget a member's Telegram user: their presses and replies no longer act as them."""
     with transaction.atomic():
         account.delete()
         audit_record(
-            organisation=membership.organisation,
-            actor=membership.user,
+            organisation=by.organisation,
+            actor=by.user,
             action="telegram.account_unlinked",
             target=str(account.membership_id),
         )

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         target = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
         try:
             with tqdm(total=total, unit="rows", file=sys.stderr, disable=None) as progress:
-                for piece in organisation_export_stream(organisation=organisation, actor=None):
+                for piece in organisation_export_stream(organisation=organisation, by=None):
                     target.write(piece)
                     progress.update(piece.count('"organisation_id": '))
         finally:

@@ -59,7 +59,7 @@ def staff_incident(agency, title: str = "Staff saw it first", **extra) -> Incide
         brand=agency.brand,
         title=title,
         severity="sev2",
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         detected_at=NOW - timedelta(minutes=30),
         **extra,
     )
@@ -112,7 +112,7 @@ def test_the_first_opened_manual_incident_is_the_one_claimed(agency, rules) -> N
         brand=agency.brand,
         title="Second",
         severity="sev3",
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         detected_at=NOW - timedelta(minutes=10),
     )
 
@@ -134,9 +134,9 @@ def test_the_rules_own_incident_comes_before_a_manual_one_opened_later(agency, r
 
 def test_a_resolved_manual_incident_or_a_drill_is_not_claimed(agency, rules) -> None:
     resolved = staff_incident(agency, "Over")
-    manager = agency.member("manager").user
-    incident_acknowledge(incident=resolved, actor=manager)
-    incident_transition(incident=resolved, status="resolved", actor=manager)
+    manager = agency.member("manager")
+    incident_acknowledge(incident=resolved, by=manager)
+    incident_transition(incident=resolved, status="resolved", by=manager)
     drill = staff_incident(agency, "Practice", is_drill=True)
 
     result = mention_ingest(brand=agency.brand, items=recall_posts(0, 1), now=NOW)
@@ -149,10 +149,10 @@ def test_another_brands_or_organisations_manual_incident_is_never_claimed(
     agency, outsider, rules
 ) -> None:
     other_brand = incident_create(
-        brand=agency.other_brand, title="Other brand", severity="sev2", actor=None
+        brand=agency.other_brand, title="Other brand", severity="sev2", by=None
     )
     other_org = incident_create(
-        brand=outsider.brand, title="Other agency", severity="sev2", actor=None
+        brand=outsider.brand, title="Other agency", severity="sev2", by=None
     )
 
     result = mention_ingest(brand=agency.brand, items=recall_posts(0, 1), now=NOW)

@@ -204,8 +204,8 @@ def test_a_resent_keyword_mention_does_not_reopen_a_resolved_incident(agency) ->
         pk=mention_ingest(brand=agency.brand, items=[post], now=NOW).incidents_opened[0]
     )
     responder = agency.member("responder")
-    incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    incident_transition(incident=incident, status="resolved", actor=responder.user)
+    incident_acknowledge(incident=incident, by=responder)
+    incident_transition(incident=incident, status="resolved", by=responder)
 
     again = mention_ingest(brand=agency.brand, items=[post], now=NOW)
 
@@ -242,8 +242,8 @@ def test_a_new_spike_after_resolution_opens_a_new_incident(agency, spike_rule) -
     first = mention_ingest(brand=agency.brand, items=negatives(10), now=NOW).incidents_opened
     incident = Incident.objects.get(pk=first[0])
     manager = agency.member("manager")
-    incident_acknowledge(incident=incident, actor=manager.user)
-    incident_transition(incident=incident, status="resolved", actor=manager.user)
+    incident_acknowledge(incident=incident, by=manager)
+    incident_transition(incident=incident, status="resolved", by=manager)
 
     later = NOW + timedelta(hours=1)
     again = mention_ingest(

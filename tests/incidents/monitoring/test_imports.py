@@ -109,7 +109,7 @@ def test_running_the_task_twice_runs_the_import_once(
 
 def test_a_run_whose_worker_died_is_taken_again_after_the_lease(agency) -> None:
     mention_import = import_services.mention_import_create(
-        brand=agency.brand, actor=None, file_name="x.csv", content=ba_csv(), mapping=BA_MAPPING
+        brand=agency.brand, by=None, file_name="x.csv", content=ba_csv(), mapping=BA_MAPPING
     )
     started = timezone.now() - import_services.RUN_LEASE + timedelta(minutes=5)
     MentionImport.objects.filter(pk=mention_import.pk).update(state="running", started_at=started)

@@ -216,7 +216,7 @@ def test_a_repeated_external_id_is_reported_as_a_duplicate(agency, entry: str) -
 def test_the_same_external_id_on_two_brands_is_no_duplicate(agency) -> None:
     items = [{"brand": agency.brand.id, **good("a")}, {"brand": agency.other_brand.id, **good("a")}]
 
-    result = mention_ingest_for_member(membership=agency.member("responder"), items=items)
+    result = mention_ingest_for_member(by=agency.member("responder"), items=items)
 
     assert (result.created, result.duplicates) == (2, [])
 
@@ -261,6 +261,6 @@ def test_a_failure_storing_the_second_brand_stores_nothing(agency, monkeypatch) 
     items = [{"brand": agency.brand.id, **good("a")}, {"brand": agency.other_brand.id, **good("b")}]
 
     with pytest.raises(RuntimeError):
-        mention_ingest_for_member(membership=agency.member("responder"), items=items)
+        mention_ingest_for_member(by=agency.member("responder"), items=items)
 
     assert not Mention.objects.exists()

@@ -17,7 +17,7 @@ ORIGIN = (b"origin", b"http://testserver")
 
 
 async def connect(user: object, org_slug: str = "alpha") -> WebsocketCommunicator:
-    ticket = await sync_to_async(ws_ticket_issue)(user=user)
+    ticket = await sync_to_async(ws_ticket_issue)(by=user)
     communicator = WebsocketCommunicator(
         application, f"/ws/v1/orgs/{org_slug}/?ticket={ticket}", headers=[ORIGIN]
     )

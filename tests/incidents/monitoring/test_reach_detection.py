@@ -30,7 +30,7 @@ def post(external_id: str, reach: int, text: str = ANGRY, **extra) -> dict:
 def reach_rule(agency):
     return monitoring_rule_create(
         brand=agency.brand,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Influencer",
         min_reach=100_000,
         severity="sev1",

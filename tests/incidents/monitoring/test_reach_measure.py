@@ -35,7 +35,7 @@ def post(external_id: str, reach: int, text: str = ANGRY, minutes_ago: float = 1
 def reach_rule(agency, **fields):
     return monitoring_rule_create(
         brand=agency.brand,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         name="Reach spike",
         measure="reach",
         min_negative=100_000,
@@ -109,8 +109,7 @@ def test_a_correction_moves_the_reach_counter(agency) -> None:
     assert bucket.negative_reach == 90_000
     mention = agency.brand.mentions.get(external_id="a")
     mention_labels_apply(
-        membership=agency.member("responder"),
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         items=[{"id": mention.id, "sentiment": "neutral"}],
     )
     bucket.refresh_from_db()

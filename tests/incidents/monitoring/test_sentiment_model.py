@@ -60,8 +60,7 @@ def teach(agency, rows: list[tuple[str, str]], brand=None) -> None:
         MentionFactory(brand=brand or agency.brand, text=text, language="en") for text, _ in rows
     ]
     result = mention_labels_apply(
-        membership=agency.member("responder"),
-        actor=agency.member("responder").user,
+        by=agency.member("responder"),
         items=[
             {"id": m.id, "sentiment": label} for m, (_, label) in zip(mentions, rows, strict=True)
         ],

@@ -177,9 +177,7 @@ def test_credentials_never_leave_in_a_response_or_an_export(as_role, agency) -> 
     source.refresh_from_db()
     assert source_services.source_credentials(source) == {"access_token": TOKEN}  # kept
 
-    export = "".join(
-        organisation_export_stream(organisation=agency.org, actor=agency.member("owner").user)
-    )
+    export = "".join(organisation_export_stream(organisation=agency.org, by=agency.member("owner")))
     rows = json.loads(export)["data"]["incidents.Source"]
     assert rows and "credentials_encrypted" not in rows[0]
     assert TOKEN not in export and source.credentials_encrypted not in export

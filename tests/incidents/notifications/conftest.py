@@ -40,9 +40,7 @@ def tg(settings: pytest.FixtureRequest) -> Iterator[TelegramServer]:
 @pytest.fixture
 def bot(tg: TelegramServer, agency) -> TelegramBot:
     """Our agency's bot, linked by its owner, in polling mode (embedded)."""
-    return telegram_bot_link(
-        organisation=agency.org, actor=agency.member("owner").user, bot_token=TOKEN
-    )
+    return telegram_bot_link(organisation=agency.org, by=agency.member("owner"), bot_token=TOKEN)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def duty(tg: TelegramServer, bot, agency):
     )
     rota = rota_save(
         team=agency.team,
-        actor=agency.member("manager").user,
+        by=agency.member("manager"),
         member_ids=[responder.id, viewer.id],
         starts_at=T0 - timedelta(days=1),
         time_zone="Europe/Moscow",
@@ -76,7 +76,7 @@ def open_incident(agency, severity: str = "sev2", at: datetime = T0, **kw):
         brand=agency.brand,
         title="Night backlash",
         severity=severity,
-        actor=None,
+        by=None,
         teams=[agency.team],
         detected_at=at,
         **kw,
@@ -201,7 +201,7 @@ def test_the_most_specific_policy_applies(duty, agency):
     sev1_policy = policy_save(organisation=agency.org, name="SEV1", severity="sev1", levels=LADDER)
     assert policy_for(open_incident(agency, severity="sev1")) == brand_policy
     other = services.incident_create(
-        brand=agency.other_brand, title="x", severity="sev1", actor=None, detected_at=T0
+        brand=agency.other_brand, title="x", severity="sev1", by=None, detected_at=T0
     )
     assert policy_for(other) == sev1_policy
 
@@ -332,7 +332,7 @@ def test_a_later_breach_calls_the_level_the_climb_reached(
     climb(T0)
     climb(T0 + timedelta(minutes=10))  # level 2: the team, by email
     responder = agency.member("responder")
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
+    services.incident_acknowledge(incident=incident, by=responder)
     # Acknowledged on the test's clock (the service took the real one, which may be past
     # T0 + 2 h: the acknowledgement would then count as late and breach too).
     type(incident).objects.filter(pk=incident.pk).update(

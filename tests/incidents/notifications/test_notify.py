@@ -137,12 +137,10 @@ def test_a_postmortem_reminder_goes_through_the_delivery_path_once_in_russian(
     responder.user.email = "commander@example.com"
     responder.user.save()
     UserProfile.objects.update_or_create(user=responder.user, defaults={"language": "ru"})
-    incident = services.incident_create(
-        brand=agency.brand, title="Сбой", severity="sev2", actor=None
-    )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_assign(incident=incident, commander=responder, actor=responder.user)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    incident = services.incident_create(brand=agency.brand, title="Сбой", severity="sev2", by=None)
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_assign(incident=incident, commander=responder, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     assert PostMortem.objects.filter(incident=incident).exists()
     later = timezone.now() + timedelta(days=4)
 

@@ -62,7 +62,7 @@ def opened(chats, agency, django_capture_on_commit_callbacks: Callable):
             brand=agency.brand,
             title="Influencer <backlash>",
             severity="sev2",
-            actor=agency.member("manager").user,
+            by=agency.member("manager"),
             teams=[agency.team],
         )
 
@@ -93,12 +93,10 @@ def test_an_opened_incident_gets_one_message_per_chat_edited_as_it_changes(
             text="Бойкот бренду!",
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.incident_update(
-            incident=opened, actor=agency.member("manager").user, severity="sev1"
-        )
+        services.incident_update(incident=opened, by=agency.member("manager"), severity="sev1")
     with django_capture_on_commit_callbacks(execute=True):
         services.incident_transition(
-            incident=opened, status="acknowledged", actor=agency.member("manager").user
+            incident=opened, status="acknowledged", by=agency.member("manager")
         )
 
     assert len(tg.calls("/sendMessage")) == 2  # still one message per chat
@@ -176,7 +174,7 @@ def test_incidents_lists_the_open_incidents_of_the_chats_scope(
             brand=agency.other_brand,
             title="Not this team's",
             severity="sev3",
-            actor=None,
+            by=None,
             teams=[other_team],
         )
     tg.message(GROUP, "/incidents", NOW, sender=PEOPLE["viewer"])
@@ -197,12 +195,11 @@ def test_an_approver_approves_a_response_from_the_message_and_a_responder_cannot
     with django_capture_on_commit_callbacks(execute=True):
         response = response_create(
             incident=opened,
-            membership=author,
-            actor=author.user,
+            by=author,
             channel="x",
             body="We hear you and are fixing it.",
         )
-        response_submit(response=response, membership=author, actor=author.user)
+        response_submit(response=response, by=author)
     [sent] = tg.messages_in(GROUP["id"])
     assert "We hear you and are fixing it." in sent["text"]
     assert [b["text"] for b in sent["reply_markup"]["inline_keyboard"][1]] == [

@@ -187,7 +187,7 @@ def test_a_member_links_their_telegram_user_from_a_private_chat(
 
 
 def test_a_member_code_sent_in_a_group_links_nobody(tg: TelegramServer, bot, agency, poll):
-    code, _ = telegram_member_code_issue(membership=agency.member("responder"))
+    code, _ = telegram_member_code_issue(by=agency.member("responder"))
 
     tg.message(GROUP, f"/start {code}", NOW, sender=IVAN)
     poll()
@@ -237,7 +237,7 @@ def test_one_poller_per_bot(tg: TelegramServer, bot):
 
 
 def test_an_update_handled_twice_is_handled_once(tg: TelegramServer, bot, agency):
-    code, _ = telegram_member_code_issue(membership=agency.member("responder"))
+    code, _ = telegram_member_code_issue(by=agency.member("responder"))
     update = tg.message(private(IVAN), f"/start {code}", NOW, sender=IVAN)
     [raw] = [u for u in tg.updates if u["message"] is update]
 
@@ -259,7 +259,7 @@ def test_webhook_mode_sets_a_secret_token_and_checks_it(
     assert tg.webhook_secret and tg.webhook_secret not in bot.webhook_secret_hash
     assert "callback_query" in tg.allowed_updates
 
-    code, _ = telegram_member_code_issue(membership=agency.member("responder"))
+    code, _ = telegram_member_code_issue(by=agency.member("responder"))
     update = {
         "update_id": 900_001,
         "message": {

@@ -114,7 +114,7 @@ def test_a_sync_killed_during_sendmessage_is_not_repeated(tg: HoldingTelegram, b
         brand=agency.brand,
         title="Backlash",
         severity="sev2",
-        actor=manager.user,
+        by=manager,
         teams=[agency.team],
     )
     team_chat, _brand_chat = _chats(tg, agency)
@@ -147,7 +147,7 @@ def test_a_sync_killed_during_sendmessage_is_not_repeated(tg: HoldingTelegram, b
 
     # A later change has nothing to edit in the team chat: it posts the new state once there,
     # and edits the brand chat's message in place.
-    services.incident_acknowledge(incident=incident, actor=manager.user, membership=manager)
+    services.incident_acknowledge(incident=incident, by=manager)
     telegram_incident_sync(incident_id=incident.id, now=later)
     assert len(tg.messages_in(GROUP["id"])) == 2
     assert len(tg.messages_in(BRAND_CHAT["id"])) == 1

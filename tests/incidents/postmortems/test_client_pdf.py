@@ -30,12 +30,12 @@ def resolved(agency) -> PostMortem:
         brand=agency.brand,
         title="Outage",
         severity="sev2",
-        actor=responder.user,
+        by=responder,
         teams=[agency.team],
     )
-    services.incident_add_note(incident=incident, actor=responder.user, text=NOTE)
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_add_note(incident=incident, by=responder, text=NOTE)
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     Incident.objects.filter(pk=incident.pk).update(
         detected_at=incident.detected_at - timedelta(hours=2, minutes=15)
     )

@@ -35,12 +35,12 @@ def hostile_postmortem(agency) -> PostMortem:
         brand=agency.brand,
         title=f"Title {PAYLOAD}",
         severity="sev2",
-        actor=responder.user,
+        by=responder,
         teams=[agency.team],
     )
-    services.incident_add_note(incident=incident, actor=responder.user, text=f"Note {PAYLOAD}")
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_add_note(incident=incident, by=responder, text=f"Note {PAYLOAD}")
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     postmortem = PostMortem.objects.get(incident=incident)
     for name in SECTIONS:
         setattr(postmortem, name, f"{name}\n\n{PAYLOAD}\n\n[ref]: javascript:alert(2)\n[y][ref]")

@@ -103,13 +103,11 @@ def test_the_matrix(agency, role, kind, state, relation) -> None:
 def test_the_services_refuse_what_the_policies_refuse(agency, role, state, relation) -> None:
     member, postmortem = _case(agency, role, MemberKind.AGENCY, state, relation)
 
-    submit = _refused(lambda: services.postmortem_submit(postmortem=postmortem, membership=member))
-    approve = _refused(
-        lambda: services.postmortem_approve(postmortem=postmortem, membership=member)
-    )
+    submit = _refused(lambda: services.postmortem_submit(postmortem=postmortem, by=member))
+    approve = _refused(lambda: services.postmortem_approve(postmortem=postmortem, by=member))
     changes = _refused(
         lambda: services.postmortem_request_changes(
-            postmortem=postmortem, membership=member, comments="more"
+            postmortem=postmortem, by=member, comments="more"
         )
     )
 

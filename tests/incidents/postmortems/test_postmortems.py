@@ -137,12 +137,12 @@ def resolve(agency, *, drill: bool = False):
         brand=agency.brand,
         title="Жалобы на доставку",
         severity="sev2",
-        actor=responder.user,
+        by=responder,
         teams=[agency.team],
         is_drill=drill,
     )
-    services.incident_acknowledge(incident=incident, actor=responder.user, membership=responder)
-    services.incident_transition(incident=incident, status="resolved", actor=responder.user)
+    services.incident_acknowledge(incident=incident, by=responder)
+    services.incident_transition(incident=incident, status="resolved", by=responder)
     return incident, PostMortem.objects.get(incident=incident)
 
 
@@ -315,7 +315,7 @@ def test_reminders_are_sent_once_per_day(agency) -> None:
 def test_client_export_leaves_out_internal_notes(as_role, agency) -> None:
     incident, postmortem = resolve(agency)
     services.incident_add_note(
-        incident=incident, actor=agency.member("responder").user, text="SECRET internal remark"
+        incident=incident, by=agency.member("responder"), text="SECRET internal remark"
     )
     fill(as_role("responder"), postmortem)
     client = as_role("manager")
