@@ -304,75 +304,103 @@ _CLIENT, _INTERNAL = Visibility.CLIENT, Visibility.INTERNAL
 # Client staff read the status, severity and SLA state of their brands' incidents and the
 # approved post-mortem; the agency's work (notes, assignments, mentions, escalation: who was
 # paged) stays internal.
+
+# The lifecycle (incidents.services.lifecycle)
+CREATED = EventKind("created", CreatedPayload, _CLIENT, _created, key_label=gettext_lazy("Opened"))
+ACKNOWLEDGED = EventKind(
+    "acknowledged",
+    AcknowledgedPayload,
+    _CLIENT,
+    _acknowledged,
+    key_label=gettext_lazy("Acknowledged"),
+)
+STATUS_CHANGED = EventKind(
+    "status_changed",
+    FromToPayload,
+    _CLIENT,
+    _status_changed,
+    key_label=gettext_lazy("Status changed"),
+)
+SEVERITY_CHANGED = EventKind(
+    "severity_changed",
+    FromToPayload,
+    _CLIENT,
+    _severity_changed,
+    key_label=gettext_lazy("Severity changed"),
+)
+UPDATED = EventKind("updated", UpdatedPayload, _INTERNAL, _updated)
+ASSIGNED = EventKind("assigned", AssignedPayload, _INTERNAL, _assigned)
+NOTE = EventKind("note", NotePayload, _INTERNAL, fixed(gettext_lazy("added a note")), _note_text)
+
+# SLA and escalation (incidents.notifications)
+SLA_BREACHED = EventKind(
+    "sla_breached",
+    SlaBreachedPayload,
+    _CLIENT,
+    _sla_breached,
+    key_label=gettext_lazy("SLA breached"),
+)
+ESCALATION_NOTIFIED = EventKind(
+    "escalation_notified", EscalationPayload, _INTERNAL, _escalation_notified
+)
+ESCALATION_CLIMBED = EventKind(
+    "escalation_climbed", EscalationPayload, _INTERNAL, _escalation_climbed
+)
+ESCALATION_DEFERRED = EventKind(
+    "escalation_deferred",
+    EscalationPayload,
+    _INTERNAL,
+    fixed(gettext_lazy("held the escalation until the quiet hours end")),
+)
+ESCALATION_STOPPED = EventKind(
+    "escalation_stopped", EscalationPayload, _INTERNAL, _escalation_stopped
+)
+
+# Monitoring
+MENTION_LINKED = EventKind("mention_linked", MentionLinkedPayload, _INTERNAL, _mention_linked)
+
+# Post-mortems
+POSTMORTEM_DRAFTED = EventKind(
+    "postmortem_drafted",
+    PostMortemPayload,
+    _INTERNAL,
+    fixed(gettext_lazy("drafted the post-mortem")),
+)
+POSTMORTEM_SUBMITTED = EventKind(
+    "postmortem_submitted",
+    PostMortemPayload,
+    _INTERNAL,
+    fixed(gettext_lazy("submitted the post-mortem for review")),
+)
+POSTMORTEM_CHANGES_REQUESTED = EventKind(
+    "postmortem_changes_requested",
+    PostMortemPayload,
+    _INTERNAL,
+    fixed(gettext_lazy("asked for changes to the post-mortem")),
+)
+POSTMORTEM_APPROVED = EventKind(
+    "postmortem_approved",
+    PostMortemPayload,
+    _CLIENT,
+    fixed(gettext_lazy("approved the post-mortem; the incident is closed")),
+)
+
 INCIDENT_KINDS = (
-    # the lifecycle (incidents.services.lifecycle)
-    EventKind("created", CreatedPayload, _CLIENT, _created, key_label=gettext_lazy("Opened")),
-    EventKind(
-        "acknowledged",
-        AcknowledgedPayload,
-        _CLIENT,
-        _acknowledged,
-        key_label=gettext_lazy("Acknowledged"),
-    ),
-    EventKind(
-        "status_changed",
-        FromToPayload,
-        _CLIENT,
-        _status_changed,
-        key_label=gettext_lazy("Status changed"),
-    ),
-    EventKind(
-        "severity_changed",
-        FromToPayload,
-        _CLIENT,
-        _severity_changed,
-        key_label=gettext_lazy("Severity changed"),
-    ),
-    EventKind("updated", UpdatedPayload, _INTERNAL, _updated),
-    EventKind("assigned", AssignedPayload, _INTERNAL, _assigned),
-    EventKind("note", NotePayload, _INTERNAL, fixed(gettext_lazy("added a note")), _note_text),
-    # SLA and escalation (incidents.notifications)
-    EventKind(
-        "sla_breached",
-        SlaBreachedPayload,
-        _CLIENT,
-        _sla_breached,
-        key_label=gettext_lazy("SLA breached"),
-    ),
-    EventKind("escalation_notified", EscalationPayload, _INTERNAL, _escalation_notified),
-    EventKind("escalation_climbed", EscalationPayload, _INTERNAL, _escalation_climbed),
-    EventKind(
-        "escalation_deferred",
-        EscalationPayload,
-        _INTERNAL,
-        fixed(gettext_lazy("held the escalation until the quiet hours end")),
-    ),
-    EventKind("escalation_stopped", EscalationPayload, _INTERNAL, _escalation_stopped),
-    # monitoring
-    EventKind("mention_linked", MentionLinkedPayload, _INTERNAL, _mention_linked),
-    # post-mortems
-    EventKind(
-        "postmortem_drafted",
-        PostMortemPayload,
-        _INTERNAL,
-        fixed(gettext_lazy("drafted the post-mortem")),
-    ),
-    EventKind(
-        "postmortem_submitted",
-        PostMortemPayload,
-        _INTERNAL,
-        fixed(gettext_lazy("submitted the post-mortem for review")),
-    ),
-    EventKind(
-        "postmortem_changes_requested",
-        PostMortemPayload,
-        _INTERNAL,
-        fixed(gettext_lazy("asked for changes to the post-mortem")),
-    ),
-    EventKind(
-        "postmortem_approved",
-        PostMortemPayload,
-        _CLIENT,
-        fixed(gettext_lazy("approved the post-mortem; the incident is closed")),
-    ),
+    CREATED,
+    ACKNOWLEDGED,
+    STATUS_CHANGED,
+    SEVERITY_CHANGED,
+    UPDATED,
+    ASSIGNED,
+    NOTE,
+    SLA_BREACHED,
+    ESCALATION_NOTIFIED,
+    ESCALATION_CLIMBED,
+    ESCALATION_DEFERRED,
+    ESCALATION_STOPPED,
+    MENTION_LINKED,
+    POSTMORTEM_DRAFTED,
+    POSTMORTEM_SUBMITTED,
+    POSTMORTEM_CHANGES_REQUESTED,
+    POSTMORTEM_APPROVED,
 )

@@ -65,15 +65,20 @@ def _task_assigned(p: Mapping[str, Any], teams: Mapping[int, str]) -> str:
 
 
 # The agency's work: internal.
+PLAYBOOK_APPLIED = EventKind(
+    "playbook_applied",
+    PlaybookAppliedPayload,
+    Visibility.INTERNAL,
+    _playbook_applied,
+    key_label=gettext_lazy("Playbook applied"),
+)
+TASK_DONE = EventKind("task_done", TaskPayload, Visibility.INTERNAL, _task_done)
+TASK_REOPENED = EventKind("task_reopened", TaskPayload, Visibility.INTERNAL, _task_reopened)
+TASK_ASSIGNED = EventKind("task_assigned", TaskPayload, Visibility.INTERNAL, _task_assigned)
+
 PLAYBOOK_KINDS = (
-    EventKind(
-        "playbook_applied",
-        PlaybookAppliedPayload,
-        Visibility.INTERNAL,
-        _playbook_applied,
-        key_label=gettext_lazy("Playbook applied"),
-    ),
-    EventKind("task_done", TaskPayload, Visibility.INTERNAL, _task_done),
-    EventKind("task_reopened", TaskPayload, Visibility.INTERNAL, _task_reopened),
-    EventKind("task_assigned", TaskPayload, Visibility.INTERNAL, _task_assigned),
+    PLAYBOOK_APPLIED,
+    TASK_DONE,
+    TASK_REOPENED,
+    TASK_ASSIGNED,
 )

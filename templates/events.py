@@ -66,56 +66,65 @@ _CLIENT, _INTERNAL = Visibility.CLIENT, Visibility.INTERNAL
 
 # Drafts and the agency's approval are internal; what the client approves and what is
 # published is theirs too.
+RESPONSE_DRAFTED = EventKind(
+    "response_drafted",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("drafted %(response)s")),
+)
+RESPONSE_SUBMITTED = EventKind(
+    "response_submitted",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("submitted %(response)s for approval")),
+)
+RESPONSE_APPROVED = EventKind(
+    "response_approved",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("approved %(response)s")),
+)
+RESPONSE_CLIENT_APPROVED = EventKind(
+    "response_client_approved",
+    ResponsePayload,
+    _CLIENT,
+    _response(gettext_lazy("approved %(response)s for the client")),
+)
+RESPONSE_REJECTED = EventKind(
+    "response_rejected",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("sent %(response)s back for changes")),
+    _reason,
+)
+RESPONSE_PUBLISHED = EventKind(
+    "response_published",
+    ResponsePayload,
+    _CLIENT,
+    _response(gettext_lazy("published %(response)s")),
+    _url,
+    key_label=gettext_lazy("Response published"),
+)
+RESPONSE_DELETED = EventKind(
+    "response_deleted",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("deleted %(response)s")),
+)
+RESPONSE_ESCALATED = EventKind(
+    "response_escalated",
+    ResponsePayload,
+    _INTERNAL,
+    _response(gettext_lazy("escalated %(response)s: approval is overdue")),
+)
+
 RESPONSE_KINDS = (
-    EventKind(
-        "response_drafted",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("drafted %(response)s")),
-    ),
-    EventKind(
-        "response_submitted",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("submitted %(response)s for approval")),
-    ),
-    EventKind(
-        "response_approved",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("approved %(response)s")),
-    ),
-    EventKind(
-        "response_client_approved",
-        ResponsePayload,
-        _CLIENT,
-        _response(gettext_lazy("approved %(response)s for the client")),
-    ),
-    EventKind(
-        "response_rejected",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("sent %(response)s back for changes")),
-        _reason,
-    ),
-    EventKind(
-        "response_published",
-        ResponsePayload,
-        _CLIENT,
-        _response(gettext_lazy("published %(response)s")),
-        _url,
-        key_label=gettext_lazy("Response published"),
-    ),
-    EventKind(
-        "response_deleted",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("deleted %(response)s")),
-    ),
-    EventKind(
-        "response_escalated",
-        ResponsePayload,
-        _INTERNAL,
-        _response(gettext_lazy("escalated %(response)s: approval is overdue")),
-    ),
+    RESPONSE_DRAFTED,
+    RESPONSE_SUBMITTED,
+    RESPONSE_APPROVED,
+    RESPONSE_CLIENT_APPROVED,
+    RESPONSE_REJECTED,
+    RESPONSE_PUBLISHED,
+    RESPONSE_DELETED,
+    RESPONSE_ESCALATED,
 )

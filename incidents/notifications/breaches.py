@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crisisdesk.core.time import iso_z
+from incidents import events
 from incidents.models import OPEN_STATUSES, Incident, SlaBreach
 from incidents.notifications.escalation import escalation_breach
 from incidents.notifications.models import Channel
@@ -115,7 +116,7 @@ def sla_breaches_check(*, now: datetime | None = None) -> list[SlaBreach]:
             due_at = iso_z(breach.due_at)
             event_record(
                 incident=incident,
-                kind="sla_breached",
+                kind=events.SLA_BREACHED,
                 actor=None,
                 payload={
                     "kind": breach.kind,

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crisisdesk.core.exceptions import DomainError
+from incidents import events
 from incidents.models import Incident, SlaBreach, Status
 from incidents.notifications.models import (
     Channel,
@@ -415,7 +416,7 @@ def _stop(escalation: Escalation, incident: Incident, reason: str, now: datetime
     escalation.save(update_fields=["stopped_at", "stop_reason"])
     event_record(
         incident=incident,
-        kind="escalation_stopped",
+        kind=events.ESCALATION_STOPPED,
         actor=None,
         payload={"reason": reason, "level": escalation.next_level, "round": escalation.round},
     )
@@ -442,7 +443,7 @@ def _step(escalation: Escalation, now: datetime) -> str:
             escalation.save(update_fields=["next_at"])
             event_record(
                 incident=incident,
-                kind="escalation_deferred",
+                kind=events.ESCALATION_DEFERRED,
                 actor=None,
                 payload={"until": quiet_until.isoformat(), "level": escalation.next_level + 1},
             )
@@ -455,7 +456,7 @@ def _step(escalation: Escalation, now: datetime) -> str:
         )
         event_record(
             incident=incident,
-            kind="escalation_notified",
+            kind=events.ESCALATION_NOTIFIED,
             actor=None,
             payload={
                 "level": level.position + 1,
@@ -467,7 +468,7 @@ def _step(escalation: Escalation, now: datetime) -> str:
         )
     event_record(
         incident=incident,
-        kind="escalation_climbed",
+        kind=events.ESCALATION_CLIMBED,
         actor=None,
         payload={
             "level": level.position + 1,
@@ -553,7 +554,7 @@ def escalation_breach(*, incident: Incident, breach: SlaBreach, now: datetime) -
         )
         event_record(
             incident=incident,
-            kind="escalation_notified",
+            kind=events.ESCALATION_NOTIFIED,
             actor=None,
             payload={
                 "level": level.position + 1,

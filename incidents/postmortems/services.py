@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
+from incidents import events
 from incidents.models import Incident, Status
 from incidents.notifications.models import Channel
 from incidents.notifications.services import claim_once, notify
@@ -43,7 +44,7 @@ def postmortem_draft_for(*, incident: Incident) -> PostMortem:
     if created:
         event_record(
             incident=incident,
-            kind="postmortem_drafted",
+            kind=events.POSTMORTEM_DRAFTED,
             actor=None,
             payload={"postmortem": postmortem.id, "is_drill": incident.is_drill},
         )
@@ -99,7 +100,7 @@ def postmortem_submit(*, postmortem: PostMortem, by: Membership) -> PostMortem:
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="postmortem_submitted",
+            kind=events.POSTMORTEM_SUBMITTED,
             actor=by.user,
             payload={"postmortem": locked.id},
         )
@@ -134,7 +135,7 @@ def postmortem_request_changes(
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="postmortem_changes_requested",
+            kind=events.POSTMORTEM_CHANGES_REQUESTED,
             actor=by.user,
             payload={"postmortem": locked.id, "comments": comments},
         )
@@ -152,7 +153,7 @@ def postmortem_approve(*, postmortem: PostMortem, by: Membership) -> PostMortem:
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="postmortem_approved",
+            kind=events.POSTMORTEM_APPROVED,
             actor=by.user,
             payload={"postmortem": locked.id},
         )

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
-from incidents.events import event_kind
+from incidents import events
+from incidents.events import EventKind, UnknownEventKind, event_kind
 from incidents.models import (
     Incident,
     IncidentEvent,
@@ -73,7 +74,7 @@ def _team_ids(incident: Incident) -> list[int]:
 def event_record(
     *,
     incident: Incident,
-    kind: str,
+    kind: EventKind,
     actor: User | None,
     payload: dict[str, Any] | None = None,
     visibility: str | None = None,
@@ -84,16 +85,18 @@ def event_record(
     also reaches the teams in its payload's `previous_teams` (they see their own
     un-assignment). The kind must be declared in the registry (incidents.events: an unknown
     one raises UnknownEventKind before anything is written); the visibility is the kind's
-    default unless given.
+    default unless given. `kind` is the declared object (e.g. `incidents.events.NOTE`): one
+    that is not the registered declaration of its name is refused too.
     """
-    declared = event_kind(kind)
+    if event_kind(kind.name) is not kind:
+        raise UnknownEventKind(f"The timeline event kind {kind.name!r} is not the declared one.")
     event = IncidentEvent.objects.create(
         organisation_id=incident.organisation_id,
         incident=incident,
-        kind=kind,
+        kind=kind.name,
         actor=actor if actor is not None and actor.is_authenticated else None,
         payload=payload or {},
-        visibility=visibility or declared.visibility,
+        visibility=visibility or kind.visibility,
     )
     for hook in _EVENT_HOOKS:
         hook(event=event, incident=incident)
@@ -148,7 +151,7 @@ def incident_create(
         incident.teams.set(team_list)
         event_record(
             incident=incident,
-            kind="created",
+            kind=events.CREATED,
             actor=actor,
             payload={
                 "title": title,
@@ -191,7 +194,7 @@ def incident_acknowledge(*, incident: Incident, by: Membership) -> Incident:
         locked.save(update_fields=fields)
         event_record(
             incident=locked,
-            kind="acknowledged",
+            kind=events.ACKNOWLEDGED,
             actor=by.user,
             payload={
                 "from": Status.DETECTED,
@@ -235,7 +238,7 @@ def incident_transition(
         locked.save(update_fields=fields)
         event_record(
             incident=locked,
-            kind="status_changed",
+            kind=events.STATUS_CHANGED,
             actor=by.user,
             payload={"from": previous, "to": status},
         )
@@ -277,14 +280,14 @@ def incident_update(
         if changed:
             event_record(
                 incident=locked,
-                kind="updated",
+                kind=events.UPDATED,
                 actor=by.user,
                 payload={"fields": changed, "title": locked.title},
             )
         if severity_changed:
             event_record(
                 incident=locked,
-                kind="severity_changed",
+                kind=events.SEVERITY_CHANGED,
                 actor=by.user,
                 payload={"from": previous_severity, "to": severity},
             )
@@ -324,7 +327,7 @@ def incident_assign(
             raise DomainError("Give teams, a commander, or both.", field="teams")
         event_record(
             incident=locked,
-            kind="assigned",
+            kind=events.ASSIGNED,
             actor=by.user,
             payload=payload,
         )
@@ -351,7 +354,7 @@ def incident_add_note(
     with transaction.atomic():
         return event_record(
             incident=incident,
-            kind="note",
+            kind=events.NOTE,
             actor=by.user,
             payload={"text": text},
             visibility=visibility,

@@ -15,6 +15,7 @@ from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
 from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record
+from playbooks import events
 from playbooks.models import AppliedPlaybook, IncidentTask, Playbook
 from tenants.models import Membership
 
@@ -82,7 +83,7 @@ def playbook_apply(*, incident: Incident, playbook: Playbook, by: Membership) ->
             locked.crisis_type = playbook.crisis_type
         event_record(
             incident=locked,
-            kind="playbook_applied",
+            kind=events.PLAYBOOK_APPLIED,
             actor=by.user,
             payload={
                 "playbook": playbook.id,
@@ -130,7 +131,7 @@ def task_complete(*, task: IncidentTask, by: Membership) -> IncidentTask:
         locked.save(update_fields=["done_at", "done_by"])
         event_record(
             incident=locked.incident,
-            kind="task_done",
+            kind=events.TASK_DONE,
             actor=by.user,
             payload={
                 **_task_payload(locked),
@@ -156,7 +157,7 @@ def task_reopen(*, task: IncidentTask, by: Membership) -> IncidentTask:
         locked.save(update_fields=["done_at", "done_by"])
         event_record(
             incident=locked.incident,
-            kind="task_reopened",
+            kind=events.TASK_REOPENED,
             actor=by.user,
             payload={
                 **_task_payload(locked),
@@ -194,7 +195,7 @@ def task_assign(
         locked.save(update_fields=["assignee"])
         event_record(
             incident=locked.incident,
-            kind="task_assigned",
+            kind=events.TASK_ASSIGNED,
             actor=by.user,
             payload={
                 **_task_payload(locked),

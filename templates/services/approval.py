@@ -12,7 +12,7 @@ from crisisdesk.core.time import iso_z
 from incidents.notifications.models import Channel
 from incidents.notifications.services import claim_once, notify
 from incidents.services import event_record
-from templates import policies, selectors
+from templates import events, policies, selectors
 from templates.models import Response, ResponseStatus
 from templates.policies import is_client_approver
 from templates.services.responses import (
@@ -50,7 +50,7 @@ def response_approve(*, response: Response, by: Membership) -> Response:
             locked.save()
             event_record(
                 incident=locked.incident,
-                kind="response_approved",
+                kind=events.RESPONSE_APPROVED,
                 actor=by.user,
                 payload={
                     **response_payload(locked),
@@ -75,7 +75,7 @@ def response_approve(*, response: Response, by: Membership) -> Response:
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="response_client_approved",
+            kind=events.RESPONSE_CLIENT_APPROVED,
             actor=by.user,
             payload={
                 **response_payload(locked),
@@ -125,7 +125,7 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="response_rejected",
+            kind=events.RESPONSE_REJECTED,
             actor=by.user,
             payload={
                 **response_payload(locked),
@@ -203,7 +203,7 @@ def approval_escalation_run(
                 continue
             event_record(
                 incident=response.incident,
-                kind="response_escalated",
+                kind=events.RESPONSE_ESCALATED,
                 actor=None,
                 payload={
                     "response": response.id,

@@ -15,6 +15,7 @@ from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record, incident_record_first_response
+from templates import events
 from templates.models import CHANNEL_LIMITS, Response, ResponseStatus, ResponseTemplate
 from templates.policies import may_edit_response
 from templates.rendering import template_render
@@ -115,7 +116,7 @@ def response_create(
         )
         event_record(
             incident=incident,
-            kind="response_drafted",
+            kind=events.RESPONSE_DRAFTED,
             actor=by.user,
             payload={
                 **response_payload(response),
@@ -179,7 +180,7 @@ def response_update(
         if was_rejected:
             event_record(
                 incident=locked.incident,
-                kind="response_drafted",
+                kind=events.RESPONSE_DRAFTED,
                 actor=by.user,
                 payload={**response_payload(locked), "redraft": True, "length": len(locked.body)},
             )
@@ -200,7 +201,7 @@ def response_delete(*, response: Response, by: Membership) -> None:
             )
         event_record(
             incident=locked.incident,
-            kind="response_deleted",
+            kind=events.RESPONSE_DELETED,
             actor=by.user,
             payload=response_payload(locked),
         )
@@ -235,7 +236,7 @@ def response_submit(*, response: Response, by: Membership) -> Response:
         locked.save()
         event_record(
             incident=locked.incident,
-            kind="response_submitted",
+            kind=events.RESPONSE_SUBMITTED,
             actor=by.user,
             payload={
                 **response_payload(locked),
@@ -280,7 +281,7 @@ def response_publish(
         first = incident_record_first_response(incident=locked.incident, at=published_at)
         event_record(
             incident=locked.incident,
-            kind="response_published",
+            kind=events.RESPONSE_PUBLISHED,
             actor=by.user,
             payload={
                 **response_payload(locked),

@@ -9,6 +9,8 @@ import pytest
 from django.utils import translation
 
 from incidents.events import (
+    NOTE,
+    SLA_BREACHED,
     EventKind,
     UnknownEventKind,
     event_detail_for,
@@ -157,8 +159,14 @@ def test_a_kind_declared_twice_differently_is_refused() -> None:
 def test_event_record_refuses_an_undeclared_kind() -> None:
     incident = IncidentFactory()
 
+    made_up = EventKind("made_up", dict, Visibility.INTERNAL, NOTE.sentence)
+    # the same name and fields as a declared kind, but not the registered declaration
+    copy = EventKind(NOTE.name, NOTE.payload, NOTE.visibility, NOTE.sentence, NOTE.detail)
+
     with pytest.raises(UnknownEventKind):
-        event_record(incident=incident, kind="made_up", actor=None, payload={})
+        event_record(incident=incident, kind=made_up, actor=None, payload={})
+    with pytest.raises(UnknownEventKind):
+        event_record(incident=incident, kind=copy, actor=None, payload={"text": "x"})
     assert not IncidentEvent.objects.all_tenants().filter(incident=incident).exists()
 
 
@@ -166,7 +174,7 @@ def test_event_record_refuses_an_undeclared_kind() -> None:
 def test_event_record_takes_the_kinds_visibility() -> None:
     incident = IncidentFactory()
 
-    event = event_record(incident=incident, kind="sla_breached", actor=None, payload={})
-    note = event_record(incident=incident, kind="note", actor=None, payload={"text": "x"})
+    event = event_record(incident=incident, kind=SLA_BREACHED, actor=None, payload={})
+    note = event_record(incident=incident, kind=NOTE, actor=None, payload={"text": "x"})
 
     assert (event.visibility, note.visibility) == (Visibility.CLIENT, Visibility.INTERNAL)

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
+from incidents.events import NOTE
 from incidents.models import Incident, IncidentEvent, Status
 from tests.factories import IncidentFactory, TeamFactory
 
@@ -193,7 +194,7 @@ def test_list_query_count_does_not_grow(
         incident = services.incident_create(
             brand=agency.brand, title=f"i{n}", severity="sev2", by=None, teams=teams
         )
-        services.event_record(incident=incident, kind="note", actor=None, payload={"text": "x"})
+        services.event_record(incident=incident, kind=NOTE, actor=None, payload={"text": "x"})
         incident.commander = agency.member("manager")
         incident.save()
     client = as_role("viewer")

@@ -13,6 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from incidents import services
+from incidents.events import NOTE
 from tenants import services as tenant_services
 from tenants.models import MemberKind, Role
 from tests.factories import TeamFactory
@@ -33,7 +34,7 @@ async def _incident(agency, teams):
 
 async def _note(incident, text):
     await sync_to_async(services.event_record)(
-        incident=incident, kind="note", actor=None, payload={"text": text}
+        incident=incident, kind=NOTE, actor=None, payload={"text": text}
     )
 
 

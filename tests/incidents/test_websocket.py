@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crisisdesk.asgi import application
 from incidents import services
+from incidents.events import NOTE
 from tenants.models import WebSocketTicket
 from tenants.services import ws_ticket_issue
 from tests.factories import TeamFactory, UserFactory
@@ -119,7 +120,7 @@ async def test_team_scoped_delivery(agency) -> None:
         assert message["event"]["kind"] == "assigned"
         assert message["event"]["payload"]["teams"] == [other_team.id]
     await sync_to_async(services.event_record)(  # a note the system writes (no member)
-        incident=incident, kind="note", actor=None, payload={"text": "only the new team"}
+        incident=incident, kind=NOTE, actor=None, payload={"text": "only the new team"}
     )
     assert (await viewer.receive_json_from(timeout=5))["event"]["kind"] == "note"
     assert await responder.receive_nothing(timeout=0.3)

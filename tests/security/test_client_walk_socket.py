@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from incidents import services
+from incidents.events import NOTE
 from incidents.models import Incident, Visibility
 from tests.incidents.test_websocket import connect
 from tests.security.test_client_walk import SECRET, _assert_clean, _build
@@ -37,7 +38,7 @@ async def test_client_staff_receive_nothing_internal_over_the_socket() -> None:
     for visibility in (Visibility.INTERNAL, Visibility.CLIENT):
         await sync_to_async(services.event_record)(  # a note the system writes (no member)
             incident=incident,
-            kind="note",
+            kind=NOTE,
             actor=None,
             payload={"text": SECRET if visibility == Visibility.INTERNAL else "for the client"},
             visibility=visibility,

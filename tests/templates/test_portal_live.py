@@ -6,6 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from incidents import services
+from incidents.events import NOTE
 from incidents.models import Incident, IncidentEvent, Visibility
 from tenants.models import MemberKind, Role
 from tests.factories import IncidentFactory, MembershipFactory
@@ -28,7 +29,7 @@ def _world(agency, *, brands: bool = True):
 def _note(incident: Incident, text: str, visibility: str) -> None:
     # A note the system writes (no member): the same event incident_add_note records.
     services.event_record(
-        incident=incident, kind="note", actor=None, payload={"text": text}, visibility=visibility
+        incident=incident, kind=NOTE, actor=None, payload={"text": text}, visibility=visibility
     )
 
 

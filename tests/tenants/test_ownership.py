@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import services as incident_services
+from incidents.events import NOTE
 from tenants.models import AuditEntry, Organisation
 from tenants.ownership import organisation_purge, tenant_models
 from tenants.tasks import organisation_purge_run
@@ -23,7 +24,7 @@ def populate(agency) -> None:
         teams=[agency.team],
     )
     incident_services.event_record(
-        incident=incident, kind="note", actor=None, payload={"text": "note"}
+        incident=incident, kind=NOTE, actor=None, payload={"text": "note"}
     )
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crisisdesk.core.exceptions import DomainError
+from incidents import events
 from incidents.models import Incident, IncidentSource
 from incidents.monitoring.models import Mention, MonitoringRule, RuleMeasure, SentimentLabel
 from incidents.monitoring.selectors import (
@@ -326,7 +327,7 @@ class _Trigger:
         count = unlinked.update(incident=incident)
         event_record(
             incident=incident,
-            kind="mention_linked",
+            kind=events.MENTION_LINKED,
             actor=None,
             payload={
                 "count": count,

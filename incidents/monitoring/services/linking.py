@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from incidents import events
 from incidents.models import Incident
 from incidents.monitoring.models import Mention
 from incidents.monitoring.services.detection import EVENT_MENTION_IDS
@@ -41,7 +42,7 @@ def mentions_link(
         if count:
             event_record(
                 incident=incident,
-                kind="mention_linked",
+                kind=events.MENTION_LINKED,
                 actor=by.user,
                 payload={"count": count, "mentions": first_ids, "manual": True},
             )
