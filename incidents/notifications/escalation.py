@@ -454,6 +454,7 @@ def _step(escalation: Escalation, now: datetime) -> str:
         channels = _call(
             escalation=escalation, incident=incident, membership=membership, level=level
         )
+        # Alike the escalation_climbed event below on purpose: two kinds, each its own payload.
         event_record(
             incident=incident,
             kind=events.ESCALATION_NOTIFIED,
@@ -466,6 +467,7 @@ def _step(escalation: Escalation, now: datetime) -> str:
                 "channels": channels,
             },
         )
+    # Alike the escalation_notified events above on purpose: two kinds, each its own payload.
     event_record(
         incident=incident,
         kind=events.ESCALATION_CLIMBED,

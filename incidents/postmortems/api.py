@@ -192,6 +192,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         fn(postmortem=postmortem, by=self.membership, **kwargs)
         return Response(self.get_serializer(self.get_object()).data)
 
+    # Alike `approve` below on purpose: each action declares its own schema and route.
     @extend_schema(
         summary="Submit a post-mortem for review",
         request=None,
@@ -225,6 +226,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         )
         return Response(self.get_serializer(self.get_object()).data)
 
+    # Alike `submit` above on purpose: each action declares its own schema and route.
     @extend_schema(
         summary="Approve a post-mortem (closes the incident)",
         request=None,
