@@ -61,8 +61,11 @@ def test_hourly_bars_carry_the_date_under_the_time(browser_as, agency) -> None:
 
 
 def test_a_bar_opens_the_mentions_of_its_brand_period_and_sentiment(browser_as, agency) -> None:
-    now = timezone.now()
-    hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    # The hour that began at least three minutes ago, so that its first two minutes are past
+    # even when the test runs in the first minute of an hour.
+    hour = timezone.localtime(timezone.now() - timedelta(minutes=3)).replace(
+        minute=0, second=0, microsecond=0
+    )
     inside = MentionFactory(
         brand=agency.brand, posted_at=hour + timedelta(minutes=1), sentiment_label="negative"
     )
