@@ -48,7 +48,7 @@ _NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _PUNCTUATION = re.compile(r"^[\s()\[\]{},:;.]*$")
 _IMPORT = re.compile(r"^(import\s|from\s+\S+\s+import\b)")
 _DEFINITION = re.compile(r"^\s*(async\s+def|def|class)\s")
-_JUSTIFIED = re.compile(r"\bAlike\b.*\bon purpose\b|\bon purpose\b.*\bAlike\b", re.S)
+_JUSTIFIED = re.compile(r"\bAlike\b.*\bon purpose\b|\bon purpose\b.*\bAlike\b")
 _KEYWORDS = (frozenset(keyword.kwlist) - {"None", "True", "False"}) | {
     # Template tags read as keywords: a template's shape is its tags.
     "block", "endblock", "extends", "include", "load", "trans", "blocktrans", "endblocktrans",
@@ -231,35 +231,55 @@ def _distinct(found: list[Pair]) -> list[Pair]:
 def justified(source: Source, first: int, last: int) -> bool:
     """Whether a comment justifies the block at lines first..last (1-based) of source."""
     raw = source.raw
-    if source.template:
-        head = "\n".join(raw[:TEMPLATE_HEAD])
-        if _JUSTIFIED.search(head):
-            return True
-    start = max(first - ABOVE, 1)
-    if _JUSTIFIED.search("\n".join(_comments(raw[start - 1 : last], source.template))):
+    if source.template and _says(raw[:TEMPLATE_HEAD]):
+        return True
+    if _says(_comments(raw[max(first - ABOVE, 1) - 1 : last], source.template)):
         return True
     if source.template:
         return False
-    # The comments above each definition that encloses the block.
+    # The comments above each definition (or decorator, or top-level statement) that
+    # encloses the block, innermost first.
     indent = _indent(raw[first - 1])
     for n in range(first - 1, 0, -1):
         line = raw[n - 1]
-        if not line.strip() or _indent(line) >= indent:
+        if not line.strip() or line.lstrip().startswith("#") or _indent(line) >= indent:
             continue
-        if _DEFINITION.match(line) or _indent(line) == 0:
-            indent = _indent(line)
-            top = n - 1
-            while top >= 1 and raw[top - 1].lstrip().startswith("@"):
-                top -= 1
-            above: list[str] = []
-            while top >= 1 and raw[top - 1].lstrip().startswith("#"):
-                above.insert(0, raw[top - 1])
-                top -= 1
-            if _JUSTIFIED.search("\n".join(above)):
-                return True
-            if indent == 0:
-                break
+        indent = _indent(line)
+        stripped = line.lstrip()
+        if (_DEFINITION.match(line) or stripped.startswith("@") or indent == 0) and _says(
+            _comments_above(raw, n)
+        ):
+            return True
+        if indent == 0:
+            break
     return False
+
+
+def _comments_above(raw: list[str], n: int) -> list[str]:
+    """The comment lines directly above line n (1-based), above its decorators if any."""
+    indent = _indent(raw[n - 1])
+    top = n - 1
+    # Up over the decorators (and their arguments' lines) of the definition at line n.
+    while top >= 1:
+        line = raw[top - 1]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            break
+        if _indent(line) > indent or (_indent(line) == indent and stripped[0] in "@)]"):
+            top -= 1
+            continue
+        break
+    above: list[str] = []
+    while top >= 1 and raw[top - 1].lstrip().startswith("#"):
+        above.insert(0, raw[top - 1])
+        top -= 1
+    return above
+
+
+def _says(lines: list[str]) -> bool:
+    """Whether the lines, comment marks and line breaks folded away, say Alike … on purpose."""
+    text = " ".join(" ".join(lines).replace("{#", " ").replace("#}", " ").replace("#", " ").split())
+    return bool(_JUSTIFIED.search(text))
 
 
 def _comments(lines: list[str], template: bool) -> list[str]:

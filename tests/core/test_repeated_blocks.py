@@ -152,3 +152,38 @@ def test_a_run_in_more_than_eight_places_is_left_out(tmp_path) -> None:
     assert _check(tmp_path, files)[0] == []
     files = {f"m{n}.py": _block() for n in range(3)}
     assert len(_check(tmp_path, files)[0]) == 3  # each pair of the three
+
+
+def test_a_justification_may_run_over_two_comment_lines(tmp_path) -> None:
+    comment = "# Alike b.py:brand_delete on\n# purpose: the two pages answer to different roles.\n"
+    assert _check(tmp_path, {"a.py": comment + _block().lstrip(), "b.py": _block()})[1] == []
+
+
+def test_a_block_in_a_decorator_is_not_justified_by_the_method_before(tmp_path) -> None:
+    schema = "".join(
+        f"        {k}=serializers.{k.title()}Field(source={k!r}),\n" for k in "abcdefg"
+    )
+    earlier = (
+        "class V:\n"
+        "    # Alike nothing on purpose: this speaks for `earlier` only.\n"
+        "    def earlier(self):\n"
+        "        return 1\n"
+        "\n"
+        "    @extend_schema(\n"
+        f"{schema}"
+        "    )\n"
+        "    def later(self):\n"
+        "        return 2\n"
+    )
+    other = (
+        "class W:\n    @extend_schema(\n"
+        + schema
+        + "    )\n    def later(self):\n        return 3\n"
+    )
+    every, unjustified = _check(tmp_path, {"a.py": earlier, "b.py": other})
+    assert len(every) == 1 and len(unjustified) == 1
+    # Above the decorated method, it speaks for the decorator's arguments.
+    moved = earlier.replace(
+        "    @extend_schema(", "    # Alike W.later on purpose: two schemas.\n    @extend_schema("
+    )
+    assert _check(tmp_path, {"a.py": moved, "b.py": other})[1] == []
