@@ -98,9 +98,9 @@ def _post_text(post: dict) -> str:
     return text if isinstance(text, str) else ""
 
 
-# Alike the other collector classes (bluesky.py, mastodon.py, telegram.py, youtube.py) on
-# purpose: the Collector protocol's declarations and sweep, with VK's own fields, checks and
-# paging; what they share is already in base.py and window.py.
+# Alike the other collector classes (bluesky.py, mastodon.py, telegram.py, youtube.py)
+# on purpose: the Collector protocol's declarations and sweep, with VK's own fields, checks
+# and paging; what they share is already in base.py and window.py.
 class VkCollector:
     kind = "vk"
     platform = "vk"
