@@ -492,6 +492,8 @@ class SourceUpdateSerializer(SourceSerializer):
     kind = serializers.CharField(read_only=True)
 
 
+# Alike RejectedItemSerializer and notifications/api.py:CodeSerializer on purpose: the answer
+# of a source's connection test, documented for the schema only.
 class ConnectionCheckSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     error = serializers.CharField()
