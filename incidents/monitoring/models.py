@@ -334,6 +334,8 @@ class Source(models.Model):
         return f"{self.kind}:{self.name or self.pk} ({self.brand_id})"
 
 
+# Alike incidents/models.py:Status on purpose: the states of an import run on the worker, not
+# of an incident; they change apart.
 class ImportState(models.TextChoices):
     DRAFT = "draft", _("Waiting for the column mapping")
     QUEUED = "queued", _("Queued")
