@@ -102,6 +102,8 @@ class OrgMentionItemSerializer(MentionItemSerializer):
     brand = serializers.IntegerField(help_text="id of one of the organisation's brands")
 
 
+# Alike notifications/api.py:CodeSerializer and ConnectionCheckSerializer below on purpose:
+# small documentation-only answers, here an ingest item's refusal with its index.
 class RejectedItemSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     field = serializers.CharField()
@@ -191,6 +193,8 @@ class MonitoringRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "brand", "created_at", "updated_at"]
 
 
+# Alike tenants/api/serializers.py:MemberSerializer's Meta on purpose: a rule's own fields;
+# the chart point below shares only DRF's spelling with MemberContactSerializer.
 class MentionStatsPointSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     total = serializers.IntegerField()
@@ -198,6 +202,8 @@ class MentionStatsPointSerializer(serializers.Serializer):
     negative_share = serializers.FloatField(allow_null=True)
 
 
+# Alike playbooks/api/serializers.py:PlaybookBriefSerializer and tenants' InvitationSerializer
+# on purpose: a read-only answer documented field by field for the schema, each its own.
 class MentionStatsSerializer(serializers.Serializer):
     incident = serializers.IntegerField()
     brand = serializers.IntegerField()
@@ -217,6 +223,8 @@ class MentionStatsSerializer(serializers.Serializer):
 # --- organisation endpoints ---
 
 
+# Alike SignedIngestView's schema and each other on purpose: labels and create document two
+# different bodies (corrections, mentions with a brand), the signed door its brand-less one.
 class MentionViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     """Mentions of the organisation's brands, newest first; responders and up send them."""
 
@@ -340,6 +348,8 @@ class MonitoringRuleViewSet(
         )
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
+    # Alike postmortems/api.py:ActionItemViewSet.partial_update on purpose: DRF's update steps
+    # around another model's service (monitoring_rule_update, action_item_update).
     @extend_schema(request=MonitoringRuleSerializer, responses=MonitoringRuleSerializer)
     def partial_update(
         self, request: OrgAPIRequest, org_slug: str, brand_pk: str, pk: str
@@ -482,6 +492,8 @@ class SourceUpdateSerializer(SourceSerializer):
     kind = serializers.CharField(read_only=True)
 
 
+# Alike RejectedItemSerializer and notifications/api.py:CodeSerializer on purpose: the answer
+# of a source's connection test, documented for the schema only.
 class ConnectionCheckSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     error = serializers.CharField()
@@ -497,6 +509,8 @@ class SourceFilter(django_filters.FilterSet):
         fields = ["brand", "kind"]
 
 
+# Alike api_imports.py:ImportPresetViewSet on purpose: the same OrgScopedViewSet declarations
+# for another model, with its own roles, selector and actions.
 class SourceViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
 ):

@@ -28,6 +28,8 @@ class RefusedLineSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+# Alike templates/api/serializers.py:TemplateSerializer on purpose: each read-only
+# Meta lists its own model's fields.
 class MentionImportSerializer(serializers.ModelSerializer):
     brand = serializers.IntegerField(source="brand_id", read_only=True)
     format = serializers.CharField(source="file_format", read_only=True)

@@ -11,6 +11,8 @@ from tenants.models import Brand, Membership, Severity
 from tenants.selectors import brand_list
 
 
+# Alike tenants/forms.py:BrandForm on purpose: Django form fields with their own labels, bounds
+# and help; only the keyword layout of forms.IntegerField/SlugField matches.
 class MonitoringRuleForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     keywords = forms.CharField(

@@ -12,6 +12,8 @@ from tenants.scoping import TenantQuerySet
 _M = TypeVar("_M", bound=models.Model)
 
 
+# Alike templates/models.py:Channel on purpose: where a mention was posted, not where a reply
+# is sent; the two lists of places grow apart.
 class Platform(models.TextChoices):
     VK = "vk", "VK"
     TELEGRAM = "telegram", "Telegram"
@@ -30,6 +32,8 @@ class SentimentLabel(models.TextChoices):
     POSITIVE = "positive", _("Positive")
 
 
+# Alike the other apps' status choices and tenant querysets (postmortems/models.py:
+# ActionItemStatus on purpose): Django declarations, each with its own values and scope field.
 class SentimentSource(models.TextChoices):
     """Which scorer gave a mention its sentiment label."""
 
@@ -49,6 +53,9 @@ class RuleMeasure(models.TextChoices):
     REACH = "reach", _("Negative reach")
 
 
+# Alike the other brand-owned models (Mention below, incidents/models.py:Incident,
+# playbooks/models.py:Playbook, postmortems) on purpose: each table declares its own
+# organisation/brand keys (related names differ), timestamps, ordering and indexes.
 class MonitoringRule(models.Model):
     """What makes monitoring open an incident for a brand.
 
@@ -103,6 +110,9 @@ class MonitoringRule(models.Model):
         return self.min_negative is not None
 
 
+# Alike MonitoringRule and the other apps' models (incidents/models.py:Incident, notifications,
+# postmortems) on purpose: the incident key, timestamps and Meta are this table's own, with
+# its own related names, uniqueness and indexes.
 class Mention(models.Model):
     """One post, comment or article about a brand. Ingest is an upsert on the external id."""
 
@@ -162,6 +172,8 @@ class Mention(models.Model):
         return f"{self.platform}:{self.external_id}"
 
 
+# Alike templates/models.py:StatementSubscriber on purpose: the organisation/brand keys and
+# one Meta index every tenant row declares for its own table.
 class MentionLabel(models.Model):
     """A member's correction of a mention's sentiment: the latest one per mention, with who
     and when. The organisation model is trained from these rows."""
@@ -189,6 +201,8 @@ class MentionLabel(models.Model):
         return f"{self.mention_id}: {self.sentiment}"
 
 
+# Alike Source and postmortems/templates' models on purpose: a tenant row's keys, its own
+# uniqueness and __str__, followed by choices of another table.
 class MentionBucket(models.Model):
     """Mentions of a brand per minute of posted_at: the counters spike detection sums, so a
     window or a baseline never rescans mentions. Incremented once per new mention."""
@@ -214,6 +228,8 @@ class MentionBucket(models.Model):
         return f"{self.brand_id} @ {self.bucket_start:%Y-%m-%d %H:%M}: {self.negative}/{self.total}"
 
 
+# Alike SourceState and templates/models.py:Tone on purpose: the states of a trained model,
+# not of a source or a reply.
 class SentimentModelState(models.TextChoices):
     NONE = "none", _("Not trained")
     TRAINING = "training", _("Training")
@@ -258,6 +274,8 @@ class SourceKind(models.TextChoices):
     BLUESKY = "bluesky", "Bluesky"
 
 
+# Alike SentimentModelState, ImportState and templates/models.py:ResponseStatus on purpose:
+# a source's health states; each table's states change on their own.
 class SourceState(models.TextChoices):
     NEW = "new", _("New")
     OK = "ok", _("OK")
@@ -265,6 +283,8 @@ class SourceState(models.TextChoices):
     PAUSED = "paused", _("Paused")
 
 
+# Alike the notifications models (Delivery, WebhookDelivery) and templates/models.py:
+# TemplateVersion on purpose: their own columns and indexes, alike only in Meta's spelling.
 class Source(models.Model):
     """Where a brand's mentions are collected: a kind (its collector in
     incidents/monitoring/collectors), its configuration, its credentials, its polling cursor and
@@ -314,6 +334,8 @@ class Source(models.Model):
         return f"{self.kind}:{self.name or self.pk} ({self.brand_id})"
 
 
+# Alike incidents/models.py:Status on purpose: the states of an import run on the worker, not
+# of an incident; they change apart.
 class ImportState(models.TextChoices):
     DRAFT = "draft", _("Waiting for the column mapping")
     QUEUED = "queued", _("Queued")
@@ -322,6 +344,8 @@ class ImportState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# Alike notifications/models.py:EscalationLevel on purpose: a named per-organisation row with
+# its own uniqueness; only Django's Meta spelling is shared.
 class ImportPreset(models.Model):
     """A saved column mapping of an organisation (one listening tool's export format):
     {field: column of the file}, fields from csv_import.COLUMNS."""

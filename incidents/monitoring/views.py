@@ -343,6 +343,8 @@ def rules_section(request: OrgRequest, brand: Brand, forms: dict[str, Any]) -> d
     }
 
 
+# Alike postmortems/views.py:postmortem_request_changes and tenants' member edit on purpose:
+# the page-form steps around this form's service, message and redirect.
 @org_page()
 @require_POST
 def rule_new(request: OrgRequest, brand_pk: int) -> HttpResponse:
@@ -375,6 +377,8 @@ def rule_toggle(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpRespons
     return redirect("web:brand", request.organisation.slug, brand.pk)
 
 
+# Alike tenants/views.py:brand_delete/team_delete and postmortems' action item delete
+# on purpose: each confirmation names its own consequence, cancel page and service.
 @org_page()
 @require_POST
 def rule_delete(request: OrgRequest, brand_pk: int, rule_pk: int) -> HttpResponse:

@@ -25,6 +25,8 @@ MAX_URL = 2000
 ERROR_KINDS = ("auth", "rate_limited", "malformed", "unavailable", "config", "refused")
 
 
+# Alike services/detection.py:IngestedMention on purpose: what a collector hands to ingest,
+# not a mention being upserted (pk, created); they share the mention's field names.
 @dataclass(frozen=True)
 class CollectedItem:
     """Exactly what the ingest service takes as one mention item."""

@@ -58,6 +58,9 @@ def _web_url(uri: str, handle: str) -> str:
     return ""
 
 
+# Alike the other collector classes (mastodon.py, telegram.py, vk.py, youtube.py) on purpose:
+# the Collector protocol's declarations and sweep, with Bluesky's own fields, checks and paging;
+# what they share is already in base.py and window.py.
 class BlueskyCollector:
     kind = "bluesky"
     platform = "other"

@@ -57,6 +57,9 @@ def _links(header: str) -> dict[str, dict[str, list[str]]]:
     return {rel: parse_qs(urlsplit(url).query) for url, rel in LINK_RE.findall(header or "")}
 
 
+# Alike the other collector classes (bluesky.py, telegram.py, vk.py, youtube.py) on purpose:
+# the Collector protocol's declarations and sweep, with Mastodon's own fields, checks and
+# paging; what they share is already in base.py and window.py.
 class MastodonCollector:
     kind = "mastodon"
     platform = "other"
@@ -174,6 +177,8 @@ class MastodonCollector:
                 break
         return CollectResult(items=batch.items, cursor={"window": window.dump()}, more=window.more)
 
+    # Alike _search_page on purpose: the hashtag timeline pages up from min_id with the Link
+    # header, search pages down from max_id without one.
     def _tag_page(
         self, config: dict, hashtag: str, window: TimeWindow, credentials: dict
     ) -> tuple[list, str | None]:

@@ -104,6 +104,9 @@ def _author(message: dict) -> str:
     return str(message.get("author_signature") or chat.get("title") or "")
 
 
+# Alike the other collector classes (bluesky.py, mastodon.py, vk.py, youtube.py) on purpose:
+# the Collector protocol's declarations, with the bot's own token, chat filter and getUpdates
+# offset; what they share is already in base.py.
 class TelegramCollector:
     kind = "telegram"
     platform = "telegram"

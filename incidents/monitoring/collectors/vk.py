@@ -98,6 +98,9 @@ def _post_text(post: dict) -> str:
     return text if isinstance(text, str) else ""
 
 
+# Alike the other collector classes (bluesky.py, mastodon.py, telegram.py, youtube.py)
+# on purpose: the Collector protocol's declarations and sweep, with VK's own fields, checks
+# and paging; what they share is already in base.py and window.py.
 class VkCollector:
     kind = "vk"
     platform = "vk"
@@ -329,6 +332,8 @@ class VkCollector:
             tracked[str(post["id"])] = [max(count, seen_count), last_comment]
         return {"last": top or last, "posts": tracked}
 
+    # Alike _search and youtube.py:_threads on purpose: a paged loop over another method,
+    # with its own parameters, paging (offset vs next_from vs pageToken) and item keys.
     def _comments(
         self, owner: int, post_id: int, last_comment: int, credentials: dict, batch: Batch
     ) -> int:

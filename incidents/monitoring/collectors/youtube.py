@@ -75,6 +75,9 @@ class _Gone(Exception):
     """A video or channel whose comments cannot be read any more (disabled, deleted)."""
 
 
+# Alike the other collector classes (bluesky.py, mastodon.py, telegram.py, vk.py) on purpose:
+# the Collector protocol's declarations and sweep, with YouTube's own fields, quota and
+# paging; what they share is already in base.py and window.py.
 class YoutubeCollector:
     kind = "youtube"
     platform = "youtube"

@@ -97,6 +97,8 @@ class LanguageFigures:
     def texts_per_second(self) -> float:
         return self.n / self.seconds if self.seconds > 0 else 0.0
 
+    # Alike learning_curve.py:CurvePoint.as_dict and topics.py:Phrase.as_dict on purpose: each
+    # report row names its own figures (properties here, renamed fields there).
     def as_dict(self) -> dict[str, object]:
         return {
             "language": self.language,

@@ -34,6 +34,8 @@ class CurvePoint:
     evaluated: int
     seconds: float  # training and scoring of the organisation model
 
+    # Alike topics.py:Phrase.as_dict on purpose: a curve point's keys are renamed for the
+    # report (organisation_model, plain_tfidf_lr) and its seconds rounded.
     def as_dict(self) -> dict[str, object]:
         return {
             "n": self.n,

@@ -306,6 +306,7 @@ _UNIT: Final = r"(?:минут|час|дн[яейи]|день|сут(?:ок|ки
 _TIME_UNITS: Final = ("минут", "час", "дн", "день", "сут", "недел", "месяц")
 # Implicit complaints: waiting, outages, being charged, no answer. Valences on the VADER scale.
 # (substrings one of which must occur, pattern on lower-cased text with "ё" folded, valence)
+# Alike each other on purpose: rows of one table, each with its own words, pattern and valence.
 _CUES: Final = CueSet(
     (
         (

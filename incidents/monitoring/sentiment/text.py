@@ -231,6 +231,8 @@ _ADVERT_RE: Final = re.compile(
 
 # Substrings one of which every advert cue holds: a test of each costs less than one scan of
 # the cue regex, which then runs only on the few texts that may be adverts.
+# Alike _SUPPORT_ANCHORS on purpose: each cue regex keeps its own anchor words beside it (the
+# tail's likeness to templates/starter.py's placeholder names is only a tuple of strings).
 _ADVERT_ANCHORS: Final = (
     "скид",
     "распрод",

@@ -24,6 +24,7 @@ from incidents.monitoring.sentiment.text import strip_noise
 _WORD_RE: Final = re.compile(r"[a-zа-яё]+(?:'[a-z]+)?|[.,!?;:…—–()]", re.IGNORECASE)
 _BREAK: Final = ("|", "|")  # punctuation: no two-word phrase spans it
 _MIN_LENGTH: Final = 3
+# Alike _STOP_EN on purpose: one stop-word list per language, looked up by the text's language.
 _STOP_RU: Final = frozenset(
     [
         "это",

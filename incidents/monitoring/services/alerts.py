@@ -15,6 +15,8 @@ REASONS = {
 }
 
 
+# Alike services/sources.py:_failing_notify on purpose: each event builds its own mail and
+# payload; notification_send is already the shared step, the call is only its arguments.
 def incident_detected_notify(*, incident: Incident, rule: MonitoringRule, reason: str) -> None:
     """Tell managers that monitoring opened an incident by itself, each in their language (the
     brand's for those who chose none). Inside its transaction."""

@@ -325,6 +325,7 @@ class _Trigger:
         elif incident.id not in self.outcome.opened and incident.id not in self.outcome.linked:
             self.outcome.linked.append(incident.id)
         count = unlinked.update(incident=incident)
+        # Alike services/lifecycle.py:incident_create's event on purpose: another kind, payload.
         event_record(
             incident=incident,
             kind=events.MENTION_LINKED,
@@ -393,6 +394,8 @@ def _volume_texts(brand: Brand, rule: MonitoringRule, reading: VolumeReading) ->
             "baseline": _number(reading.baseline, 0 if reach else 2),
             "multiplier": f"{rule.multiplier:g}",
         }
+        # Alike the mentions wording below on purpose: translators need each whole sentence,
+        # singular and plural, so the two messages cannot be assembled from shared pieces.
         if reach:
             title = _("%(brand)s: spike of negative reach (%(count)s in %(minutes)s min)")
             summary = ngettext(

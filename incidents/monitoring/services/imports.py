@@ -177,6 +177,8 @@ def import_preset_delete(*, preset: ImportPreset) -> None:
 # --- an import ---
 
 
+# Alike mention_import_create on purpose: create takes upload's arguments and calls it, adding
+# the mapping that start takes.
 def mention_import_upload(
     *,
     brand: Brand,

@@ -50,6 +50,8 @@ _UPDATE_FIELDS = [
 ]
 
 
+# Alike labels.py:TooManyLabels on purpose: each door refuses its own oversized batch; callers
+# and tests catch them apart.
 class TooManyItems(DomainError):
     status_code = 413
     code = "too_large"

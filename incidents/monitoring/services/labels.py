@@ -48,6 +48,9 @@ class LabelResult:
     def as_dict(self) -> dict[str, Any]:
         return {"labelled": self.labelled, "rejected": self.rejected}
 
+    def reject(self, index: int, status: int, field: str, reason: str) -> None:
+        self.rejected.append({"index": index, "status": status, "field": field, "reason": reason})
+
 
 def _mention_id(value: Any) -> int | None:
     # Only what can be a primary key reaches the query (a 70-bit integer overflows it).
@@ -107,36 +110,15 @@ def mention_labels_apply(
     wanted: dict[int, tuple[int, str]] = {}  # mention id -> (index, sentiment)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            result.rejected.append(
-                {
-                    "index": index,
-                    "status": 400,
-                    "field": "non_field_errors",
-                    "reason": str(_("Must be an object.")),
-                }
-            )
+            result.reject(index, 400, "non_field_errors", str(_("Must be an object.")))
             continue
         mention_id = _mention_id(item.get("id"))
         if mention_id is None:
-            result.rejected.append(
-                {
-                    "index": index,
-                    "status": 400,
-                    "field": "id",
-                    "reason": str(_("Must be a mention id.")),
-                }
-            )
+            result.reject(index, 400, "id", str(_("Must be a mention id.")))
             continue
         sentiment = item.get("sentiment")
         if sentiment not in SentimentLabel.values:
-            result.rejected.append(
-                {
-                    "index": index,
-                    "status": 400,
-                    "field": "sentiment",
-                    "reason": str(_("Must be negative, neutral or positive.")),
-                }
-            )
+            result.reject(index, 400, "sentiment", str(_("Must be negative, neutral or positive.")))
             continue
         wanted[mention_id] = (index, sentiment)
     if not wanted:
@@ -154,14 +136,7 @@ def mention_labels_apply(
         found = {m.id for m in mentions}
         for mention_id, (index, _sentiment) in wanted.items():
             if mention_id not in found:
-                result.rejected.append(
-                    {
-                        "index": index,
-                        "status": 404,
-                        "field": "id",
-                        "reason": str(_("No such mention.")),
-                    }
-                )
+                result.reject(index, 404, "id", str(_("No such mention.")))
         changes: list[tuple[Mention, str]] = []
         records = []
         for mention in mentions:

@@ -28,6 +28,8 @@ from incidents.monitoring.sentiment.organisation import (
 from incidents.notifications.outbox import task_enqueue_after_commit
 from tenants.models import Organisation
 
+# Alike notifications/telegram/updates.py's imports on purpose: each module names its own
+# models and helpers; only the parenthesised layout of the import matches.
 logger = logging.getLogger(__name__)
 
 TRAIN_TASK = "incidents.tasks.sentiment_model_train_run"
