@@ -73,6 +73,8 @@ class PasswordResetRequestView(AnonymousAPIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
+# Alike PasswordResetRequestView and EmailVerifyView on purpose: the DRF steps of an anonymous
+# POST (validate, call, answer); each checks its own serializer and runs its own account step.
 class PasswordResetConfirmView(AnonymousAPIView):
     """Set a new password with the uid and token of a reset link; every API token of the
     account is revoked."""
@@ -95,6 +97,8 @@ class PasswordResetConfirmView(AnonymousAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Alike PasswordResetConfirmView and InvitationAcceptView on purpose: its schema names its own
+# conflict, and it answers the verified address where a password reset answers 204.
 class EmailVerifyView(AnonymousAPIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"

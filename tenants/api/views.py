@@ -195,6 +195,8 @@ class OrganisationListView(generics.ListCreateAPIView):
         self._created = organisation
 
 
+# Alike InvitationViewSet.resend on purpose: an extend_schema with its own conflict and answer;
+# deleting an organisation and resending an invitation share only DRF's schema shape.
 class OrganisationDetailView(OrgScopedAPIView):
     action_roles = {"PATCH": Role.OWNER, "PUT": Role.OWNER, "DELETE": Role.OWNER}
     http_method_names = ["get", "patch", "delete", "head", "options"]
@@ -336,6 +338,8 @@ class BrandViewSet(
         return Response({"ingest_id": brand.ingest_id, "ingest_secret": secret})
 
 
+# Alike BrandViewSet on purpose: DRF's viewset declaration (model, serializer, client reads,
+# methods); a team has no ingest secret, so its create and update are its own.
 class TeamViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
 ):
