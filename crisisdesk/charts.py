@@ -233,6 +233,8 @@ def stacked_bars(
         )
     ticks = [Tick(round(lower - (v / top) * (lower - upper), 1), str(v)) for v in tick_values]
     baseline_y = round(lower - (baseline / top) * (lower - upper), 1) if baseline else None
+    # Alike line_chart's LineChart(…) on purpose: both fill the shared _Plot frame, then their
+    # own fields (bars and a baseline here, segments, points and a target there).
     return BarChart(
         width,
         HEIGHT,

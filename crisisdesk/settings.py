@@ -461,6 +461,7 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 
 # (name, task, every N seconds): registered by `manage.py register_schedules` (idempotent).
+# Alike row to row on purpose: a schedule table, one (name, task, period) per periodic task.
 PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("spike-detection", "incidents.tasks.spike_detection_run", 60),
     ("sla-check", "incidents.tasks.sla_check_run", 60),

@@ -45,6 +45,8 @@ dashboard_views.DASHBOARD_SECTIONS[:] = [
 tenant_views.BRAND_SECTIONS[:] = [monitoring_views.sources_section, monitoring_views.rules_section]
 tenant_settings_views.SETTINGS_SECTIONS[:] = [notification_views.telegram_section]
 
+# Alike incident_urls and the other tables here on purpose: route tables, one path() per
+# response action, each naming its own view and URL; only the path() shape repeats.
 response_urls = [
     path("", template_views.responses, name="incident-responses"),
     path("variables/", template_views.variables, name="incident-response-variables"),
@@ -58,6 +60,8 @@ response_urls = [
     path("<int:response_pk>/delete/", template_views.delete, name="incident-response-delete"),
 ]
 
+# Alike org_urls and postmortem_urls on purpose: the incident room's own routes, one path() per
+# room action and view; what repeats is the shape of a route table.
 incident_urls = [
     path("", incident_views.room, name="incident"),
     path("row/", incident_views.board_row, name="incident-row"),
@@ -85,6 +89,8 @@ incident_urls = [
     ),
 ]
 
+# Alike incident_urls on purpose: one path() per post-mortem action (submit, approve, items…),
+# each its own view and URL name; the repeated lines are path() rows.
 postmortem_urls = [
     path("", postmortem_views.postmortem_page, name="postmortem"),
     path("submit/", postmortem_views.postmortem_submit, name="postmortem-submit"),
@@ -101,6 +107,8 @@ postmortem_urls = [
     path("items/delete/", postmortem_views.action_item_delete, name="postmortem-item-delete"),
 ]
 
+# Alike incident_urls and portal_urls on purpose: the organisation's page routes (brands, teams,
+# rotas, settings…), one path() per view; the look-alike rows are the route table's shape.
 org_urls = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("incidents/", incident_views.board, name="board"),
@@ -213,6 +221,8 @@ org_urls = [
 ]
 
 # The public statement page of an incident: no sign-in, the token is the address.
+# Alike portal_urls and response_urls on purpose: the public statement routes, one path() per
+# view of statement_views; only the path() rows' shape repeats.
 statement_urls = [
     path("", statement_views.statement_page, name="statement-page"),
     path("feed.atom", statement_views.statement_feed, name="statement-feed"),
@@ -227,6 +237,7 @@ statement_urls = [
 ]
 
 # The client portal (client staff): /c/<org_slug>/…
+# Alike statement_urls on purpose: the client portal's routes, one path() per portal view.
 portal_urls = [
     path("", portal_views.portal_home, name="portal"),
     path("reports/<int:report_pk>/pdf/", portal_views.portal_report_pdf, name="portal-report-pdf"),
@@ -245,6 +256,8 @@ portal_urls = [
     ),
 ]
 
+# Alike the API's urlpatterns (tenants/api/urls.py, incidents/api/urls.py) on purpose: the web
+# pages' sign-in and account routes map to their own views, not to the API's.
 urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("s/<str:token>/", include(statement_urls)),

@@ -112,6 +112,8 @@ class ProfileForm(PageForm):
         field.choices = [(name, name) for name in time_zone_names()]
 
 
+# Alike OrganisationForm on purpose: a name and an optional slug, each labelled and explained
+# for its own page (an organisation's address in links, a brand's short name).
 class BrandForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     slug = forms.SlugField(

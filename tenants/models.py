@@ -105,6 +105,8 @@ class BrandQuerySet(TenantQuerySet["Brand"]):
     brand_field = "id"
 
 
+# Alike Team on purpose: Django's model declaration (fields, manager, ordering, a uniqueness
+# per organisation); a brand is unique by slug, a team by name.
 class Brand(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="brands")
     name = models.CharField(_("name"), max_length=200)
@@ -285,6 +287,8 @@ class ApiToken(AbstractAuthToken):
         return f"token {self.public_id} of {self.user_id}"
 
 
+# Alike Invitation on purpose: Django's model declaration of two organisation rows ordered
+# newest first, each indexed for its own lookup (an invitee's email, the audit's date).
 class AuditEntry(models.Model):
     """Who changed access or exported data, and when. Append-only."""
 

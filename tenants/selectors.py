@@ -4,6 +4,7 @@ its brands). Memberships are resolved by the door, `tenants.tenancy.resolve`."""
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
+# Alike the model imports of tenants/services.py on purpose: a list of imported names, not logic.
 from tenants.models import (
     AuditEntry,
     Brand,

@@ -213,6 +213,15 @@ class OrgScopedAPIView(OrgScopeMixin, views.APIView):
     request: OrgAPIRequest  # from `initial` on
 
 
+class AnonymousAPIView(views.APIView):
+    """For the endpoints a visitor calls before having an account or a token (sign-up, sign-in,
+    password reset, email verification): no authentication, anyone allowed. Each view sets
+    its own throttle."""
+
+    permission_classes: "Sequence[_PermissionClass]" = [permissions.AllowAny]
+    authentication_classes: list = []
+
+
 # --- pages ---
 
 View = Callable[..., HttpResponse]

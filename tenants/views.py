@@ -252,6 +252,14 @@ def language(request: HttpRequest) -> HttpResponse:
 # --- Brands ---
 
 
+def _can_manage(membership: Membership) -> bool:
+    """Whether the brands and teams pages offer their forms: managers, but never client staff,
+    who read those pages only (client=("GET",))."""
+    return membership.has_role(Role.MANAGER) and not membership.is_client
+
+
+# Alike teams on purpose: a list with its create form; each calls its own service with its
+# own fields and renders its own template.
 @org_page()
 def brands(request: OrgRequest) -> HttpResponse:
     """The organisation's brands; managers add one and see its ingest secret this once."""
@@ -278,7 +286,7 @@ def brands(request: OrgRequest) -> HttpResponse:
         {
             "brands": selectors.brand_list(membership=membership),
             "form": form,
-            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
+            "can_manage": _can_manage(membership),
         },
         status=400 if form.errors else 200,
     )
@@ -393,6 +401,8 @@ def brand_rotate_secret(request: OrgRequest, brand_pk: int) -> HttpResponse:
     return _secret_redirect(request, obj, secret, created=False)
 
 
+# Alike brand_rotate_secret and member_remove on purpose: each confirmation names its own
+# consequence and service; deleting may be refused (a brand with incidents), rotating may not.
 @org_page()
 @require_POST
 def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
@@ -421,6 +431,8 @@ def brand_delete(request: OrgRequest, brand_pk: int) -> HttpResponse:
 # --- Teams ---
 
 
+# Alike brands and member on purpose: the create-and-list page of teams; its form, service
+# (team_create) and template are the teams' own, only the form-page steps look the same.
 @org_page(client=("GET",))
 def teams(request: OrgRequest) -> HttpResponse:
     membership = request.membership
@@ -443,12 +455,14 @@ def teams(request: OrgRequest) -> HttpResponse:
         {
             "teams": selectors.team_list(membership=membership),
             "form": form,
-            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
+            "can_manage": _can_manage(membership),
         },
         status=400 if form.errors else 200,
     )
 
 
+# Alike teams and member on purpose: the edit page of one team; it saves through team_update
+# and renders tenants/team.html, the member page through membership_update and its own.
 @org_page(client=("GET",))
 def team(request: OrgRequest, team_pk: int) -> HttpResponse:
     membership = request.membership
@@ -474,12 +488,14 @@ def team(request: OrgRequest, team_pk: int) -> HttpResponse:
         {
             "team": obj,
             "form": form,
-            "can_manage": membership.has_role(Role.MANAGER) and not membership.is_client,
+            "can_manage": _can_manage(membership),
         },
         status=400 if form.errors else 200,
     )
 
 
+# Alike brand_rotate_secret and brand_delete on purpose: the team's confirmation names its own
+# consequence (members stay in the organisation) and cannot be refused.
 @org_page()
 @require_POST
 def team_delete(request: OrgRequest, team_pk: int) -> HttpResponse:

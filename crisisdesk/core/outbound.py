@@ -70,6 +70,8 @@ REFUSALS: dict[str, Promise] = {
     "documentation": _("The host resolves to an address reserved for documentation."),
     "reserved": _("The host resolves to a reserved address."),
 }
+# Alike REFUSALS on purpose: a table of messages by code; REFUSALS says why a URL is not
+# allowed (before any request), ERRORS why a request that was allowed failed.
 ERRORS: dict[str, Promise] = {
     "timeout": _("The remote server did not answer in time."),
     "connect": _("The remote server could not be reached."),

@@ -125,6 +125,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "role"]
 
+    # Alike WebhookForm.clean_webhook_url (tenants/forms.py) on purpose: the policy is one
+    # function, check_url; each raises its own framework's ValidationError.
     def validate_webhook_url(self, value: str) -> str:
         """The outbound policy at save time (and again at each delivery): no loopback,
         private, link-local … address, whatever the host name."""
@@ -158,6 +160,8 @@ class OrganisationUpdateSerializer(OrganisationSerializer):
     slug = serializers.SlugField(read_only=True)
 
 
+# Alike OrganisationSerializer on purpose: each model's own DRF field list; a brand's languages
+# and default teams, an organisation's SLA targets and webhook.
 class BrandSerializer(serializers.ModelSerializer):
     slug = serializers.SlugField(max_length=60, required=False)
     languages = serializers.ListField(
@@ -187,6 +191,8 @@ class BrandSerializer(serializers.ModelSerializer):
         return data
 
 
+# Alike OrganisationCreatedSerializer and WebhookSecretSerializer on purpose: each shows its own
+# secret once (a brand's ingest secret, an organisation's webhook secret).
 class BrandWithSecretSerializer(BrandSerializer):
     ingest_secret = serializers.CharField(read_only=True)
 

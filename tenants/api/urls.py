@@ -11,6 +11,8 @@ router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("audit", views.AuditViewSet, basename="audit")
 
 # Mounted under /api/v1/orgs/<org_slug>/
+# Alike urlpatterns below and incidents/api/urls.py on purpose: route tables, one path() per
+# organisation endpoint and its own view; only the path() rows' shape repeats.
 org_urlpatterns = [
     path("export/", views.OrganisationExportView.as_view(), name="org-export"),
     path(
@@ -23,6 +25,8 @@ org_urlpatterns = [
 ]
 
 # Mounted under /api/v1/
+# Alike org_urlpatterns and crisisdesk/web_urls.py on purpose: the API's account endpoints
+# (register, tokens, password reset, email check), each mapped to its own API view.
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),

@@ -177,17 +177,25 @@
     }
   }
 
-  // A section skipped while focused catches up once the focus leaves it.
-  document.addEventListener("focusout", function (event) {
-    var section = event.target.closest ? event.target.closest("[data-live-section]") : null;
-    if (section && sectionDirty[section.id]) {
-      window.setTimeout(function () {
-        if (!section.contains(document.activeElement)) {
-          sectionDirty[section.id] = false;
-          refreshSection(section.id);
-        }
-      }, 0);
-    }
+  // A section skipped while focused catches up once the focus leaves it: the focus has left
+  // when, after the event, the active element is no longer inside the section. `dirty` holds
+  // the skipped sections' ids; `refresh(section)` re-fetches.
+  function catchUpOnFocusOut(selector, dirty, refresh) {
+    document.addEventListener("focusout", function (event) {
+      var section = event.target.closest ? event.target.closest(selector) : null;
+      if (section && dirty[section.id]) {
+        window.setTimeout(function () {
+          if (!section.contains(document.activeElement)) {
+            dirty[section.id] = false;
+            refresh(section);
+          }
+        }, 0);
+      }
+    });
+  }
+
+  catchUpOnFocusOut("[data-live-section]", sectionDirty, function (section) {
+    refreshSection(section.id);
   });
 
   // --- Other pages: re-fetch marked sections, at most once a second; a section the user is
@@ -212,17 +220,7 @@
     }, 1000);
   }
 
-  document.addEventListener("focusout", function (event) {
-    var section = event.target.closest ? event.target.closest("[data-live-reload]") : null;
-    if (section && reloadDirty[section.id]) {
-      window.setTimeout(function () {
-        if (!section.contains(document.activeElement)) {
-          reloadDirty[section.id] = false;
-          reloadSections();
-        }
-      }, 0);
-    }
-  });
+  catchUpOnFocusOut("[data-live-reload]", reloadDirty, reloadSections);
 
   function apply(incidentId) {
     if (board) { refreshRow(incidentId); }

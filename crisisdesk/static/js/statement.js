@@ -1,7 +1,8 @@
 /* The public statement page follows itself: it polls its live.json (same origin, no cookie)
    every POLL seconds while the tab is visible and redraws the status and the statements when
    they changed. The browser revalidates with the ETag (cache: "no-cache"), so an unchanged
-   page costs a 304. Text only (textContent): nothing from the server is parsed as HTML. */
+   page costs a 304. Text only (textContent): nothing from the server is parsed as HTML.
+   Alike live.js's opening on purpose: its own data- address and browser API (fetch, not WebSocket). */
 (function () {
   "use strict";
 
