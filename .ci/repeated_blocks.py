@@ -97,8 +97,8 @@ def _shape(text: str) -> str:
 
 
 def _comment(stripped: str, template: bool) -> bool:
-    if template:
-        return stripped.startswith(("{#", "<!--", "#}", "-->"))
+    if template:  # a Django template, or a script or style sheet
+        return stripped.startswith(("{#", "<!--", "#}", "-->", "//", "/*", "*"))
     return stripped.startswith("#")
 
 

@@ -187,3 +187,12 @@ def test_a_block_in_a_decorator_is_not_justified_by_the_method_before(tmp_path) 
         "    @extend_schema(", "    # Alike W.later on purpose: two schemas.\n    @extend_schema("
     )
     assert _check(tmp_path, {"a.py": moved, "b.py": other})[1] == []
+
+
+def test_script_comments_are_passed_over(tmp_path) -> None:
+    script = "".join(
+        f"  const {n} = document.querySelector('#{n}').dataset.{n};\n" for n in "abcdef"
+    )
+    noted = "// one comment\n/* and another\n * over lines */\n"
+    every, _ = _check(tmp_path, {"a.js": script, "b.js": script.replace("\n", "\n" + noted, 2)})
+    assert [p.kind for p in every] == ["exact"]
