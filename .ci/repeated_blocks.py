@@ -244,6 +244,8 @@ def justified(source: Source, first: int, last: int) -> bool:
         line = raw[n - 1]
         if not line.strip() or line.lstrip().startswith("#") or _indent(line) >= indent:
             continue
+        if line.lstrip()[0] in ")]}":
+            continue  # the end of a signature, bases or decorator that began further up
         indent = _indent(line)
         stripped = line.lstrip()
         if (_DEFINITION.match(line) or stripped.startswith("@") or indent == 0) and _says(

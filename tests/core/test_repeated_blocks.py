@@ -196,3 +196,11 @@ def test_script_comments_are_passed_over(tmp_path) -> None:
     noted = "// one comment\n/* and another\n * over lines */\n"
     every, _ = _check(tmp_path, {"a.js": script, "b.js": script.replace("\n", "\n" + noted, 2)})
     assert [p.kind for p in every] == ["exact"]
+
+
+def test_a_comment_above_a_long_signature_speaks_for_the_body(tmp_path) -> None:
+    body = "\n".join("    " + line for line in _block().strip().splitlines()[1:])
+    head = "# Alike b.py on purpose: the two answer different pages.\ndef brand_delete(\n    request,\n    pk,\n) -> None:\n"
+    assert _check(tmp_path, {"a.py": head + body + "\n", "b.py": _block()})[1] == []
+    plain = head.split("\n", 1)[1]
+    assert len(_check(tmp_path, {"a.py": plain + body + "\n", "b.py": _block()})[1]) == 1
