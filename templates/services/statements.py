@@ -29,6 +29,7 @@ from templates.models import Response, ResponseStatus, StatementPage, StatementS
 from tenants.models import Membership, Role
 
 # Refusals raised here, translated where they are shown (makemessages finds them here).
+# Alike the DOMAIN_MESSAGES lists of the views on purpose: each module lists its own refusals.
 MESSAGES = [
     gettext_noop("Only a manager can publish a statement page."),
     gettext_noop("Only a manager can withdraw a statement page."),
