@@ -85,7 +85,7 @@ class PlaybookViewSet(
     )
     @action(detail=True, methods=["post"])
     def reorder(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
-        # Alike ResponseViewSet.reject and publish on purpose: its own request serializer, service.
+        # Alike ResponseViewSet.reject and publish on purpose: its own step list and service.
         playbook = self.get_object()
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -17,7 +17,7 @@ from tenants.models import Role
 from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
-# Alike the tenants viewsets on purpose: each viewset declares its own destroy conflict.
+# Alike tenants' BrandViewSet on purpose: each viewset declares its own destroy conflict.
 @extend_schema_view(
     destroy=extend_schema(
         responses={
@@ -44,7 +44,7 @@ class TemplateViewSet(
     def _detail(self, template: ResponseTemplate) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), template.pk)).data)
 
-    # Alike ResponseViewSet.create and the tenants create actions on purpose: its own
+    # Alike ResponseViewSet.create and tenants' InvitationViewSet.create on purpose: its own
     # write serializer and service; only DRF's validate-call-answer 201 shape is shared.
     @extend_schema(
         summary="Create a response template",
@@ -109,8 +109,8 @@ class TemplateViewSet(
     def render(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         """Preview: 200 even over the channel's limit (within_limit false, with a warning), so
         that the editor can show the counter; drafting a response refuses that text."""
-        # Alike the tenants preview actions on purpose: this one renders a template, 200 even over
-        # the channel's limit.
+        # Alike tenants' TeamViewSet.add_member on purpose: the same get-validate-call steps of a
+        # detail action, but this one renders a preview and writes nothing.
         template = self.get_object()
         serializer = s.RenderRequestSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -160,7 +160,7 @@ class ResponseViewSet(
     def _detail(self, response: Response) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), response.pk)).data)
 
-    # Alike TemplateViewSet.create and the tenants create actions on purpose: its own examples,
+    # Alike TemplateViewSet.create and tenants' sign-in examples on purpose: its own examples,
     # write serializer and service; only DRF's validate-call-answer 201 shape is shared.
     @extend_schema(
         summary="Draft a response",

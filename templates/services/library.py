@@ -48,8 +48,8 @@ def _name_taken(
 _NAME_TAKEN = "A template with this name already exists in this language."
 
 
-# Alike playbooks.services.library.playbook_create and tenants.services on purpose: the shared
-# keyword-only signature of a create service; a template is written with its version 1.
+# Alike playbook_create and tenants.services.invitation_create on purpose: the keyword-only
+# signature of a create service; a template is written with its version 1.
 def template_create(
     *,
     organisation: Organisation,
@@ -101,8 +101,8 @@ def template_create(
     return template
 
 
-# Alike playbooks.services.library.playbook_update and tenants.services on purpose: an edit
-# service's signature; a changed body or variable list adds a version here.
+# Alike playbook_update and tenants.services.brand_create on purpose: a service's keyword-only
+# signature; a changed body or variable list adds a version here.
 def template_update(
     *,
     template: ResponseTemplate,
