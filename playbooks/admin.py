@@ -18,6 +18,8 @@ class PlaybookAdmin(admin.ModelAdmin):
     inlines = [PlaybookStepInline]
 
 
+# Alike incidents/admin.py:_ReadOnlyAdmin on purpose: the same two refusals, kept in this app
+# rather than importing another app's private admin base.
 class _ReadOnlyAdmin(admin.ModelAdmin):
     """Written by the services only (which write the timeline); the admin shows them."""
 
@@ -28,6 +30,8 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# Alike the read-only admins of incidents/admin.py on purpose: Django's registration idiom, each
+# with its own model's columns.
 @admin.register(IncidentTask)
 class IncidentTaskAdmin(_ReadOnlyAdmin):
     """Read-only: tasks change through the services, which write the timeline."""
