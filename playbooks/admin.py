@@ -18,28 +18,30 @@ class PlaybookAdmin(admin.ModelAdmin):
     inlines = [PlaybookStepInline]
 
 
+# Alike incidents/admin.py:_ReadOnlyAdmin on purpose: the same two refusals, kept in this app
+# rather than importing another app's private admin base.
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services only (which write the timeline); the admin shows them."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+# Alike the read-only admins of incidents/admin.py on purpose: Django's registration idiom, each
+# with its own model's columns.
 @admin.register(IncidentTask)
-class IncidentTaskAdmin(admin.ModelAdmin):
+class IncidentTaskAdmin(_ReadOnlyAdmin):
     """Read-only: tasks change through the services, which write the timeline."""
 
     list_display = ["title", "incident", "organisation", "due_at", "done_at"]
     list_filter = ["organisation"]
     search_fields = ["title"]
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(AppliedPlaybook)
-class AppliedPlaybookAdmin(admin.ModelAdmin):
+class AppliedPlaybookAdmin(_ReadOnlyAdmin):
     list_display = ["playbook", "incident", "organisation", "applied_at"]
     list_filter = ["organisation"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False

@@ -20,6 +20,8 @@ class Language(models.TextChoices):
 STEP_OWNER_ROLES = [(role.value, role.label) for role in (Role.OWNER, Role.MANAGER, Role.RESPONDER)]
 
 
+# Alike templates.models.ResponseTemplate and Response on purpose: each model declares its own
+# columns, manager and indexes (migrations read them); the timestamps and Meta are Django's idiom.
 class Playbook(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="playbooks"

@@ -23,6 +23,7 @@ class StarterStep(TypedDict):
     template_key: str | None
 
 
+# Alike templates.starter.StarterTemplate on purpose: each TypedDict types its own table's keys.
 class StarterPlaybook(TypedDict):
     key: str
     name: str
@@ -46,6 +47,8 @@ CRISIS_TYPES: list[tuple[str, str, str]] = [
 """(code, English label, Russian label) of every crisis type the starter library covers."""
 
 
+# Alike _EN and templates.starter's tables on purpose: data, one entry per playbook with the same
+# keys in each; every text is written for its crisis type and language, not copied.
 _RU: list[StarterPlaybook] = [
     {
         "key": "first_hour_ru",
@@ -666,6 +669,7 @@ _RU: list[StarterPlaybook] = [
     },
 ]
 
+# Alike _RU on purpose: the English counterpart of each Russian playbook, same keys and order.
 _EN: list[StarterPlaybook] = [
     {
         "key": "first_hour_en",

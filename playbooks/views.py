@@ -24,6 +24,8 @@ from tenants.forms import PageForm, form_error, set_queryset
 from tenants.models import Membership, Role, Severity, Team
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
+# Alike templates/views.py and tenants/views.py DOMAIN_MESSAGES on purpose: each app lists the
+# refusals of its own services for makemessages; the shared part is only the list's syntax.
 DOMAIN_MESSAGES = [
     gettext_noop("A playbook with this name already exists in this language."),
     gettext_noop("Steps must be new or steps of this playbook, each once."),
@@ -227,6 +229,8 @@ def _steps(formset: Any) -> list[StepData]:
     return steps
 
 
+# Alike templates/views_library.py:library on purpose: each app's library page, its own
+# selector, template and manage policy.
 @org_page()
 @require_GET
 def library(request: OrgRequest) -> HttpResponse:
@@ -254,6 +258,16 @@ def _editor(
     )
 
 
+def _refuse(form: PlaybookForm, exc: DomainError) -> None:
+    """A refused save on the field it names; a refused step list, on the form as a whole."""
+    form_error(form, exc.field if exc.field != "steps" else None, exc.translated)
+
+
+def _saved(request: OrgRequest, playbook_pk: int) -> HttpResponse:
+    messages.success(request, _("Playbook saved."))
+    return redirect("web:playbook", request.organisation.slug, playbook_pk)
+
+
 @org_page()
 def playbook_new(request: OrgRequest) -> HttpResponse:
     membership = request.membership
@@ -270,10 +284,9 @@ def playbook_new(request: OrgRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            form_error(form, exc.field if exc.field != "steps" else None, exc.translated)
+            _refuse(form, exc)
         else:
-            messages.success(request, _("Playbook saved."))
-            return redirect("web:playbook", request.organisation.slug, playbook.pk)
+            return _saved(request, playbook.pk)
     return _editor(request, None, form, formset, status=400 if request.method == "POST" else 200)
 
 
@@ -282,6 +295,7 @@ def playbook(request: OrgRequest, playbook_pk: int) -> HttpResponse:
     """A playbook and its steps; managers edit both on this page."""
     membership = request.membership
     obj = scoped_get(selectors.playbook_list(membership=membership), playbook_pk)
+    # Alike templates/views_library.py:template_page on purpose: each form's own initial fields.
     initial = {
         "name": obj.name,
         "crisis_type": obj.crisis_type,
@@ -312,8 +326,7 @@ def playbook(request: OrgRequest, playbook_pk: int) -> HttpResponse:
                 playbook=obj, by=membership, steps=_steps(formset), **form.cleaned_data
             )
         except DomainError as exc:
-            form_error(form, exc.field if exc.field != "steps" else None, exc.translated)
+            _refuse(form, exc)
         else:
-            messages.success(request, _("Playbook saved."))
-            return redirect("web:playbook", request.organisation.slug, obj.pk)
+            return _saved(request, obj.pk)
     return _editor(request, obj, form, formset, status=400 if request.method == "POST" else 200)

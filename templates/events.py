@@ -66,6 +66,8 @@ _CLIENT, _INTERNAL = Visibility.CLIENT, Visibility.INTERNAL
 
 # Drafts and the agency's approval are internal; what the client approves and what is
 # published is theirs too.
+# Alike each other on purpose: one EventKind per response transition, each with its own
+# name, visibility and sentence (the registry's table, not copied logic).
 RESPONSE_DRAFTED = EventKind(
     "response_drafted",
     ResponsePayload,
@@ -78,6 +80,7 @@ RESPONSE_SUBMITTED = EventKind(
     _INTERNAL,
     _response(gettext_lazy("submitted %(response)s for approval")),
 )
+# Alike RESPONSE_CLIENT_APPROVED and RESPONSE_DELETED on purpose: its own name and sentence.
 RESPONSE_APPROVED = EventKind(
     "response_approved",
     ResponsePayload,
@@ -90,6 +93,7 @@ RESPONSE_CLIENT_APPROVED = EventKind(
     _CLIENT,
     _response(gettext_lazy("approved %(response)s for the client")),
 )
+# Alike RESPONSE_PUBLISHED on purpose: each adds its own detail line (the reason, the URL).
 RESPONSE_REJECTED = EventKind(
     "response_rejected",
     ResponsePayload,

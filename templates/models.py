@@ -63,6 +63,8 @@ class ResponseQuerySet(TenantQuerySet["Response"]):
     brand_field = "incident__brand_id"
 
 
+# Alike Response and playbooks.models.Playbook on purpose: its own columns, manager and indexes
+# (migrations read them); only the timestamps-manager-Meta idiom is shared.
 class ResponseTemplate(models.Model):
     """Approved wording for one channel, language and tone. Body and variables live in versions:
     an edit adds a version, and a response keeps the version it was drafted from."""

@@ -39,6 +39,8 @@ def _text(value: str) -> str:
     return textwrap.dedent(value).strip()
 
 
+# Alike each other and _EN on purpose: data, one entry per template with the same keys in each;
+# every body is written for its channel, tone and language, not copied.
 _RU: list[StarterTemplate] = [
     {
         "key": "holding_statement_x_ru",
@@ -390,6 +392,7 @@ _RU: list[StarterTemplate] = [
     },
 ]
 
+# Alike _RU on purpose: the English counterpart of each Russian template, same base keys.
 _EN: list[StarterTemplate] = [
     {
         "key": "holding_statement_x_en",

@@ -34,6 +34,8 @@ from templates.services import statements
 from tenants.models import Role
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
+# Alike playbooks/views.py and tenants/views.py DOMAIN_MESSAGES on purpose: this app's own
+# service refusals for makemessages; the shared part is only the list's syntax.
 DOMAIN_MESSAGES = [
     gettext_noop("A template with this name already exists in this language."),
     gettext_noop("Give either a body or a template with its variables."),
@@ -283,6 +285,8 @@ def _act(
     return _back(request, incident)
 
 
+# Alike edit, delete, approve, reject and publish on purpose: the shared steps are in _act;
+# what stays is each page's role, its own service call and its own success message.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def submit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
@@ -295,6 +299,7 @@ def submit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespo
     )
 
 
+# Alike reject on purpose: each reads its own form field before handing its service to _act.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def edit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
@@ -309,6 +314,7 @@ def edit(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpRespons
     )
 
 
+# Alike submit and approve on purpose: a discard asks for confirmation first, then goes to _act.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def delete(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResponse:
@@ -380,6 +386,8 @@ def publish(request: OrgRequest, incident_pk: int, response_pk: int) -> HttpResp
     )
 
 
+# Alike statement_page_withdraw on purpose: withdrawing asks for the tick box first, and each
+# reports its own outcome; neither is a response, so _act does not fit them.
 @org_page(write_role=Role.MANAGER)
 @require_POST
 def statement_page_publish(request: OrgRequest, incident_pk: int) -> HttpResponse:

@@ -140,6 +140,8 @@ def template_new(request: OrgRequest) -> HttpResponse:
                 by=membership,
                 **form.cleaned_data,
             )
+        # Alike template_page on purpose: a create and an edit of the same form, each calling its
+        # own service; the refusal and saved steps they share are _refuse and _saved.
         except DomainError as exc:
             _refuse(form, exc)
         else:

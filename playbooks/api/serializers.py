@@ -49,6 +49,8 @@ class SuggestedSeverityField(serializers.ChoiceField):
         super().__init__(choices=[("", "none"), *Severity.choices], **kwargs)
 
 
+# Alike tenants' OrganisationSerializer on purpose: a ModelSerializer's Meta lists its own
+# model's public fields; only the Meta syntax is shared.
 class PlaybookSerializer(serializers.ModelSerializer):
     crisis_type = serializers.ChoiceField(choices=CRISIS_TYPE_CHOICES)
     language = serializers.ChoiceField(choices=Language.choices)
@@ -96,6 +98,7 @@ class ApplyPlaybookSerializer(serializers.Serializer):
     playbook = OrgPrimaryKeyRelatedField(Playbook)
 
 
+# Alike tenants' OrganisationSerializer on purpose: the task's own read-only field list.
 class IncidentTaskSerializer(serializers.ModelSerializer):
     owner_team = TeamBriefSerializer(allow_null=True)
     assignee = MemberBriefSerializer(allow_null=True)
@@ -153,6 +156,7 @@ class TaskAssignSerializer(serializers.Serializer):
     assignee = OrgPrimaryKeyRelatedField(Membership, allow_null=True)
 
 
+# Alike tenants' InvitationSerializer on purpose: a plain read shape of its own fields.
 class PlaybookBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

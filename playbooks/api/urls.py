@@ -10,6 +10,7 @@ router.register(
 )
 
 # Mounted under /api/v1/orgs/<org_slug>/
+# Alike templates/api/urls.py on purpose: each app's own routes, in Django's route-table syntax.
 org_urlpatterns = [
     *router.urls,
     path(

@@ -85,6 +85,7 @@ class PlaybookViewSet(
     )
     @action(detail=True, methods=["post"])
     def reorder(self, request: OrgAPIRequest, org_slug: str, pk: str) -> Response:
+        # Alike ResponseViewSet.reject and publish on purpose: its own step list and service.
         playbook = self.get_object()
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -109,6 +110,8 @@ class PlaybookViewSet(
         return Response(s.crisis_types())
 
 
+# Alike each other and ResponseViewSet's actions on purpose: one DRF action per task
+# transition (complete, reopen, assign), each its own schema, conflict text and service.
 @extend_schema_view(retrieve=extend_schema(parameters=[INCIDENT_PK]))
 class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """An incident's task checklist. Responders and up complete, reopen and assign tasks."""
@@ -189,6 +192,7 @@ class IncidentTaskViewSet(IncidentChildMixin, mixins.RetrieveModelMixin, OrgScop
         return self._detail(task)
 
 
+# Alike ResponseViewSet.create on purpose: its own schema and a 201 with the created tasks.
 class ApplyPlaybookView(IncidentChildMixin, OrgScopedAPIView):
     """Apply a playbook: one task per step, due at now plus the step's offset. Twice → 409."""
 

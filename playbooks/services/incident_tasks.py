@@ -119,6 +119,8 @@ def _task_payload(task: IncidentTask) -> dict[str, Any]:
     }
 
 
+# Alike task_reopen on purpose: completing and reopening are inverse writes, each with the
+# event payload (lateness, previous completion) its own timeline sentence reads.
 def task_complete(*, task: IncidentTask, by: Membership) -> IncidentTask:
     """Mark a task done now. Refuses (409) a task already done or a closed incident."""
     with transaction.atomic():
@@ -144,6 +146,8 @@ def task_complete(*, task: IncidentTask, by: Membership) -> IncidentTask:
     return locked
 
 
+# Alike task_complete, task_assign and the response transitions on purpose: the same
+# lock-check-save-record pattern of a status change, each with its own fields and event.
 def task_reopen(*, task: IncidentTask, by: Membership) -> IncidentTask:
     """Undo a completion. Refuses (409) a task that is not done or a closed incident."""
     with transaction.atomic():
@@ -193,6 +197,7 @@ def task_assign(
         previous = locked.assignee_id
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
+        # Alike task_reopen and responses.response_publish on purpose: its own event and payload.
         event_record(
             incident=locked.incident,
             kind=events.TASK_ASSIGNED,

@@ -94,6 +94,8 @@ def _replace_steps(playbook: Playbook, steps: Sequence[StepData]) -> None:
     PlaybookStep.objects.bulk_create(new)
 
 
+# Alike templates.services.library.template_create on purpose: a playbook is written with its
+# step rows, a template with its first version; only the keyword-only signature style is shared.
 def playbook_create(
     *,
     organisation: Organisation,
@@ -118,6 +120,7 @@ def playbook_create(
         raise DomainError(_NAME_TAKEN, field="name")
     try:
         with transaction.atomic():
+            # Alike template_create on purpose: its own model's columns, then its steps.
             playbook = Playbook.objects.create(
                 organisation=organisation,
                 name=name,
@@ -139,6 +142,8 @@ def playbook_create(
     return playbook
 
 
+# Alike templates.services.library.template_update on purpose: a playbook replaces its step
+# list, a template adds a version; each checks its own fields and name uniqueness.
 def playbook_update(
     *,
     playbook: Playbook,
@@ -228,6 +233,7 @@ def starter_library_install(*, organisation: Organisation) -> None:
     if not missing:
         return
     template_ids = starter_template_ids(organisation_id=organisation.id)
+    # Alike starter_templates_install on purpose: each seeds its own starter table and rows.
     with transaction.atomic():
         playbooks = Playbook.objects.bulk_create(
             [

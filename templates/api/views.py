@@ -17,6 +17,7 @@ from tenants.models import Role
 from tenants.tenancy import OrgAPIRequest, OrgScopedAPIView, OrgScopedViewSet, scoped_get
 
 
+# Alike tenants' BrandViewSet on purpose: each viewset declares its own destroy conflict.
 @extend_schema_view(
     destroy=extend_schema(
         responses={
@@ -43,6 +44,8 @@ class TemplateViewSet(
     def _detail(self, template: ResponseTemplate) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), template.pk)).data)
 
+    # Alike ResponseViewSet.create and tenants' InvitationViewSet.create on purpose: its own
+    # write serializer and service; only DRF's validate-call-answer 201 shape is shared.
     @extend_schema(
         summary="Create a response template",
         request=s.TemplateWriteSerializer,
@@ -68,6 +71,7 @@ class TemplateViewSet(
         responses=s.TemplateSerializer,
     )
     def partial_update(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
+        # Alike ResponseViewSet.partial_update on purpose: its own write serializer and service.
         template = self.get_object()
         serializer = s.TemplateWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
@@ -105,6 +109,8 @@ class TemplateViewSet(
     def render(self, request: OrgAPIRequest, org_slug: str, pk: str) -> HttpResponse:
         """Preview: 200 even over the channel's limit (within_limit false, with a warning), so
         that the editor can show the counter; drafting a response refuses that text."""
+        # Alike tenants' TeamViewSet.add_member on purpose: the same get-validate-call steps of a
+        # detail action, but this one renders a preview and writes nothing.
         template = self.get_object()
         serializer = s.RenderRequestSerializer(
             data=request.data, context=self.get_serializer_context()
@@ -154,6 +160,8 @@ class ResponseViewSet(
     def _detail(self, response: Response) -> HttpResponse:
         return HttpResponse(self.get_serializer(scoped_get(self.get_queryset(), response.pk)).data)
 
+    # Alike TemplateViewSet.create and tenants' sign-in examples on purpose: its own examples,
+    # write serializer and service; only DRF's validate-call-answer 201 shape is shared.
     @extend_schema(
         summary="Draft a response",
         examples=[
@@ -193,6 +201,7 @@ class ResponseViewSet(
         result.status_code = status.HTTP_201_CREATED
         return result
 
+    # Alike TemplateViewSet.partial_update on purpose: its own conflict, serializer and service.
     @extend_schema(
         summary="Change a draft response",
         parameters=[INCIDENT_PK],
@@ -235,10 +244,13 @@ class ResponseViewSet(
     def submit(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
+        # Alike approve, reject and publish below on purpose: one DRF action per response
+        # transition, each with its own schema, conflict text, request and service.
         response = self.get_object()
         services.response_submit(response=response, by=self.membership)
         return self._detail(response)
 
+    # Alike submit on purpose: its own conflict text and service (viewers may approve here).
     @extend_schema(
         summary="Approve a response",
         parameters=[INCIDENT_PK],
@@ -271,6 +283,7 @@ class ResponseViewSet(
     def reject(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
+        # Alike publish on purpose: each validates its own request serializer (a reason, a URL).
         response = self.get_object()
         serializer = s.RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -294,6 +307,7 @@ class ResponseViewSet(
     def publish(
         self, request: OrgAPIRequest, org_slug: str, incident_pk: str, pk: str
     ) -> HttpResponse:
+        # Alike reject on purpose: its own request serializer, conflict text and service.
         response = self.get_object()
         serializer = s.PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -26,6 +26,8 @@ from tenants.models import Membership, Role
 from tenants.services import audit_record
 
 
+# Alike response_reject and responses.response_submit on purpose: each transition locks,
+# checks its own rule and records its own event kind with the timestamps that kind reports.
 def response_approve(*, response: Response, by: Membership) -> Response:
     """Approve a pending response: first the agency (a manager or owner), then, when the brand
     requires it, the client's own approver. It is `approved` once every required approval is in.
@@ -98,6 +100,8 @@ def response_approve(*, response: Response, by: Membership) -> Response:
     return locked
 
 
+# Alike response_approve and responses.response_publish on purpose: a rejection needs a reason
+# and its own approver check, and its event reports who sent it back and why.
 def response_reject(*, response: Response, by: Membership, reason: str) -> Response:
     """Send a pending response back with a reason; editing it makes it a draft again.
 

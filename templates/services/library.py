@@ -48,6 +48,8 @@ def _name_taken(
 _NAME_TAKEN = "A template with this name already exists in this language."
 
 
+# Alike playbook_create and tenants.services.invitation_create on purpose: the keyword-only
+# signature of a create service; a template is written with its version 1.
 def template_create(
     *,
     organisation: Organisation,
@@ -75,6 +77,7 @@ def template_create(
         raise DomainError(_NAME_TAKEN, field="name")
     try:
         with transaction.atomic():
+            # Alike playbook_create and response_create on purpose: each creates its own model.
             template = ResponseTemplate.objects.create(
                 organisation=organisation,
                 brand=brand,
@@ -98,6 +101,8 @@ def template_create(
     return template
 
 
+# Alike playbook_update and tenants.services.brand_create on purpose: a service's keyword-only
+# signature; a changed body or variable list adds a version here.
 def template_update(
     *,
     template: ResponseTemplate,

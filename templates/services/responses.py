@@ -187,6 +187,8 @@ def response_update(
     return locked
 
 
+# Alike response_update and response_submit on purpose: the same author-or-manager gate, but
+# a deletion records its event before the row goes and changes no status.
 def response_delete(*, response: Response, by: Membership) -> None:
     """Discard a draft or rejected response. Refuses (403) anyone but the author or a manager,
     (409) a response that was submitted and not rejected, or a closed incident."""
@@ -208,6 +210,8 @@ def response_delete(*, response: Response, by: Membership) -> None:
         locked.delete()
 
 
+# Alike response_publish and approval.response_approve on purpose: each status change checks
+# its own starting status and records the timestamps its own event kind reports.
 def response_submit(*, response: Response, by: Membership) -> Response:
     """Send a draft for approval; its approval timer starts now.
 

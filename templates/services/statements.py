@@ -29,6 +29,7 @@ from templates.models import Response, ResponseStatus, StatementPage, StatementS
 from tenants.models import Membership, Role
 
 # Refusals raised here, translated where they are shown (makemessages finds them here).
+# Alike the DOMAIN_MESSAGES lists of the views on purpose: each module lists its own refusals.
 MESSAGES = [
     gettext_noop("Only a manager can publish a statement page."),
     gettext_noop("Only a manager can withdraw a statement page."),
@@ -43,6 +44,15 @@ UNSUBSCRIBE_SALT = "crisisdesk.statements.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 
+def _page_locked(incident: Incident) -> StatementPage | None:
+    """The incident's statement page row, locked; None if it never had one."""
+    return (
+        StatementPage.objects.select_for_update()
+        .filter(organisation_id=incident.organisation_id, incident=incident)
+        .first()
+    )
+
+
 def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPage:
     """Open the incident's public statement page (managers and up). Already live: the same page.
     Withdrawn before: a new token, so that an old address stays dead."""
@@ -50,11 +60,7 @@ def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPa
         raise Forbidden("Only a manager can publish a statement page.")
     now = timezone.now()
     with transaction.atomic():
-        page = (
-            StatementPage.objects.select_for_update()
-            .filter(organisation_id=incident.organisation_id, incident=incident)
-            .first()
-        )
+        page = _page_locked(incident)
         if page is not None and page.is_live:
             return page
         if page is None:
@@ -72,11 +78,7 @@ def statement_page_withdraw(*, incident: Incident, by: Membership) -> StatementP
     if not by.has_role(Role.MANAGER):
         raise Forbidden("Only a manager can withdraw a statement page.")
     with transaction.atomic():
-        page = (
-            StatementPage.objects.select_for_update()
-            .filter(organisation_id=incident.organisation_id, incident=incident)
-            .first()
-        )
+        page = _page_locked(incident)
         if page is None or not page.is_live:
             raise Conflict("This incident has no public statement page.")
         page.withdrawn_at = timezone.now()
