@@ -13,3 +13,9 @@ def may_work(membership: Membership) -> bool:
 def may_manage(membership: Membership) -> bool:
     """Manage the organisation's shared material (playbooks, templates): managers and owners."""
     return membership.has_role(Role.MANAGER)
+
+
+def may_set_up(membership: Membership) -> bool:
+    """Change the organisation's brands and teams: the agency's managers and owners. Client staff
+    read those pages (whatever their role), never change them."""
+    return membership.has_role(Role.MANAGER) and not membership.is_client

@@ -21,7 +21,7 @@ from django.views.i18n import set_language
 from crisisdesk.core.confirm import confirmation
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.throttling import SignupThrottle
-from tenants import accounts, selectors, services
+from tenants import accounts, policies, selectors, services
 from tenants.forms import (
     BrandForm,
     InvitationForm,
@@ -252,12 +252,6 @@ def language(request: HttpRequest) -> HttpResponse:
 # --- Brands ---
 
 
-def _can_manage(membership: Membership) -> bool:
-    """Whether the brands and teams pages offer their forms: managers, but never client staff,
-    who read those pages only (client=("GET",))."""
-    return membership.has_role(Role.MANAGER) and not membership.is_client
-
-
 # Alike teams on purpose: a list with its create form; each calls its own service with its
 # own fields and renders its own template.
 @org_page()
@@ -286,7 +280,7 @@ def brands(request: OrgRequest) -> HttpResponse:
         {
             "brands": selectors.brand_list(membership=membership),
             "form": form,
-            "can_manage": _can_manage(membership),
+            "can_manage": policies.may_set_up(membership),
         },
         status=400 if form.errors else 200,
     )
@@ -350,7 +344,7 @@ def render_brand(
         {
             "brand": obj,
             "form": form or BrandForm(membership=request.membership, initial=_brand_initial(obj)),
-            "can_manage": request.membership.has_role(Role.MANAGER),
+            "can_manage": policies.may_set_up(request.membership),
             "ingest_url": request.build_absolute_uri(f"/api/v1/ingest/{obj.ingest_id}/"),
             "extra_sections": [
                 section
@@ -455,7 +449,7 @@ def teams(request: OrgRequest) -> HttpResponse:
         {
             "teams": selectors.team_list(membership=membership),
             "form": form,
-            "can_manage": _can_manage(membership),
+            "can_manage": policies.may_set_up(membership),
         },
         status=400 if form.errors else 200,
     )
@@ -488,7 +482,7 @@ def team(request: OrgRequest, team_pk: int) -> HttpResponse:
         {
             "team": obj,
             "form": form,
-            "can_manage": _can_manage(membership),
+            "can_manage": policies.may_set_up(membership),
         },
         status=400 if form.errors else 200,
     )

@@ -10,21 +10,22 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("role", "kind", "works", "manages"),
+    ("role", "kind", "works", "manages", "sets_up"),
     [
-        (Role.OWNER, MemberKind.AGENCY, True, True),
-        (Role.MANAGER, MemberKind.AGENCY, True, True),
-        (Role.RESPONDER, MemberKind.AGENCY, True, False),
-        (Role.VIEWER, MemberKind.AGENCY, False, False),
-        (Role.MANAGER, MemberKind.CLIENT, False, True),
-        (Role.RESPONDER, MemberKind.CLIENT, False, False),
-        (Role.VIEWER, MemberKind.CLIENT, False, False),
+        (Role.OWNER, MemberKind.AGENCY, True, True, True),
+        (Role.MANAGER, MemberKind.AGENCY, True, True, True),
+        (Role.RESPONDER, MemberKind.AGENCY, True, False, False),
+        (Role.VIEWER, MemberKind.AGENCY, False, False, False),
+        (Role.MANAGER, MemberKind.CLIENT, False, True, False),
+        (Role.RESPONDER, MemberKind.CLIENT, False, False, False),
+        (Role.VIEWER, MemberKind.CLIENT, False, False, False),
     ],
 )
-def test_the_matrix(agency, role, kind, works, manages) -> None:
+def test_the_matrix(agency, role, kind, works, manages, sets_up) -> None:
     member = MembershipFactory(organisation=agency.org, role=role, kind=kind)
     if kind == MemberKind.CLIENT:
         member.brands.set([agency.brand])
 
     assert policies.may_work(member) is works
     assert policies.may_manage(member) is manages
+    assert policies.may_set_up(member) is sets_up
