@@ -64,12 +64,7 @@ class PostMortemSerializer(serializers.ModelSerializer):
             "status",
             "author",
             "prefill",
-            "summary",
-            "impact",
-            "root_cause",
-            "went_well",
-            "went_wrong",
-            "lessons",
+            *services.WRITTEN_SECTIONS,
             "review_comments",
             "action_items",
             "submitted_at",
@@ -78,11 +73,8 @@ class PostMortemSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            f
-            for f in fields
-            if f not in ("summary", "impact", "root_cause", "went_well", "went_wrong", "lessons")
-        ]
+        # The written sections are the only fields the API writes (postmortem_write).
+        read_only_fields = [f for f in fields if f not in services.WRITTEN_SECTIONS]
 
     def get_incident(self, obj: PostMortem) -> dict[str, Any]:
         return {
@@ -112,12 +104,7 @@ class PostMortemClientSerializer(PostMortemSerializer):
             "incident",
             "is_drill",
             "status",
-            "summary",
-            "impact",
-            "root_cause",
-            "went_well",
-            "went_wrong",
-            "lessons",
+            *services.WRITTEN_SECTIONS,
             "approved_at",
         ]
 
