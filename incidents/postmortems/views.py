@@ -387,6 +387,7 @@ def _editor_form_action(
     form: Any,
     act: Callable[[dict[str, Any]], object],
     success: str,
+    /,
     **bound: Any,
 ) -> HttpResponse:
     """Validate an editor form and call its service; a refusal lands beside its field (or on
