@@ -110,7 +110,7 @@ def _own(items: Iterable[Any], organisation_id: int, what: str) -> list[Any]:
     return items
 
 
-# Alike templates/services/responses.py:response_draft on purpose: each creates its own row
+# Alike templates/services/responses.py:response_create on purpose: each creates its own row
 # (an incident, a response) in a transaction and records its own event.
 def incident_create(
     *,
