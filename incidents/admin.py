@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from incidents.models import Incident, IncidentEvent, SlaBreach
+
+# Alike monitoring/selectors.py's import on purpose: both need the same monitoring models.
 from incidents.monitoring.models import (
     ImportPreset,
     Mention,
@@ -49,34 +51,30 @@ class IncidentAdmin(admin.ModelAdmin):
     ]
 
 
-@admin.register(IncidentEvent)
-class IncidentEventAdmin(admin.ModelAdmin):
-    """Read-only: the timeline is append-only, in the admin too."""
-
-    list_display = ["id", "incident", "kind", "actor", "created_at"]
-    list_filter = ["kind", "organisation"]
+# Alike tenants/admin.py:ApiTokenAdmin on purpose: Django's admin asks each class for its
+# permissions; tenants' read-only admins refuse their own set, for their own reasons.
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services, ingest and the periodic tasks only; the admin shows them."""
 
     def has_add_permission(self, request: object) -> bool:
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(IncidentEvent)
+class IncidentEventAdmin(_ReadOnlyAdmin):
+    """Read-only: the timeline is append-only, in the admin too."""
+
+    list_display = ["id", "incident", "kind", "actor", "created_at"]
+    list_filter = ["kind", "organisation"]
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 
 # --- Monitoring ---
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by ingest and the periodic tasks only; the admin shows them."""
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Mention)
@@ -121,6 +119,7 @@ class ImportPresetAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+# Alike the Telegram admins below on purpose: one registration per model, its own columns.
 @admin.register(MentionBucket)
 class MentionBucketAdmin(_ReadOnlyAdmin):
     list_display = ["brand", "bucket_start", "total", "negative"]
@@ -244,6 +243,7 @@ class RotaOverrideInline(admin.TabularInline):
     raw_id_fields = ["membership"]
 
 
+# Alike tenants/admin.py:TeamAdmin on purpose: a plain registration, its own columns.
 @admin.register(DutyRota)
 class DutyRotaAdmin(admin.ModelAdmin):
     list_display = ["team", "rotation", "shift_hours", "time_zone", "starts_at"]
@@ -256,6 +256,7 @@ class EscalationLevelInline(admin.TabularInline):
     extra = 0
 
 
+# Alike tenants/admin.py:InvitationAdmin on purpose: a plain registration, its own columns.
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "brand", "severity", "repeat"]

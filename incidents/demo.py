@@ -23,6 +23,7 @@ DEMO_INCIDENTS = [
 ]
 
 
+# Alike postmortems/demo.py:seed on purpose: demo data written out, each incident its own.
 def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Create the demo incidents once (skipped when the organisation already has incidents)."""
     if Incident.objects.filter(organisation=organisation).exists():

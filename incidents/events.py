@@ -135,6 +135,8 @@ def fixed(message: Promise) -> Sentence:
 # --- Payloads of the incident's own kinds ---
 
 
+# Alike playbooks/events.py:PlaybookAppliedPayload on purpose: each kind's payload is its own
+# TypedDict, declared by the app that records it.
 class CreatedPayload(TypedDict, total=False):
     title: str
     severity: str
@@ -307,6 +309,8 @@ _CLIENT, _INTERNAL = Visibility.CLIENT, Visibility.INTERNAL
 
 # The lifecycle (incidents.services.lifecycle)
 CREATED = EventKind("created", CreatedPayload, _CLIENT, _created, key_label=gettext_lazy("Opened"))
+# Alike the other kinds below on purpose: one EventKind per kind (name, payload, visibility,
+# sentence, key label), declared once each; only the values differ.
 ACKNOWLEDGED = EventKind(
     "acknowledged",
     AcknowledgedPayload,
@@ -314,6 +318,7 @@ ACKNOWLEDGED = EventKind(
     _acknowledged,
     key_label=gettext_lazy("Acknowledged"),
 )
+# Alike templates/events.py's RESPONSE_* kinds on purpose: the same declaration, its own kind.
 STATUS_CHANGED = EventKind(
     "status_changed",
     FromToPayload,
@@ -321,6 +326,7 @@ STATUS_CHANGED = EventKind(
     _status_changed,
     key_label=gettext_lazy("Status changed"),
 )
+# Alike SLA_BREACHED below on purpose: each kind declared once, with its own key label.
 SEVERITY_CHANGED = EventKind(
     "severity_changed",
     FromToPayload,
@@ -359,13 +365,15 @@ ESCALATION_STOPPED = EventKind(
 # Monitoring
 MENTION_LINKED = EventKind("mention_linked", MentionLinkedPayload, _INTERNAL, _mention_linked)
 
-# Post-mortems
+# Post-mortems. Alike each other and templates/events.py's RESPONSE_* on purpose: one
+# declaration per step of the review, each its own sentence and visibility.
 POSTMORTEM_DRAFTED = EventKind(
     "postmortem_drafted",
     PostMortemPayload,
     _INTERNAL,
     fixed(gettext_lazy("drafted the post-mortem")),
 )
+# Alike templates/events.py:RESPONSE_SUBMITTED on purpose: the post-mortem's own review step.
 POSTMORTEM_SUBMITTED = EventKind(
     "postmortem_submitted",
     PostMortemPayload,

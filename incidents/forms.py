@@ -121,6 +121,8 @@ class SeverityForm(PageForm):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
 
 
+# Alike the templates and tenants forms on purpose: Django declares each form's own fields and
+# fills each one's querysets from its own selectors.
 class AssignForm(PageForm):
     commander = _MemberChoiceField(
         label=_("Commander"),

@@ -43,6 +43,7 @@ def follows_brands(membership: Membership) -> bool:
     return membership.is_client and membership.brand_limits() is not None
 
 
+# Alike the other TextChoices (monitoring, templates) on purpose: each lists its own choices.
 class Status(models.TextChoices):
     DETECTED = "detected", _("Detected")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -65,6 +66,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 OPEN_STATUSES = (Status.DETECTED, Status.ACKNOWLEDGED, Status.RESPONDING, Status.MONITORING)
 
 
+# Alike monitoring/models.py's and postmortems/models.py's choices on purpose: its own values.
 class IncidentSource(models.TextChoices):
     """Where an incident came from (not a mention source)."""
 
@@ -86,6 +88,8 @@ class IncidentQuerySet(TenantQuerySet["Incident"]):
         return qs
 
 
+# Alike the other tenant models (monitoring, notifications, post-mortems, playbooks, templates)
+# on purpose: Django declares each model's own fields, nullable links and indexes one by one.
 class Incident(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="incidents"
@@ -176,6 +180,7 @@ class IncidentEventQuerySet(TenantQuerySet["IncidentEvent"]):
         return qs._scoped()
 
 
+# Alike the other tenant models on purpose: its own fields and Meta, declared as Django wants.
 class IncidentEvent(models.Model):
     """The timeline and audit log. Rows are only ever inserted (see the PostgreSQL trigger)."""
 

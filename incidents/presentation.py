@@ -29,6 +29,8 @@ def client_section(provider: _F) -> _F:
     return provider
 
 
+# Alike sla.py:SlaClock on purpose: that is the computed clock; this is its display (label,
+# pending, text), kept apart so the SLA rules never depend on presentation.
 @dataclass(frozen=True, slots=True)
 class ClockView:
     kind: str

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
         last_event_id: Any  # the newest event's id (None without events)
 
 
+# Alike the DOMAIN_MESSAGES of playbooks/templates/tenants views on purpose: each lists only
+# its own app's service errors, for makemessages to pick up.
 DOMAIN_MESSAGES = [
     gettext_noop("A rule needs keywords, a minimum negative volume, or both."),
     gettext_noop("A closed incident cannot be edited."),
@@ -388,6 +390,8 @@ def _room_form_action(
     return _room(request, incident, status=400, **{form_name: form})
 
 
+# Alike assign and note below on purpose: the shared steps live in _room_form_action;
+# what is left is each action's own form, prefix and service call.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def severity(request: OrgRequest, incident_pk: int) -> HttpResponse:
@@ -403,6 +407,8 @@ def severity(request: OrgRequest, incident_pk: int) -> HttpResponse:
     )
 
 
+# Alike severity above and note below on purpose: the shared steps live in _room_form_action;
+# what is left is each action's own form, prefix and service call.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def assign(request: OrgRequest, incident_pk: int) -> HttpResponse:
@@ -421,6 +427,8 @@ def assign(request: OrgRequest, incident_pk: int) -> HttpResponse:
     )
 
 
+# Alike severity and assign above on purpose: the shared steps live in _room_form_action;
+# what is left is each action's own form, prefix and service call.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def note(request: OrgRequest, incident_pk: int) -> HttpResponse:

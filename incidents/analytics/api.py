@@ -58,6 +58,8 @@ class BrandReportRequestSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM, in the brand's calendar")
 
 
+# Alike playbooks/api/serializers.py:IncidentTaskSerializer and api/serializers.py on purpose:
+# a ModelSerializer's field list, each of its own model.
 class BrandReportSerializer(serializers.ModelSerializer):
     month = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()

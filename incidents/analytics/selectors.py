@@ -41,6 +41,8 @@ def _response_times_by_month(
     return result
 
 
+# Alike selectors.py:response_time_metrics on purpose: the same period filters as keyword
+# arguments (both pass them to incidents_in_period), each report its own extra filter.
 def analytics_overview(
     *,
     membership: Membership,

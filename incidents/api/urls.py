@@ -9,6 +9,7 @@ from incidents.notifications import api as notifications
 from incidents.notifications import api_escalation as escalation
 from incidents.postmortems import api as postmortems
 
+# Alike tenants/api/urls.py's router on purpose: each app registers its own viewsets.
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("mentions", mentions.MentionViewSet, basename="mention")
@@ -31,6 +32,8 @@ router.register(
 )
 
 # Mounted under /api/v1/orgs/<org_slug>/
+# Alike tenants/api/urls.py's routes and each other on purpose: a table of routes, one path()
+# per view, each with its own URL and name.
 org_urlpatterns = [
     *router.urls,
     path(
@@ -81,6 +84,7 @@ org_urlpatterns = [
 ]
 
 # Mounted under /api/v1/ (no organisation in the path: the signature identifies the brand)
+# Alike tenants/api/urls.py's public routes on purpose: its own views, its own names.
 urlpatterns = [
     path("ingest/<uuid:ingest_id>/", mentions.SignedIngestView.as_view(), name="signed-ingest"),
     path(

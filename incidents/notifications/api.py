@@ -77,6 +77,8 @@ class TelegramBotView(OrgScopedAPIView):
     def get(self, request: OrgAPIRequest, org_slug: str) -> Response:
         return Response(TelegramStatusSerializer(telegram_status(request)).data)
 
+    # Alike api_escalation.py:NotificationChannelsView.put on purpose: each PUT validates its
+    # own serializer, calls its own service and answers its own status.
     @extend_schema(
         summary="Connect the organisation's Telegram bot",
         request=BotTokenSerializer,
@@ -112,6 +114,8 @@ def _code_response(request: OrgAPIRequest, code: str, expires_at: Any, *, group:
     )
 
 
+# Alike tenants/api/views.py's POST views and TelegramMemberCodeView on purpose: each view
+# declares its own roles, schema and service.
 class TelegramChatCodeView(OrgScopedAPIView):
     """A one-time code that links the chat sending `/start <code>` to a team or a brand."""
 

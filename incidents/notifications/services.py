@@ -44,6 +44,8 @@ def claim_once(key: str) -> bool:
     return True
 
 
+# Alike templates/services/responses.py:response_publish on purpose: a keyword-only signature
+# with optional extras, each function its own.
 def notify(
     *,
     organisation: Organisation,
@@ -137,6 +139,8 @@ def alert_recipients(*, organisation_id: int, brand_id: int | None = None) -> li
 EmailRender = Callable[[], tuple[str, str]]
 
 
+# Alike tenants/services.py:invitation_create's signature and tasks.py's notify() calls
+# on purpose: the tasks each send one delivery; this one sends an email per language and a webhook.
 def notification_send(
     *,
     organisation: Organisation,
@@ -172,6 +176,8 @@ def notification_send(
 # --- what we notify about ---
 
 
+# Alike playbooks/services/incident_tasks.py:_task_payload on purpose: each describes its own
+# object (an incident for webhooks, a task for events).
 def incident_data(incident: Incident) -> dict[str, Any]:
     return {
         "id": incident.id,

@@ -291,6 +291,8 @@ def rota_override_remove(request: OrgRequest, override_pk: int) -> HttpResponse:
     return redirect("web:rotas", request.organisation.slug)
 
 
+# Alike tenants/views.py:brands on purpose: a page form whose valid POST calls its own service
+# with its own fields and messages.
 @org_page()
 def policies(request: OrgRequest) -> HttpResponse:
     membership = request.membership

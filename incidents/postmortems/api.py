@@ -19,6 +19,7 @@ from tenants.models import Membership, Role
 from tenants.tenancy import OrgAPIRequest, OrgScopedViewSet, scoped_get
 
 
+# Alike the playbooks and tenants serializers on purpose: a ModelSerializer's own field list.
 class ActionItemSerializer(serializers.ModelSerializer):
     owner = OrgPrimaryKeyRelatedField(Membership, required=False, allow_null=True)
     overdue = serializers.SerializerMethodField()
@@ -64,12 +65,7 @@ class PostMortemSerializer(serializers.ModelSerializer):
             "status",
             "author",
             "prefill",
-            "summary",
-            "impact",
-            "root_cause",
-            "went_well",
-            "went_wrong",
-            "lessons",
+            *services.WRITTEN_SECTIONS,
             "review_comments",
             "action_items",
             "submitted_at",
@@ -78,11 +74,8 @@ class PostMortemSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            f
-            for f in fields
-            if f not in ("summary", "impact", "root_cause", "went_well", "went_wrong", "lessons")
-        ]
+        # The written sections are the only fields the API writes (postmortem_write).
+        read_only_fields = [f for f in fields if f not in services.WRITTEN_SECTIONS]
 
     def get_incident(self, obj: PostMortem) -> dict[str, Any]:
         return {
@@ -102,6 +95,8 @@ class PostMortemListSerializer(PostMortemSerializer):
         ]
 
 
+# Alike PostMortemSerializer's fields on purpose: the client's own shorter list, spelt out so
+# that a field added to the internal one never reaches clients unasked.
 class PostMortemClientSerializer(PostMortemSerializer):
     """The client post-mortem: the findings, without people, review comments or the
     internal prefill."""
@@ -112,12 +107,7 @@ class PostMortemClientSerializer(PostMortemSerializer):
             "incident",
             "is_drill",
             "status",
-            "summary",
-            "impact",
-            "root_cause",
-            "went_well",
-            "went_wrong",
-            "lessons",
+            *services.WRITTEN_SECTIONS,
             "approved_at",
         ]
 
@@ -130,6 +120,8 @@ class RequestChangesSerializer(serializers.Serializer):
 _REVIEWED = {200: PostMortemSerializer, **conflict("Only a post-mortem in review can be reviewed.")}
 
 
+# Alike ActionItemViewSet and tenants/api/views.py's viewsets on purpose: each action declares
+# its own schema and route and calls its own service (the shared steps live in _act).
 class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Post-mortems. Responders write them; a manager or owner who is not the author reviews."""
 
@@ -316,6 +308,7 @@ class ActionItemViewSet(
     def scoped_queryset(self) -> QuerySet[ActionItem]:
         return self._postmortem().action_items.select_related("owner__user")
 
+    # Alike tenants/api/views.py's create/update actions on purpose: its own serializer, service.
     def create(self, request: OrgAPIRequest, org_slug: str, postmortem_pk: str) -> Response:
         postmortem = self._postmortem()
         serializer = self.get_serializer(data=request.data)
@@ -327,6 +320,7 @@ class ActionItemViewSet(
     def partial_update(
         self, request: OrgAPIRequest, org_slug: str, postmortem_pk: str, pk: str
     ) -> Response:
+        # Alike tenants/api/views.py's partial updates on purpose: its own service call.
         item = self.get_object()
         serializer = self.get_serializer(item, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

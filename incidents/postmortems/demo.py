@@ -27,6 +27,8 @@ def _write(
     )
 
 
+# Alike incidents/demo.py:seed and itself on purpose: demo data, each post-mortem with its own
+# story (texts, owners, dates) written out so the demo reads as it is shown.
 def seed(*, organisation: Organisation, users: dict[str, User], now: datetime) -> None:
     """Idempotent: does nothing once the demo has an approved post-mortem."""
     if PostMortem.objects.filter(

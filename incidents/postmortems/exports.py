@@ -217,8 +217,8 @@ def postmortem_html(*, postmortem: PostMortem, audience: str) -> str:
     )
 
 
-def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, by: Membership) -> str:
-    """Render the export and record who took it (exports leave the product: they are audited)."""
+def _audit_export(*, postmortem: PostMortem, fmt: str, audience: str, by: Membership) -> None:
+    """Record who took an export: exports leave the product, so each one is audited."""
     from tenants.services import audit_record
 
     audit_record(
@@ -228,6 +228,11 @@ def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, by: Me
         target=str(postmortem.id),
         payload={"format": fmt, "audience": audience},
     )
+
+
+def postmortem_export(*, postmortem: PostMortem, fmt: str, audience: str, by: Membership) -> str:
+    """Render the export and record who took it (exports leave the product: they are audited)."""
+    _audit_export(postmortem=postmortem, fmt=fmt, audience=audience, by=by)
     if fmt == "md":
         return postmortem_markdown(postmortem=postmortem, audience=audience)
     return postmortem_html(postmortem=postmortem, audience=audience)
@@ -301,14 +306,6 @@ def postmortem_client_pdf_export(
     *, postmortem: PostMortem, fmt: str, by: Membership
 ) -> bytes | str:
     """The client version as 'pdf' (bytes) or 'html' (text), audited like every export."""
-    from tenants.services import audit_record
-
-    audit_record(
-        organisation=postmortem.incident.organisation,
-        actor=by.user,
-        action="postmortem.exported",
-        target=str(postmortem.id),
-        payload={"format": fmt, "audience": "client"},
-    )
+    _audit_export(postmortem=postmortem, fmt=fmt, audience="client", by=by)
     html = postmortem_client_html(postmortem=postmortem)
     return html_to_pdf(html) if fmt == "pdf" else html

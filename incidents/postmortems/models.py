@@ -8,6 +8,7 @@ from tenants.models import Membership, Organisation
 from tenants.scoping import TenantQuerySet
 
 
+# Alike ActionItemStatus and its queryset below on purpose: each model its own states, scope.
 class PostMortemStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
@@ -19,6 +20,8 @@ class PostMortemQuerySet(TenantQuerySet["PostMortem"]):
     brand_field = "incident__brand_id"
 
 
+# Alike BrandReport, templates/models.py and playbooks/models.py on purpose: its own fields,
+# links and indexes, declared as Django wants.
 class PostMortem(models.Model):
     """What happened, what worked, what changes. One per incident, drafted when it resolves,
     with `prefill` computed from the timeline, and sections people write."""
@@ -63,6 +66,7 @@ class PostMortem(models.Model):
         return f"Post-mortem of incident {self.incident_id}"
 
 
+# Alike templates/models.py's choices and querysets on purpose: its own values and brand path.
 class ActionItemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
@@ -73,6 +77,7 @@ class ActionItemQuerySet(TenantQuerySet["ActionItem"]):
     brand_field = "postmortem__incident__brand_id"
 
 
+# Alike tenants/models.py and templates/models.py on purpose: the action item's own fields.
 class ActionItem(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     postmortem = models.ForeignKey(
@@ -116,6 +121,7 @@ class BrandReportQuerySet(TenantQuerySet["BrandReport"]):
     brand_field = "brand_id"
 
 
+# Alike PostMortem's Meta on purpose: the report's own constraint and indexes.
 class BrandReport(models.Model):
     """A monthly brand report a client can hand on (incidents/postmortems/reports.py): asked
     for on the web or the API, generated on the worker with progress, kept as HTML and PDF."""

@@ -97,6 +97,8 @@ def postmortem_submit(*, postmortem: PostMortem, by: Membership) -> PostMortem:
         locked.status = PostMortemStatus.IN_REVIEW
         locked.submitted_at = timezone.now()
         locked.prefill = postmortem_prefill(incident=locked.incident)
+        # Alike postmortem_approve below on purpose: each step of the review sets its own
+        # fields and records its own event kind.
         locked.save()
         event_record(
             incident=locked.incident,
@@ -150,6 +152,8 @@ def postmortem_approve(*, postmortem: PostMortem, by: Membership) -> PostMortem:
         locked.status = PostMortemStatus.APPROVED
         locked.approved_at = timezone.now()
         locked.approved_by = by
+        # Alike templates/services/responses.py:response_submit on purpose: its own step's
+        # fields and event (and only this one closes the incident).
         locked.save()
         event_record(
             incident=locked.incident,
@@ -260,6 +264,7 @@ def postmortem_reminders_send(*, now: Any = None) -> int:
             # The commander's language (the brand's when they chose none), in the brand's time.
             reader = language_of(user, incident.brand.language)
             with translation.override(reader), timezone.override(incident.brand.time_zone):
+                # Alike templates/services/approval.py's reminder on purpose: its own message.
                 subject = _("[CrisisDesk] Post-mortem waiting: %(title)s") % {
                     "title": incident.title
                 }

@@ -6,6 +6,7 @@ Thin: the post-mortem services and selectors; a refusal of a service lands besid
 or as a message. Which buttons show is asked of the post-mortem policies, the rules the services apply.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -231,6 +232,7 @@ def postmortem_list(request: OrgRequest) -> HttpResponse:
     waiting = selectors.postmortem_waiting_for_review(
         selectors.postmortem_list(membership=membership), membership
     ).count()
+    # Alike playbooks/views.py's library page on purpose: its own template and context.
     return render(
         request,
         "incidents/postmortem_list.html",
@@ -243,6 +245,8 @@ def postmortem_list(request: OrgRequest) -> HttpResponse:
     )
 
 
+# Alike action_item_new and action_item_edit on purpose: the shared steps live in
+# _editor_form_action; what is left is each one's form, service call and message.
 @org_page(write_role=Role.RESPONDER, client=("GET",))
 def postmortem_page(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     """GET: the editor (read-only past the draft); POST: save the written sections. Client
@@ -253,19 +257,19 @@ def postmortem_page(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     if request.method != "POST":
         return _editor(request, postmortem)
     form = PostMortemForm(request.POST, auto_id="pm_%s")
-    if form.is_valid():
-        try:
-            services.postmortem_update(
-                postmortem=postmortem, by=request.membership, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
-        else:
-            messages.success(request, _("Post-mortem saved."))
-            return _back(request, postmortem)
-    return _editor(request, postmortem, status=400, form=form)
+    return _editor_form_action(
+        request,
+        postmortem,
+        form,
+        lambda data: services.postmortem_update(
+            postmortem=postmortem, by=request.membership, **data
+        ),
+        _("Post-mortem saved."),
+        form=form,
+    )
 
 
+# Alike action_item_done on purpose: its own service and message, then back to the editor.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def postmortem_submit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
@@ -294,6 +298,8 @@ def postmortem_submit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     return _back(request, postmortem)
 
 
+# Alike tenants/views_settings.py's forms on purpose: a refusal of the comments stays on the
+# form, any other refusal is a message; its own form and service.
 @org_page(write_role=Role.MANAGER)
 @require_POST
 def postmortem_request_changes(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
@@ -318,6 +324,8 @@ def postmortem_request_changes(request: OrgRequest, postmortem_pk: int) -> HttpR
     return _editor(request, postmortem, status=400, changes_form=form)
 
 
+# Alike tenants/views.py's confirmed actions on purpose: each confirmation names its own
+# consequence (here: the incident is closed) and calls its own service.
 @org_page(write_role=Role.MANAGER)
 @require_POST
 def postmortem_approve(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
@@ -373,25 +381,48 @@ def postmortem_export(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
 # walk knows, and the item is looked up inside the scoped post-mortem) ---
 
 
+def _editor_form_action(
+    request: OrgRequest,
+    postmortem: PostMortem,
+    form: Any,
+    act: Callable[[dict[str, Any]], object],
+    success: str,
+    /,
+    **bound: Any,
+) -> HttpResponse:
+    """Validate an editor form and call its service; a refusal lands beside its field (or on
+    the form) and the editor is shown again with the form as the person filled it (`bound`)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
+        else:
+            messages.success(request, success)
+            return _back(request, postmortem)
+    return _editor(request, postmortem, status=400, **bound)
+
+
 def _item(postmortem: PostMortem, value: str) -> ActionItem:
     return scoped_get(postmortem.action_items.all(), value)
 
 
+# Alike postmortem_page on purpose: each calls _editor_form_action with its own service.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def action_item_new(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     form = ActionItemForm(request.POST, membership=request.membership, auto_id="newitem_%s")
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "status"}
-        try:
-            services.action_item_create(postmortem=postmortem, **data)
-        except DomainError as exc:
-            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
-        else:
-            messages.success(request, _("Action item added."))
-            return _back(request, postmortem)
-    return _editor(request, postmortem, status=400, new_item_form=form)
+    return _editor_form_action(
+        request,
+        postmortem,
+        form,
+        lambda data: services.action_item_create(
+            postmortem=postmortem, **{k: v for k, v in data.items() if k != "status"}
+        ),
+        _("Action item added."),
+        new_item_form=form,
+    )
 
 
 @org_page(write_role=Role.RESPONDER)
@@ -400,18 +431,21 @@ def action_item_edit(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     postmortem = _postmortem(request, postmortem_pk)
     item = _item(postmortem, request.POST.get("item", ""))
     form = ActionItemForm(request.POST, membership=request.membership, auto_id=f"item{item.id}_%s")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        if not data["status"]:
-            data.pop("status")
-        try:
-            services.action_item_update(item=item, **data)
-        except DomainError as exc:
-            form_error(form, exc.field if exc.field in form.fields else None, _message(exc))
-        else:
-            messages.success(request, _("Action item saved."))
-            return _back(request, postmortem)
-    return _editor(request, postmortem, status=400, item_form=form, edit_item=item.id)
+
+    def update(data: dict[str, Any]) -> ActionItem:
+        # An empty status leaves the item's status as it is.
+        fields = {k: v for k, v in data.items() if k != "status" or v}
+        return services.action_item_update(item=item, **fields)
+
+    return _editor_form_action(
+        request,
+        postmortem,
+        form,
+        update,
+        _("Action item saved."),
+        item_form=form,
+        edit_item=item.id,
+    )
 
 
 @org_page(write_role=Role.RESPONDER)
@@ -424,6 +458,7 @@ def action_item_done(request: OrgRequest, postmortem_pk: int) -> HttpResponse:
     return _back(request, postmortem)
 
 
+# Alike tenants/views.py's confirmed deletions on purpose: its own consequence and service.
 @org_page(write_role=Role.RESPONDER)
 @require_POST
 def action_item_delete(request: OrgRequest, postmortem_pk: int) -> HttpResponse:

@@ -110,6 +110,8 @@ def _own(items: Iterable[Any], organisation_id: int, what: str) -> list[Any]:
     return items
 
 
+# Alike templates/services/responses.py:response_create on purpose: each creates its own row
+# (an incident, a response) in a transaction and records its own event.
 def incident_create(
     *,
     brand: Brand,
@@ -175,6 +177,8 @@ def _locked(incident: Incident) -> Incident:
     return locked
 
 
+# Alike incident_transition below and playbooks/services/incident_tasks.py on purpose: each
+# saves its own fields under the row lock, then records its own event kind and payload.
 def incident_acknowledge(*, incident: Incident, by: Membership) -> Incident:
     """Acknowledge a `detected` incident once; a second caller gets 409 with the allowed statuses.
 
@@ -248,6 +252,8 @@ def incident_transition(
     return locked
 
 
+# Alike tenants/services.py:membership_update and templates/services/library.py:template_update
+# on purpose: the keyword-only "change what is given" signature, each over its own model.
 def incident_update(
     *,
     incident: Incident,

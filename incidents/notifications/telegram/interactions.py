@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from incidents import selectors
 from incidents.models import OPEN_STATUSES, Incident
+
+# Alike telegram/updates.py's import on purpose: both modules need these Telegram models.
 from incidents.notifications.models import (
     Channel,
     TelegramAccount,

@@ -119,6 +119,7 @@ def telegram_bot_unlink(*, organisation: Organisation, by: Membership) -> None:
         TelegramAccount.objects.filter(organisation=organisation).delete()
         TelegramLinkCode.objects.filter(organisation=organisation).delete()
         bot.delete()
+        # Alike telegram_bot_link's audit above on purpose: each change audits its own action.
         audit_record(
             organisation=organisation,
             actor=by.user,
@@ -165,6 +166,8 @@ def telegram_member_code_issue(*, by: Membership) -> tuple[str, datetime]:
     return _code_issue(by=by, for_member=True)
 
 
+# Alike telegram_account_unlink below on purpose: each forgets its own row and audits its own
+# action and target; a shared helper would only pass the three through.
 def telegram_chat_unlink(*, by: Membership, chat: TelegramChat) -> None:
     """Stop sending to a chat (the caller scoped `chat` to the member's organisation)."""
     with transaction.atomic():
