@@ -43,18 +43,21 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: lint, the import contracts and mypy, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
+## make test: lint, the import contracts, mypy and the repeated-block rule, then the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL and Redis)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python .ci/repeated_blocks.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff (lint and format), the import contracts, mypy, and no repeated block of six or more lines in application code without an "Alike … on purpose" comment (.ci/repeated_blocks.py)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python .ci/repeated_blocks.py
 
 ## make typecheck: mypy with the Django and DRF stubs over the application code (0 errors since 3 Dec 2026, from 391 when issue 15 was filed); make lint and make test run it too
 typecheck: install-dev

@@ -204,3 +204,12 @@ def test_a_comment_above_a_long_signature_speaks_for_the_body(tmp_path) -> None:
     assert _check(tmp_path, {"a.py": head + body + "\n", "b.py": _block()})[1] == []
     plain = head.split("\n", 1)[1]
     assert len(_check(tmp_path, {"a.py": plain + body + "\n", "b.py": _block()})[1]) == 1
+
+
+def test_the_application_code_has_no_unjustified_repeated_block() -> None:
+    every, unjustified = rb.check(ROOT)
+    assert every, "the checker reads the application code"
+    assert unjustified == [], (
+        "repeated blocks without an 'Alike … on purpose' comment:\n"
+        + "\n".join(map(str, unjustified))
+    )
