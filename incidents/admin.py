@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from crisisdesk.core.admin import ReadOnlyAdmin
 from incidents.models import Incident, IncidentEvent, SlaBreach
 
 # Alike monitoring/selectors.py's import on purpose: both need the same monitoring models.
@@ -51,20 +52,8 @@ class IncidentAdmin(admin.ModelAdmin):
     ]
 
 
-# Alike tenants/admin.py:ApiTokenAdmin on purpose: Django's admin asks each class for its
-# permissions; tenants' read-only admins refuse their own set, for their own reasons.
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the services, ingest and the periodic tasks only; the admin shows them."""
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(IncidentEvent)
-class IncidentEventAdmin(_ReadOnlyAdmin):
+class IncidentEventAdmin(ReadOnlyAdmin):
     """Read-only: the timeline is append-only, in the admin too."""
 
     list_display = ["id", "incident", "kind", "actor", "created_at"]
@@ -78,7 +67,7 @@ class IncidentEventAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(_ReadOnlyAdmin):
+class MentionAdmin(ReadOnlyAdmin):
     list_display = ["id", "brand", "platform", "external_id", "sentiment_label", "posted_at"]
     list_filter = ["organisation", "platform", "sentiment_label", "flagged"]
     search_fields = ["external_id", "text"]
@@ -93,7 +82,7 @@ class MonitoringRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(_ReadOnlyAdmin):
+class SourceAdmin(ReadOnlyAdmin):
     """Health at a glance; credentials are never shown (nor the cursor)."""
 
     list_display = ["id", "brand", "kind", "name", "state", "last_success_at", "fetched_total"]
@@ -103,7 +92,7 @@ class SourceAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MentionImport)
-class MentionImportAdmin(_ReadOnlyAdmin):
+class MentionImportAdmin(ReadOnlyAdmin):
     """Uploads and their progress; the file's bytes are never shown."""
 
     list_display = ["id", "brand", "file_name", "state", "rows_done", "rows_total", "created_at"]
@@ -121,25 +110,25 @@ class ImportPresetAdmin(admin.ModelAdmin):
 
 # Alike the Telegram admins below on purpose: one registration per model, its own columns.
 @admin.register(MentionBucket)
-class MentionBucketAdmin(_ReadOnlyAdmin):
+class MentionBucketAdmin(ReadOnlyAdmin):
     list_display = ["brand", "bucket_start", "total", "negative"]
     list_filter = ["organisation"]
 
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(_ReadOnlyAdmin):
+class SlaBreachAdmin(ReadOnlyAdmin):
     list_display = ["id", "incident", "kind", "due_at", "created_at"]
     list_filter = ["organisation", "kind"]
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(_ReadOnlyAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "event_type", "delivery_id", "attempt", "status_code", "created_at"]
     list_filter = ["organisation", "event_type", "status_code"]
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "channel", "kind", "delivery_id", "state", "attempts", "created_at"]
     list_filter = ["organisation", "channel", "state"]
     exclude = ["payload"]  # addresses and message bodies: the attempts' figures are enough
@@ -181,14 +170,14 @@ class NotificationReceiptAdmin(admin.ModelAdmin):
 
 
 @admin.register(MentionLabel)
-class MentionLabelAdmin(_ReadOnlyAdmin):
+class MentionLabelAdmin(ReadOnlyAdmin):
     list_display = ["mention", "sentiment", "scored_label", "scored_source", "labelled_at"]
     list_filter = ["organisation", "sentiment", "scored_source"]
     raw_id_fields = ["mention"]
 
 
 @admin.register(OrganisationSentimentModel)
-class OrganisationSentimentModelAdmin(_ReadOnlyAdmin):
+class OrganisationSentimentModelAdmin(ReadOnlyAdmin):
     """The trained model's state and figures; the model itself (`blob`) is not shown."""
 
     list_display = ["organisation", "state", "active", "labels", "trained_at"]
@@ -200,7 +189,7 @@ class OrganisationSentimentModelAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(TelegramBot)
-class TelegramBotAdmin(_ReadOnlyAdmin):
+class TelegramBotAdmin(ReadOnlyAdmin):
     """The bot's identity and mode; its token and webhook secret are never shown."""
 
     list_display = ["organisation", "username", "mode", "linked_at"]
@@ -208,7 +197,7 @@ class TelegramBotAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(TelegramLinkCode)
-class TelegramLinkCodeAdmin(_ReadOnlyAdmin):
+class TelegramLinkCodeAdmin(ReadOnlyAdmin):
     list_display = ["organisation", "team", "brand", "membership", "expires_at", "used_at"]
     exclude = ["code_hash"]
 
@@ -226,7 +215,7 @@ class TelegramAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(TelegramIncidentMessage)
-class TelegramIncidentMessageAdmin(_ReadOnlyAdmin):
+class TelegramIncidentMessageAdmin(ReadOnlyAdmin):
     list_display = ["incident", "chat", "message_id", "updated_at"]
     raw_id_fields = ["incident"]
 
@@ -265,6 +254,6 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(_ReadOnlyAdmin):
+class EscalationAdmin(ReadOnlyAdmin):
     list_display = ["incident", "policy", "next_level", "round", "next_at", "stopped_at"]
     raw_id_fields = ["incident"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from crisisdesk.core.admin import ReadOnlyAdmin
 from playbooks.models import AppliedPlaybook, IncidentTask, Playbook, PlaybookStep
 
 
@@ -18,22 +19,10 @@ class PlaybookAdmin(admin.ModelAdmin):
     inlines = [PlaybookStepInline]
 
 
-# Alike incidents/admin.py:_ReadOnlyAdmin on purpose: the same two refusals, kept in this app
-# rather than importing another app's private admin base.
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the services only (which write the timeline); the admin shows them."""
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
 # Alike the read-only admins of incidents/admin.py on purpose: Django's registration idiom, each
 # with its own model's columns.
 @admin.register(IncidentTask)
-class IncidentTaskAdmin(_ReadOnlyAdmin):
+class IncidentTaskAdmin(ReadOnlyAdmin):
     """Read-only: tasks change through the services, which write the timeline."""
 
     list_display = ["title", "incident", "organisation", "due_at", "done_at"]
@@ -42,6 +31,6 @@ class IncidentTaskAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(AppliedPlaybook)
-class AppliedPlaybookAdmin(_ReadOnlyAdmin):
+class AppliedPlaybookAdmin(ReadOnlyAdmin):
     list_display = ["playbook", "incident", "organisation", "applied_at"]
     list_filter = ["organisation"]

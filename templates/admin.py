@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from crisisdesk.core.admin import ReadOnlyAdmin
 from templates.models import (
     Response,
     ResponseTemplate,
@@ -33,17 +34,11 @@ class ResponseTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(ReadOnlyAdmin):
     """Read-only: approval and publication go through the services and the timeline."""
 
     list_display = ["id", "incident", "organisation", "channel", "status", "published_at"]
     list_filter = ["organisation", "status", "channel"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 class StatementSubscriberInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from knox.models import AuthToken
 
+from crisisdesk.core.admin import ReadOnlyAdmin
 from tenants.models import (
     ApiToken,
     AuditEntry,
@@ -92,16 +93,10 @@ if admin.site.is_registered(AuthToken):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Read-only: a token is shown only to its user, once. Deleting one revokes it."""
 
     list_display = ["public_id", "user", "name", "created", "expiry"]
     search_fields = ["user__username", "name"]
     readonly_fields = ["public_id", "user", "name", "created", "expiry"]
     exclude = ["digest", "token_key"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False

@@ -26,3 +26,25 @@ def test_admin_pages_render_for_a_superuser(admin_client) -> None:
         if model._meta.app_label in ("tenants", "incidents", "playbooks", "response_templates"):
             url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
             assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_rows_the_services_write_cannot_be_added_or_changed_in_the_admin(admin_client) -> None:
+    from crisisdesk.core.admin import ReadOnlyAdmin
+
+    read_only = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, ReadOnlyAdmin)
+    ]
+    for label in (
+        "incidents.IncidentEvent",
+        "incidents.Mention",
+        "playbooks.IncidentTask",
+        "response_templates.Response",
+    ):
+        assert label in read_only, (label, read_only)
+    for model, model_admin in admin.site._registry.items():
+        if isinstance(model_admin, ReadOnlyAdmin):
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/add/"
+            assert admin_client.get(url).status_code == 403, url
