@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -176,16 +177,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         incident = self.get_object()
         since = request.query_params.get("since")
         if since is not None and not since.isdigit():
-            # Alike postmortems/api.py's export refusals on purpose: the API's error envelope,
-            # for a query parameter no serializer reads; each names its own field and reason.
-            return Response(
-                {
-                    "detail": "since: must be an event id (a positive integer).",
-                    "code": "invalid",
-                    "errors": {"since": ["Must be a positive integer."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ValidationError({"since": ["Must be an event id (a positive integer)."]})
         events = selectors.event_list(
             membership=self.membership, incident=incident, since=int(since) if since else None
         )

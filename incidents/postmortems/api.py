@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -245,19 +246,10 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         postmortem = self.get_object()
         fmt = request.query_params.get("format", "md")
         audience = request.query_params.get("audience", "internal")
-        if fmt not in ("md", "html", "pdf") or audience not in ("internal", "client"):
-            return Response(
-                {
-                    "detail": "format must be md, html or pdf; audience internal or client.",
-                    "code": "invalid",
-                    "errors": {
-                        "format" if fmt not in ("md", "html", "pdf") else "audience": [
-                            "Invalid choice."
-                        ]
-                    },
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if fmt not in ("md", "html", "pdf"):
+            raise ValidationError({"format": ["Must be md, html or pdf."]})
+        if audience not in ("internal", "client"):
+            raise ValidationError({"audience": ["Must be internal or client."]})
         audience = exports.audience_for(self.membership, audience)
         if fmt == "pdf":
             return self._pdf(postmortem, audience)
@@ -274,13 +266,8 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
     def _pdf(self, postmortem: PostMortem, audience: str) -> HttpResponse:
         # The PDF is the version a client hands on: only the client audience has one.
         if audience != "client":
-            return Response(
-                {
-                    "detail": "The PDF is the client version: ask for audience=client.",
-                    "code": "invalid",
-                    "errors": {"audience": ["Invalid choice."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+            raise ValidationError(
+                {"audience": ["The PDF is the client version: ask for audience=client."]}
             )
         body = exports.postmortem_client_pdf_export(
             postmortem=postmortem, fmt="pdf", by=self.request.membership

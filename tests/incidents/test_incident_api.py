@@ -137,7 +137,9 @@ def test_notes_and_the_events_feed_with_since(as_role, agency) -> None:
     assert set(events[0]) == {"id", "kind", "actor", "payload", "visibility", "created_at"}
     after = client.get(url + f"events/?since={events[0]['id']}").json()["results"]
     assert [e["kind"] for e in after] == ["note", "acknowledged"]
-    assert client.get(url + "events/?since=abc").status_code == 400
+    refused = client.get(url + "events/?since=abc")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid" and list(refused.json()["errors"]) == ["since"]
 
 
 def test_list_filters(as_role, agency) -> None:

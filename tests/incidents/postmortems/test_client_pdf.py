@@ -74,7 +74,22 @@ def test_the_client_pdf_reads_in_the_brands_language(
 def test_an_internal_pdf_is_refused(as_role, resolved) -> None:
     url = f"/api/v1/orgs/alpha/postmortems/{resolved.id}/export/?format=pdf&audience=internal"
 
-    assert as_role("manager").get(url).status_code == 400
+    refused = as_role("manager").get(url)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "audience": ["The PDF is the client version: ask for audience=client."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("format=doc", "format"), ("audience=all", "audience")]
+)
+def test_an_unknown_format_or_audience_is_refused_by_name(as_role, resolved, query, field) -> None:
+    url = f"/api/v1/orgs/alpha/postmortems/{resolved.id}/export/?{query}"
+
+    refused = as_role("manager").get(url)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid" and list(refused.json()["errors"]) == [field]
 
 
 def test_another_agency_gets_404(api, outsider, resolved) -> None:
