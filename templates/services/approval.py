@@ -14,7 +14,7 @@ from incidents.notifications.services import claim_once, notify
 from incidents.services import event_record
 from templates import events, policies, selectors
 from templates.models import Response, ResponseStatus
-from templates.policies import is_client_approver
+from templates.policies import is_agency_approver, is_client_approver
 from templates.services.responses import (
     refuse_if_closed,
     response_locked,
@@ -22,7 +22,7 @@ from templates.services.responses import (
     seconds_between,
 )
 from tenants.mail import language_of
-from tenants.models import Membership, Role
+from tenants.models import Membership
 from tenants.services import audit_record
 
 
@@ -121,7 +121,7 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
             )
         brand = locked.incident.brand
         client = brand.require_client_approval and is_client_approver(by, brand.id)
-        if not (by.has_role(Role.MANAGER) or client):
+        if not (is_agency_approver(by) or client):
             raise Forbidden("Only managers, owners and the client's approver reject responses.")
         now = timezone.now()
         locked.status = ResponseStatus.REJECTED
@@ -134,7 +134,7 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
             payload={
                 **response_payload(locked),
                 "rejected_by": by.id,
-                "by_client": client and not by.has_role(Role.MANAGER),
+                "by_client": client and not is_agency_approver(by),
                 "reason": reason,
                 "submitted_at": iso_z(locked.submitted_at),
                 "rejected_at": iso_z(now),
