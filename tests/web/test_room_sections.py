@@ -8,6 +8,9 @@ from playbooks import services as playbook_services
 from playbooks.models import IncidentTask
 from templates import services as template_services
 from templates.models import Response, ResponseStatus
+from tenants.models import MemberKind, Role
+from tests.factories import MembershipFactory
+from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +213,32 @@ def test_the_room_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(35):
         response = client.get(f"/o/alpha/incidents/{incident.pk}/")
     assert response.content.decode().count('class="response response--draft"') == 3
+
+
+def test_only_agency_staff_are_offered_to_record_a_publication(agency, incident) -> None:
+    """The publish door refuses client staff: the room no longer offers them the form (it
+    did to a client manager or responder; may_publish_response is the door's rule)."""
+    response = Response.objects.create(
+        organisation=agency.org,
+        incident=incident,
+        channel="x",
+        body="We are on it.",
+        status=ResponseStatus.APPROVED,
+        author=agency.member("responder"),
+    )
+    client_manager = MembershipFactory(
+        organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT
+    )
+    client_manager.brands.set([agency.brand])
+    room = f"/o/alpha/incidents/{incident.pk}/"
+    publish = f"{room}responses/{response.pk}/publish/"
+
+    as_client = signed_in(client_manager.user)
+    page = as_client.get(room)
+    assert page.status_code == 200
+    assert 'data-action="publish"' not in page.content.decode()
+    assert as_client.post(publish, {"url": "https://example.com/1"}).status_code == 403
+
+    for role in ("responder", "manager"):
+        page = signed_in(agency.member(role).user).get(room).content.decode()
+        assert 'data-action="publish"' in page
