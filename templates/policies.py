@@ -91,3 +91,26 @@ def approve_refusal(membership: Membership, response: Response, brand: Brand) ->
 
 def may_approve(membership: Membership, response: Response, brand: Brand) -> bool:
     return approve_refusal(membership, response, brand) is None
+
+
+def reject_refusal(membership: Membership, response: Response, brand: Brand) -> DomainError | None:
+    """Send a pending response back (one's own too): a manager or owner at any time, or, when
+    the brand requires the client's approval, the client's own approver (before the agency's
+    approval as after it). `brand` is the response's incident's."""
+    if response.status != ResponseStatus.PENDING_APPROVAL:
+        return Conflict(
+            f"Only a response pending approval can be rejected; this one is {response.status}.",
+            status=response.status,
+        )
+    if not (is_agency_approver(membership) or rejects_as_client(membership, brand)):
+        return Forbidden("Only managers, owners and the client's approver reject responses.")
+    return None
+
+
+def rejects_as_client(membership: Membership, brand: Brand) -> bool:
+    """The client's own approver of a brand that requires the client's approval."""
+    return brand.require_client_approval and is_client_approver(membership, brand.id)
+
+
+def may_reject(membership: Membership, response: Response, brand: Brand) -> bool:
+    return reject_refusal(membership, response, brand) is None

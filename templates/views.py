@@ -165,6 +165,7 @@ def responses_section(
                 "can_edit": policies.may_change_draft(membership, response),
                 "can_submit": policies.may_submit_response(membership, response),
                 "can_approve": policies.may_approve(membership, response, incident.brand),
+                "can_reject": policies.may_reject(membership, response, incident.brand),
                 "can_publish": policies.may_publish_response(membership, response),
                 "over_limit": response.limit is not None and len(response.body) > response.limit,
             }

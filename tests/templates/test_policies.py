@@ -208,3 +208,40 @@ def test_the_statement_service_refuses_whom_the_policy_refuses(agency, role) -> 
     refused = _refused(lambda: statements.statement_page_publish(incident=incident, by=member))
 
     assert (refused is None) is policies.may_publish_statement(member)
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "approver", "mine"),
+    [
+        (Role.OWNER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.AGENCY, False, True),  # one's own: sent back too
+        (Role.RESPONDER, MemberKind.AGENCY, False, False),
+        (Role.VIEWER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.CLIENT, False, False),
+        (Role.VIEWER, MemberKind.CLIENT, True, False),
+        (Role.VIEWER, MemberKind.CLIENT, False, False),
+    ],
+)
+@pytest.mark.parametrize(("status", "approved", "requires"), APPROVAL_STATES)
+def test_the_reject_service_refuses_what_the_policy_refuses(
+    agency, role, kind, approver, mine, status, approved, requires
+) -> None:
+    from templates.services.approval import response_reject
+
+    agency.brand.require_client_approval = requires
+    agency.brand.save(update_fields=["require_client_approval"])
+    brands = [agency.brand] if kind == MemberKind.CLIENT else None
+    member = _member(agency, role, kind, approver=approver, brands=brands)
+    response = _response(agency, member if mine else agency.member("responder"), status)
+    if approved is not None:
+        response.approved_by = member if approved == "me" else agency.member("owner")
+        response.save(update_fields=["approved_by"])
+
+    refusal = policies.reject_refusal(member, response, agency.brand)
+    refused = _refused(lambda: response_reject(response=response, by=member, reason="No."))
+
+    assert refused == (type(refusal) if refusal is not None else None)
+    pending = status == ResponseStatus.PENDING_APPROVAL
+    assert policies.may_reject(member, response, agency.brand) is (
+        pending and (role in MANAGERS or (approver and requires))
+    )
