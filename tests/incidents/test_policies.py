@@ -37,7 +37,9 @@ def test_the_matrix(agency, role, kind) -> None:
     assert policies.may_act_from_chat(member) is (role != Role.VIEWER)
 
 
-@pytest.mark.parametrize(("role", "kind", "brand"), itertools.product(ROLES, MemberKind, (0, 1)))
+@pytest.mark.parametrize(
+    ("role", "kind", "brand"), list(itertools.product(ROLES, MemberKind, (0, 1)))
+)
 def test_who_reads_a_brand_s_reports(agency, outsider, role, kind, brand) -> None:
     member = _member(agency, role, kind)
     own = (agency.brand, agency.other_brand)[brand]
