@@ -2,8 +2,39 @@
 the incident room's buttons show (tests/templates/test_policies.py: role x kind x state)."""
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from incidents.models import Incident, Status
 from templates.models import Response, ResponseStatus
 from tenants.models import Brand, Membership, Role
+from tenants.policies import may_manage, may_work
+
+
+def may_manage_templates(membership: Membership) -> bool:
+    """Write the template library: managers and owners (the pages' write role)."""
+    return may_manage(membership)
+
+
+def is_agency_approver(membership: Membership) -> bool:
+    """The agency's approval of a response (approve first, reject at any time): managers and
+    owners."""
+    return membership.has_role(Role.MANAGER)
+
+
+def may_publish_statement(membership: Membership) -> bool:
+    """Publish and withdraw an incident's public statement page: managers and owners (the
+    service's refusal; the page and API doors refuse client staff before it)."""
+    return membership.has_role(Role.MANAGER)
+
+
+def may_work_responses(membership: Membership, incident: Incident) -> bool:
+    """Write a response in the incident room: the agency's responders and up, until the
+    incident closes."""
+    return may_work(membership) and incident.status != Status.CLOSED
+
+
+def may_publish_response(membership: Membership, response: Response) -> bool:
+    """Record that an approved response went out: the agency's responders and up (the page's
+    and the API's door; client staff are refused)."""
+    return may_work(membership) and response.status == ResponseStatus.APPROVED
 
 
 def is_client_approver(membership: Membership, brand_id: int) -> bool:
@@ -45,7 +76,7 @@ def approve_refusal(membership: Membership, response: Response, brand: Brand) ->
     if response.author_id == membership.id:
         return Forbidden("You cannot approve a response you wrote.")
     if response.approved_by_id is None:
-        if membership.has_role(Role.MANAGER):
+        if is_agency_approver(membership):
             return None
         if brand.require_client_approval and is_client_approver(membership, brand.id):
             return Conflict("The agency approves first; the client approves after.")
@@ -60,3 +91,26 @@ def approve_refusal(membership: Membership, response: Response, brand: Brand) ->
 
 def may_approve(membership: Membership, response: Response, brand: Brand) -> bool:
     return approve_refusal(membership, response, brand) is None
+
+
+def reject_refusal(membership: Membership, response: Response, brand: Brand) -> DomainError | None:
+    """Send a pending response back (one's own too): a manager or owner at any time, or, when
+    the brand requires the client's approval, the client's own approver (before the agency's
+    approval as after it). `brand` is the response's incident's."""
+    if response.status != ResponseStatus.PENDING_APPROVAL:
+        return Conflict(
+            f"Only a response pending approval can be rejected; this one is {response.status}.",
+            status=response.status,
+        )
+    if not (is_agency_approver(membership) or rejects_as_client(membership, brand)):
+        return Forbidden("Only managers, owners and the client's approver reject responses.")
+    return None
+
+
+def rejects_as_client(membership: Membership, brand: Brand) -> bool:
+    """The client's own approver of a brand that requires the client's approval."""
+    return brand.require_client_approval and is_client_approver(membership, brand.id)
+
+
+def may_reject(membership: Membership, response: Response, brand: Brand) -> bool:
+    return reject_refusal(membership, response, brand) is None

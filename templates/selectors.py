@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from incidents.models import Incident
 from templates.models import Response, ResponseStatus, ResponseTemplate, TemplateVersion
+from templates.policies import is_agency_approver
 from templates.starter import STARTER_TEMPLATES
 from tenants.models import Membership, Role
 
@@ -100,7 +101,7 @@ def responses_awaiting_approval(*, membership: Membership) -> QuerySet[Response]
         incident__in=Incident.objects.visible_to(membership),
     ).exclude(author_id=membership.id)
     waiting = Q(pk__in=[])
-    if membership.has_role(Role.MANAGER):
+    if is_agency_approver(membership):
         waiting |= Q(approved_by__isnull=True)
     if membership.is_client_approver and membership.is_brand_limited:
         waiting |= Q(

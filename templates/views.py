@@ -24,7 +24,7 @@ from incidents.presentation import client_section
 from incidents.selectors import incident_list
 from incidents.views import render_room
 from templates import policies, selectors, services
-from templates.models import Channel, Response, ResponseStatus, ResponseTemplate
+from templates.models import Channel, Response, ResponseTemplate
 from templates.rendering import (
     VariablesRefused,
     measure,
@@ -153,7 +153,8 @@ def responses_section(
         "channel": Channel.X,
         "body": "",
     }
-    is_manager = membership.has_role(Role.MANAGER)
+    # The statement page's doors refuse client staff before the service's rule.
+    statement_page_manage = policies.may_publish_statement(membership) and not membership.is_client
     items = []
     for response in selectors.response_list(incident=incident, membership=membership).order_by(
         "-id"
@@ -164,8 +165,8 @@ def responses_section(
                 "can_edit": policies.may_change_draft(membership, response),
                 "can_submit": policies.may_submit_response(membership, response),
                 "can_approve": policies.may_approve(membership, response, incident.brand),
-                "can_publish": response.status == ResponseStatus.APPROVED
-                and membership.has_role(Role.RESPONDER),
+                "can_reject": policies.may_reject(membership, response, incident.brand),
+                "can_publish": policies.may_publish_response(membership, response),
                 "over_limit": response.limit is not None and len(response.body) > response.limit,
             }
         )
@@ -179,12 +180,10 @@ def responses_section(
         "draft": draft,
         "preview": _preview(incident, draft) if draft.get("template") or draft.get("body") else {},
         "error": forms.get("response_error"),
-        "can_work": membership.has_role(Role.RESPONDER)
-        and not membership.is_client
-        and incident.status != "closed",
-        "statement_page_manage": is_manager and not membership.is_client,
+        "can_work": policies.may_work_responses(membership, incident),
+        "statement_page_manage": statement_page_manage,
         "statement_page": statements.statement_page_of(incident=incident)
-        if is_manager and not membership.is_client
+        if statement_page_manage
         else None,
     }
 

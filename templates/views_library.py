@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.exceptions import DomainError
-from templates import selectors, services
+from templates import policies, selectors, services
 from templates.forms import TemplateForm
 from templates.models import Channel, ResponseTemplate
 from templates.rendering import (
@@ -64,7 +64,7 @@ def library(request: OrgRequest) -> HttpResponse:
     return render(
         request,
         "response_templates/library.html",
-        {"templates": templates, "can_manage": request.membership.has_role(Role.MANAGER)},
+        {"templates": templates, "can_manage": policies.may_manage_templates(request.membership)},
     )
 
 
@@ -121,7 +121,7 @@ def _template_editor(
             "versions": (
                 selectors.template_version_list(template=template) if template is not None else []
             ),
-            "can_manage": request.membership.has_role(Role.MANAGER),
+            "can_manage": policies.may_manage_templates(request.membership),
         },
         status=status,
     )
@@ -130,7 +130,7 @@ def _template_editor(
 @org_page()
 def template_new(request: OrgRequest) -> HttpResponse:
     membership = request.membership
-    if not membership.has_role(Role.MANAGER):
+    if not policies.may_manage_templates(membership):
         raise PermissionDenied
     form = TemplateForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.analytics.reports import (
-    brand_report_may,
     brand_report_request,
     report_filename,
 )
+from incidents.policies import may_read_reports
 from incidents.postmortems import exports
 from incidents.postmortems.models import BrandReport, ReportState
 from incidents.postmortems.selectors import postmortem_list
@@ -50,7 +50,7 @@ def portal_home(request: OrgRequest) -> HttpResponse:
     report_brands = [
         b
         for b in brand_list(membership=membership).order_by("name")
-        if brand_report_may(membership, b)
+        if may_read_reports(membership, b)
     ]
     incidents = list(
         incident_list(membership=membership).select_related("brand").order_by("-id")[:PORTAL_LIMIT]
@@ -95,7 +95,7 @@ def _ready_report(request: OrgRequest, report_pk: int) -> BrandReport:
     report = scoped_get(
         BrandReport.objects.visible_to(request.membership).select_related("brand"), report_pk
     )
-    if report.state != ReportState.READY or not brand_report_may(request.membership, report.brand):
+    if report.state != ReportState.READY or not may_read_reports(request.membership, report.brand):
         raise Http404
     return report
 
@@ -123,7 +123,7 @@ def portal_report_html(request: OrgRequest, report_pk: int) -> HttpResponse:
 def portal_report_request(request: OrgRequest, brand_pk: int) -> HttpResponse:
     """Ask for a brand's monthly report; back to the portal, where it shows with its state."""
     brand = scoped_get(brand_list(membership=request.membership), brand_pk)
-    if not brand_report_may(request.membership, brand):
+    if not may_read_reports(request.membership, brand):
         raise Http404
     try:
         brand_report_request(

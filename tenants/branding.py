@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.core.exceptions import DomainError, Forbidden
-from tenants.models import Membership, Organisation, OrganisationLogo, Role
+from tenants.models import Membership, Organisation, OrganisationLogo
+from tenants.policies import may_own
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -72,7 +73,7 @@ def organisation_logo_set(
     (DomainError, see logo_png); the previous logo stays when refused."""
     from tenants.services import audit_record
 
-    if by.is_client or not by.has_role(Role.OWNER):
+    if not may_own(by):
         raise Forbidden("Only an owner can change the organisation's logo.")
     png, width, height = logo_png(data)
     with transaction.atomic():
@@ -99,7 +100,7 @@ def organisation_logo_remove(*, organisation: Organisation, by: Membership) -> N
     """Take the logo down (owners)."""
     from tenants.services import audit_record
 
-    if by.is_client or not by.has_role(Role.OWNER):
+    if not may_own(by):
         raise Forbidden("Only an owner can change the organisation's logo.")
     with transaction.atomic():
         deleted, _ = OrganisationLogo.objects.filter(organisation=organisation).delete()

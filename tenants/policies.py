@@ -19,3 +19,15 @@ def may_set_up(membership: Membership) -> bool:
     """Change the organisation's brands and teams: the agency's managers and owners. Client staff
     read those pages (whatever their role), never change them."""
     return membership.has_role(Role.MANAGER) and not membership.is_client
+
+
+def may_own(membership: Membership) -> bool:
+    """Own the agency: its members and invitations, its logo. Owners only, never client staff
+    (a client member cannot be an owner: services._check_kind)."""
+    return membership.has_role(Role.OWNER) and not membership.is_client
+
+
+def sees_ingest_id(membership: Membership) -> bool:
+    """A brand's ingest id in the API's brand answers: managers and owners, client managers
+    included (the brand page shows it with the set-up forms: `may_set_up`)."""
+    return membership.has_role(Role.MANAGER)

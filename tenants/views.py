@@ -518,7 +518,7 @@ def team_delete(request: OrgRequest, team_pk: int) -> HttpResponse:
 def members(request: OrgRequest) -> HttpResponse:
     """Members with their roles, brands and teams; owners invite people from here."""
     membership = request.membership
-    is_owner = membership.has_role(Role.OWNER)
+    is_owner = policies.may_own(membership)
     form = InvitationForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
@@ -604,7 +604,7 @@ def member(request: OrgRequest, membership_pk: int) -> HttpResponse:
     return render(
         request,
         "tenants/member.html",
-        {"member": obj, "form": form, "is_owner": membership.has_role(Role.OWNER)},
+        {"member": obj, "form": form, "is_owner": policies.may_own(membership)},
         status=400 if form.errors else 200,
     )
 

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from incidents.analytics.reports import (
     brand_report_list,
-    brand_report_may,
     brand_report_request,
     report_filename,
 )
 from incidents.analytics.selectors import analytics_overview
+from incidents.policies import may_read_reports
 from incidents.postmortems.models import BrandReport, ReportState
 from tenants.models import Brand, Role
 from tenants.selectors import brand_list
@@ -111,7 +111,8 @@ class BrandReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSc
 
     scoped_model = BrandReport
     serializer_class = BrandReportSerializer
-    # Who may is the reports' own rule (brand_report_may), checked on the brand: 404 otherwise.
+    # Who may is the reports' rule (incidents.policies.may_read_reports), checked on the
+    # brand: 404 otherwise.
     read_role = Role.VIEWER
     write_role = Role.VIEWER
     http_method_names = ["get", "post", "head", "options"]
@@ -120,7 +121,7 @@ class BrandReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSc
 
     def _brand(self) -> Brand:
         brand = scoped_get(brand_list(membership=self.membership), self.kwargs["brand_pk"])
-        if not brand_report_may(self.membership, brand):
+        if not may_read_reports(self.membership, brand):
             raise Http404
         return brand
 

@@ -28,13 +28,14 @@ from incidents.analytics.selectors import analytics_overview
 from incidents.models import Incident
 from incidents.monitoring.selectors import incident_phrases
 from incidents.notifications.outbox import task_enqueue_after_commit
+from incidents.policies import may_read_reports
 from incidents.postmortems.exports import html_to_pdf
 from incidents.postmortems.models import BrandReport, ReportState
 from incidents.presentation import clock_views
 from incidents.selectors import response_time_metrics
 from incidents.sla import CLOCK_LABELS
 from tenants.branding import organisation_logo_data_uri
-from tenants.models import Brand, Membership, Role, Severity
+from tenants.models import Brand, Membership, Severity
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +44,6 @@ TASK = "incidents.tasks.brand_report_generate_run"
 STALE_RUNNING = timedelta(minutes=15)
 TOPICS_PER_INCIDENT = 3
 SLA_KINDS = (("tta", "acknowledge"), ("ttfr", "first_response"), ("ttr", "resolve"))
-
-
-def brand_report_may(membership: Membership, brand: Brand) -> bool:
-    """Who reads (and asks for) a brand's reports: the agency's managers and owners, and the
-    brand's own client staff. Everyone else is answered 404 by the views."""
-    if brand.organisation_id != membership.organisation_id:
-        return False
-    if membership.is_client:
-        limits = membership.brand_limits()
-        return limits is not None and brand.pk in limits
-    return membership.has_role(Role.MANAGER) and membership.sees_brand(brand.pk)
 
 
 def brand_report_list(*, membership: Membership, brand: Brand) -> QuerySet[BrandReport]:
@@ -93,7 +83,7 @@ def brand_report_request(*, brand: Brand, by: Membership, month: str) -> BrandRe
     the same month still queued or running is returned instead of a second one. Refuses a
     member who may not read the brand's reports (Forbidden), a malformed month or one that
     has not begun in the brand's time zone (DomainError)."""
-    if not brand_report_may(by, brand):
+    if not may_read_reports(by, brand):
         raise Forbidden("Only the agency's managers and the brand's client staff ask for reports.")
     first = month_parse(month)
     start, _end = month_bounds(first, brand.time_zone)
@@ -157,7 +147,7 @@ def brand_report_generate(*, organisation_id: int, report_id: int) -> BrandRepor
         return None
     try:
         membership = report.requested_by
-        if membership is None or not brand_report_may(membership, report.brand):
+        if membership is None or not may_read_reports(membership, report.brand):
             raise Forbidden("The member who asked for this report may no longer read it.")
         brand = report.brand
         with translation.override(brand.language), timezone.override(brand.time_zone):

@@ -35,14 +35,14 @@ from incidents.monitoring.services import sources as source_services
 from incidents.monitoring.services.labels import (
     LABEL_ROLE,
     MAX_LABELS_PER_REQUEST,
-    may_label,
     mention_labels_apply,
 )
 from incidents.monitoring.services.linking import mentions_link
+from incidents.policies import may_label, may_manage_monitoring
 from incidents.selectors import incident_list
 from tenants import selectors as tenant_selectors
 from tenants.forms import form_error
-from tenants.models import Brand, Role
+from tenants.models import Brand
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 from tenants.views import render_brand
 
@@ -339,7 +339,7 @@ def rules_section(request: OrgRequest, brand: Brand, forms: dict[str, Any]) -> d
             selectors.monitoring_rule_list(membership=request.membership, brand_id=brand.id)
         ),
         "form": forms.get("rule_form") or MonitoringRuleForm(auto_id="rule_%s"),
-        "can_manage": request.membership.has_role(Role.MANAGER),
+        "can_manage": may_manage_monitoring(request.membership),
     }
 
 
@@ -465,7 +465,7 @@ def sources_section(request: OrgRequest, brand: Brand, forms: dict[str, Any]) ->
             .filter(brand_id=brand.id)
             .order_by("-posted_at")[:LATEST_MENTIONS]
         ),
-        "can_manage": request.membership.has_role(Role.MANAGER),
+        "can_manage": may_manage_monitoring(request.membership),
     }
 
 

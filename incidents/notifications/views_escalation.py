@@ -22,8 +22,9 @@ from incidents.notifications.models import (
     EscalationPolicy,
     RotaOverride,
 )
+from incidents.policies import may_manage_escalation
 from tenants.forms import form_error
-from tenants.models import Brand, Membership, Role, Severity, Team
+from tenants.models import Brand, Membership, Severity, Team
 from tenants.selectors import staff_list
 from tenants.tenancy import OrgRequest, org_page, scoped_get
 
@@ -194,7 +195,7 @@ def _rotas(
         m.id: m.user.get_username()
         for m in Membership.objects.visible_to(membership).select_related("user")
     }
-    can_manage = membership.has_role(Role.MANAGER)
+    can_manage = may_manage_escalation(membership)
     for rota in (
         DutyRota.objects.visible_to(membership).select_related("team").prefetch_related("overrides")
     ):
@@ -332,7 +333,7 @@ def policies(request: OrgRequest) -> HttpResponse:
     return render(
         request,
         "notifications/escalation.html",
-        {"form": form, "rows": rows, "can_manage": membership.has_role(Role.MANAGER)},
+        {"form": form, "rows": rows, "can_manage": may_manage_escalation(membership)},
         status=400 if form.errors else 200,
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from incidents.postmortems.models import PostMortem, PostMortemStatus
 from tenants.models import Membership, Role
+from tenants.policies import may_work
 
 # The states in which a post-mortem is written (and may be submitted).
 EDITABLE = (PostMortemStatus.DRAFT, PostMortemStatus.CHANGES_REQUESTED)
@@ -53,7 +54,7 @@ def submit_refusal(membership: Membership, postmortem: PostMortem) -> DomainErro
 def review_refusal(membership: Membership, postmortem: PostMortem) -> DomainError | None:
     """A manager or an owner who is not its author reviews it (requests changes or approves),
     while it is in review."""
-    if not membership.has_role(Role.MANAGER):
+    if not may_review_postmortems(membership):
         return Forbidden(gettext_lazy("Only a manager or an owner reviews post-mortems."))
     if postmortem.author_id == membership.id:
         return Forbidden(gettext_lazy("Nobody reviews their own post-mortem."))
@@ -62,6 +63,18 @@ def review_refusal(membership: Membership, postmortem: PostMortem) -> DomainErro
             gettext_lazy("Only a post-mortem in review can be reviewed."), status=postmortem.status
         )
     return None
+
+
+def may_review_postmortems(membership: Membership) -> bool:
+    """Review post-mortems at all (the role part of `review_refusal`): managers and owners.
+    The dashboard's review queue asks it."""
+    return membership.has_role(Role.MANAGER)
+
+
+def may_manage_items(membership: Membership) -> bool:
+    """Add, edit, close and delete a post-mortem's action items: the agency's responders and
+    up (the pages' write role; client staff read the client version only)."""
+    return may_work(membership)
 
 
 def may_edit(membership: Membership, postmortem: PostMortem) -> bool:

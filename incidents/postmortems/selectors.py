@@ -18,6 +18,7 @@ from incidents.models import Incident, IncidentEvent
 from incidents.monitoring.models import Mention, MentionBucket, SentimentLabel
 from incidents.monitoring.selectors import incident_phrases
 from incidents.postmortems.models import PostMortem, PostMortemStatus
+from incidents.postmortems.policies import may_review_postmortems
 from tenants.models import Membership
 
 # Hours of mention volume shown before detection and after resolution.
@@ -206,7 +207,7 @@ def postmortem_waiting_for_review(
     qs: QuerySet[PostMortem], membership: Membership
 ) -> QuerySet[PostMortem]:
     """In review, and the member may approve it: a manager or owner who is not its author."""
-    if not membership.has_role("manager"):
+    if not may_review_postmortems(membership):
         return qs.none()
     return qs.filter(status=PostMortemStatus.IN_REVIEW).exclude(author=membership)
 

@@ -204,7 +204,7 @@ def _editor(
         "editable": editable,
         "can_submit": policies.may_submit(membership, postmortem),
         "can_review": policies.may_review(membership, postmortem),
-        "can_manage_items": membership.has_role(Role.RESPONDER),
+        "can_manage_items": policies.may_manage_items(membership),
         "open_item_status": ActionItemStatus.OPEN,
     }
     return render(request, "incidents/postmortem_editor.html", context, status=status)
@@ -504,7 +504,7 @@ def room_section(
 def dashboard_section(request: OrgRequest) -> dict[str, Any] | None:
     """The dashboard's "post-mortems waiting for my review" (managers and owners only)."""
     membership = request.membership
-    if not membership.has_role(Role.MANAGER):
+    if not policies.may_review_postmortems(membership):
         return None
     waiting = list(
         selectors.postmortem_waiting_for_review(

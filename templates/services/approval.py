@@ -7,14 +7,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.time import iso_z
 from incidents.notifications.models import Channel
 from incidents.notifications.services import claim_once, notify
 from incidents.services import event_record
 from templates import events, policies, selectors
 from templates.models import Response, ResponseStatus
-from templates.policies import is_client_approver
+from templates.policies import is_agency_approver, reject_refusal, rejects_as_client
 from templates.services.responses import (
     refuse_if_closed,
     response_locked,
@@ -22,7 +22,7 @@ from templates.services.responses import (
     seconds_between,
 )
 from tenants.mail import language_of
-from tenants.models import Membership, Role
+from tenants.models import Membership
 from tenants.services import audit_record
 
 
@@ -101,7 +101,7 @@ def response_approve(*, response: Response, by: Membership) -> Response:
 
 
 # Alike response_approve and responses.response_publish on purpose: a rejection needs a reason
-# and its own approver check, and its event reports who sent it back and why.
+# and its own refusal (policies.reject_refusal), and its event reports who sent it back and why.
 def response_reject(*, response: Response, by: Membership, reason: str) -> Response:
     """Send a pending response back with a reason; editing it makes it a draft again.
 
@@ -114,15 +114,11 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
     with transaction.atomic():
         locked = response_locked(response)
         refuse_if_closed(locked.incident)
-        if locked.status != ResponseStatus.PENDING_APPROVAL:
-            raise Conflict(
-                f"Only a response pending approval can be rejected; this one is {locked.status}.",
-                status=locked.status,
-            )
         brand = locked.incident.brand
-        client = brand.require_client_approval and is_client_approver(by, brand.id)
-        if not (by.has_role(Role.MANAGER) or client):
-            raise Forbidden("Only managers, owners and the client's approver reject responses.")
+        refusal = reject_refusal(by, locked, brand)
+        if refusal is not None:
+            raise refusal
+        client = rejects_as_client(by, brand)
         now = timezone.now()
         locked.status = ResponseStatus.REJECTED
         locked.rejected_by, locked.rejected_at, locked.rejected_reason = by, now, reason
@@ -134,7 +130,7 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
             payload={
                 **response_payload(locked),
                 "rejected_by": by.id,
-                "by_client": client and not by.has_role(Role.MANAGER),
+                "by_client": client and not is_agency_approver(by),
                 "reason": reason,
                 "submitted_at": iso_z(locked.submitted_at),
                 "rejected_at": iso_z(now),

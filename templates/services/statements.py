@@ -26,7 +26,8 @@ from incidents.models import Incident
 from incidents.notifications.models import Channel
 from incidents.notifications.services import notify
 from templates.models import Response, ResponseStatus, StatementPage, StatementSubscriber
-from tenants.models import Membership, Role
+from templates.policies import may_publish_statement
+from tenants.models import Membership
 
 # Refusals raised here, translated where they are shown (makemessages finds them here).
 # Alike the DOMAIN_MESSAGES lists of the views on purpose: each module lists its own refusals.
@@ -56,7 +57,7 @@ def _page_locked(incident: Incident) -> StatementPage | None:
 def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPage:
     """Open the incident's public statement page (managers and up). Already live: the same page.
     Withdrawn before: a new token, so that an old address stays dead."""
-    if not by.has_role(Role.MANAGER):
+    if not may_publish_statement(by):
         raise Forbidden("Only a manager can publish a statement page.")
     now = timezone.now()
     with transaction.atomic():
@@ -75,7 +76,7 @@ def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPa
 def statement_page_withdraw(*, incident: Incident, by: Membership) -> StatementPage:
     """Take the page down (managers and up): its URLs answer 404 and no subscriber is mailed
     again. Refuses (409) a page that is not live."""
-    if not by.has_role(Role.MANAGER):
+    if not may_publish_statement(by):
         raise Forbidden("Only a manager can withdraw a statement page.")
     with transaction.atomic():
         page = _page_locked(incident)

@@ -20,6 +20,7 @@ from tenants.models import (
     Team,
     display_name,
 )
+from tenants.policies import sees_ingest_id
 
 User = get_user_model()
 
@@ -186,7 +187,7 @@ class BrandSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Brand) -> dict[str, Any]:
         data = super().to_representation(instance)
         membership = getattr(self.context.get("request"), "membership", None)
-        if membership is None or not membership.has_role(Role.MANAGER):
+        if membership is None or not sees_ingest_id(membership):
             data.pop("ingest_id", None)
         return data
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 
 from crisisdesk.core.exceptions import Conflict, Forbidden
+from incidents.models import Status as IncidentStatus
 from templates import policies
 from templates.models import Response, ResponseStatus
 from templates.services import responses
@@ -152,3 +153,95 @@ def test_the_approval_service_refuses_what_the_policy_refuses(
     assert refused == (type(refusal) if refusal is not None else None)
     if kind == MemberKind.CLIENT and approver and approved is None and requires:
         assert isinstance(refusal, Conflict)  # the agency approves first
+
+
+EVERY = list(itertools.product(ROLES, KINDS))  # the client owner too: the rules refuse it anyway
+
+
+@pytest.mark.parametrize(("role", "kind"), EVERY)
+def test_the_role_rules(agency, role, kind) -> None:
+    member = _member(
+        agency, role, kind, brands=[agency.brand] if kind == MemberKind.CLIENT else None
+    )
+
+    assert policies.may_manage_templates(member) is (role in MANAGERS)
+    assert policies.is_agency_approver(member) is (role in MANAGERS)
+    # The service's rule; the statement page's doors refuse client staff before it.
+    assert policies.may_publish_statement(member) is (role in MANAGERS)
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "state"), list(itertools.product(ROLES, KINDS, IncidentStatus))
+)
+def test_who_writes_responses_in_the_room(agency, role, kind, state) -> None:
+    member = _member(
+        agency, role, kind, brands=[agency.brand] if kind == MemberKind.CLIENT else None
+    )
+    incident = IncidentFactory(brand=agency.brand, status=state)
+
+    assert policies.may_work_responses(member, incident) is (
+        role != Role.VIEWER and kind == MemberKind.AGENCY and state != IncidentStatus.CLOSED
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "state"), list(itertools.product(ROLES, KINDS, ResponseStatus))
+)
+def test_who_records_a_publication(agency, role, kind, state) -> None:
+    member = _member(
+        agency, role, kind, brands=[agency.brand] if kind == MemberKind.CLIENT else None
+    )
+    response = _response(agency, agency.member("responder"), state)
+
+    assert policies.may_publish_response(member, response) is (
+        role != Role.VIEWER and kind == MemberKind.AGENCY and state == ResponseStatus.APPROVED
+    )
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.RESPONDER])
+def test_the_statement_service_refuses_whom_the_policy_refuses(agency, role) -> None:
+    from templates.services import statements
+
+    member = agency.member(role)
+    incident = IncidentFactory(brand=agency.brand, status="responding")
+
+    refused = _refused(lambda: statements.statement_page_publish(incident=incident, by=member))
+
+    assert (refused is None) is policies.may_publish_statement(member)
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "approver", "mine"),
+    [
+        (Role.OWNER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.AGENCY, False, True),  # one's own: sent back too
+        (Role.RESPONDER, MemberKind.AGENCY, False, False),
+        (Role.VIEWER, MemberKind.AGENCY, False, False),
+        (Role.MANAGER, MemberKind.CLIENT, False, False),
+        (Role.VIEWER, MemberKind.CLIENT, True, False),
+        (Role.VIEWER, MemberKind.CLIENT, False, False),
+    ],
+)
+@pytest.mark.parametrize(("status", "approved", "requires"), APPROVAL_STATES)
+def test_the_reject_service_refuses_what_the_policy_refuses(
+    agency, role, kind, approver, mine, status, approved, requires
+) -> None:
+    from templates.services.approval import response_reject
+
+    agency.brand.require_client_approval = requires
+    agency.brand.save(update_fields=["require_client_approval"])
+    brands = [agency.brand] if kind == MemberKind.CLIENT else None
+    member = _member(agency, role, kind, approver=approver, brands=brands)
+    response = _response(agency, member if mine else agency.member("responder"), status)
+    if approved is not None:
+        response.approved_by = member if approved == "me" else agency.member("owner")
+        response.save(update_fields=["approved_by"])
+
+    refusal = policies.reject_refusal(member, response, agency.brand)
+    refused = _refused(lambda: response_reject(response=response, by=member, reason="No."))
+
+    assert refused == (type(refusal) if refusal is not None else None)
+    pending = status == ResponseStatus.PENDING_APPROVAL
+    assert policies.may_reject(member, response, agency.brand) is (
+        pending and (role in MANAGERS or (approver and requires))
+    )

@@ -8,6 +8,9 @@ from playbooks import services as playbook_services
 from playbooks.models import IncidentTask
 from templates import services as template_services
 from templates.models import Response, ResponseStatus
+from tenants.models import MemberKind, Role
+from tests.factories import MembershipFactory
+from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +213,71 @@ def test_the_room_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(35):
         response = client.get(f"/o/alpha/incidents/{incident.pk}/")
     assert response.content.decode().count('class="response response--draft"') == 3
+
+
+def test_only_agency_staff_are_offered_to_record_a_publication(agency, incident) -> None:
+    """The publish door refuses client staff: the room no longer offers them the form (it
+    did to a client manager or responder; may_publish_response is the door's rule)."""
+    client_manager = MembershipFactory(
+        organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT, is_client_approver=True
+    )
+    client_manager.brands.set([agency.brand])
+    # Approved by the agency and by the client: listed for client staff too.
+    response = Response.objects.create(
+        organisation=agency.org,
+        incident=incident,
+        channel="x",
+        body="We are on it.",
+        status=ResponseStatus.APPROVED,
+        author=agency.member("responder"),
+        approved_by=agency.member("owner"),
+        client_approved_by=client_manager,
+    )
+    room = f"/o/alpha/incidents/{incident.pk}/"
+    publish = f"{room}responses/{response.pk}/publish/"
+
+    as_client = signed_in(client_manager.user)
+    page = as_client.get(room)
+    assert page.status_code == 200
+    assert f'id="response-{response.pk}"' in page.content.decode()
+    assert 'data-action="publish"' not in page.content.decode()
+    assert as_client.post(publish, {"url": "https://example.com/1"}).status_code == 403
+
+    for role in ("responder", "manager"):
+        page = signed_in(agency.member(role).user).get(room).content.decode()
+        assert 'data-action="publish"' in page
+
+
+def test_send_back_is_offered_to_whom_the_reject_service_allows(agency, incident) -> None:
+    """The room offered "Send back" only with "Approve"; the service also lets a manager send
+    back their own response (may_reject is the service's rule). Client staff are not shown
+    a response before the agency approved it, so their approver sees neither yet."""
+    agency.brand.require_client_approval = True
+    agency.brand.save(update_fields=["require_client_approval"])
+    approver = MembershipFactory(
+        organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT, is_client_approver=True
+    )
+    approver.brands.set([agency.brand])
+    pending = Response.objects.create(
+        organisation=agency.org,
+        incident=incident,
+        channel="x",
+        body="We are on it.",
+        status=ResponseStatus.PENDING_APPROVAL,
+        author=agency.member("manager"),
+    )
+    room = f"/o/alpha/incidents/{incident.pk}/"
+
+    def offered(client) -> tuple[bool, bool]:
+        page = client.get(room).content.decode()
+        return 'data-action="approve"' in page, 'data-action="reject"' in page
+
+    assert offered(signed_in(agency.member("manager").user)) == (False, True)  # their own
+    assert offered(signed_in(agency.member("owner").user)) == (True, True)
+    assert offered(signed_in(approver.user)) == (False, False)  # not listed for clients yet
+    assert offered(signed_in(agency.member("responder").user)) == (False, False)
+    # And the service does send it back for them.
+    manager = signed_in(agency.member("manager").user)
+    manager.post(f"{room}responses/{pending.pk}/reject/", {"reason": "Say when."})
+    pending.refresh_from_db()
+    assert pending.status == ResponseStatus.REJECTED

@@ -25,13 +25,9 @@ from incidents.monitoring.models import (
 from tenants.models import Membership, Role
 
 MAX_LABELS_PER_REQUEST = 1000
-# Who may correct a sentiment: the people who work mentions. Both doors (API and pages) and
-# the templates ask `may_label`.
+# Who may correct a sentiment: the people who work mentions. Both doors (API and pages) refuse
+# other roles by it, and client staff; the pages and templates ask `incidents.policies.may_label`.
 LABEL_ROLE = Role.RESPONDER
-
-
-def may_label(membership: Membership) -> bool:
-    return membership.has_role(LABEL_ROLE)
 
 
 class TooManyLabels(DomainError):
@@ -97,8 +93,9 @@ def mention_labels_apply(
     that is not one of the three (400), an id that is unknown, another organisation's or
     outside the member's brands (404, one answer for all three). Within a request the last
     item for a mention wins. Refuses more than MAX_LABELS_PER_REQUEST items (413). The caller
-    checks `may_label` (viewers may not label). Labelling a mention again updates who and
-    when; the scorer's verdict before the first correction is kept.
+    checks `incidents.policies.may_label` (viewers and client staff may not label). Labelling a
+    mention again updates who and when; the scorer's verdict before the first correction is
+    kept.
     """
     if len(items) > MAX_LABELS_PER_REQUEST:
         raise TooManyLabels(

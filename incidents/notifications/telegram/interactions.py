@@ -33,9 +33,10 @@ from incidents.notifications.models import (
 from incidents.notifications.services import notify
 from incidents.notifications.telegram.messages import incident_url
 from incidents.notifications.telegram.updates import reply
+from incidents.policies import may_act_from_chat
 from incidents.services import incident_acknowledge, incident_add_note, incident_assign
 from tenants.mail import language_of
-from tenants.models import Membership, Role
+from tenants.models import Membership
 
 INCIDENTS_RE = re.compile(r"^/incidents(?:@(?P<bot>\w+))?\s*$")
 LIST_LIMIT = 20
@@ -64,15 +65,15 @@ def _account(bot: TelegramBot, sender: dict[str, Any] | None) -> TelegramAccount
     return account
 
 
-def incident_for(membership: Membership, argument: str, *, role: str = Role.RESPONDER) -> Incident:
+def incident_for(membership: Membership, argument: str) -> Incident:
     """The incident this member may work on: within their scope (404 otherwise) and their role
-    at least `role` (the API's write role for incident actions)."""
+    allowing it (`incidents.policies.may_act_from_chat`, 403 otherwise)."""
     if not argument.isdigit():
         raise NotFound("Incident not found.")
     incident = selectors.incident_list(membership=membership).filter(pk=int(argument)).first()
     if incident is None:
         raise NotFound("Incident not found.")
-    if not membership.has_role(role):
+    if not may_act_from_chat(membership):
         raise Forbidden("Your role in this organisation does not allow this.")
     return incident
 

@@ -125,3 +125,16 @@ def test_an_author_is_told_why_not_to_review(agency) -> None:
 
     assert isinstance(refusal, Forbidden)
     assert refusal.message == "Nobody reviews their own post-mortem."
+
+
+@pytest.mark.parametrize(("role", "kind"), list(itertools.product(ROLES, KINDS)))
+def test_who_reviews_at_all_and_who_keeps_the_action_items(agency, role, kind) -> None:
+    member = MembershipFactory(organisation=agency.org, role=role, kind=kind)
+    if kind == MemberKind.CLIENT:
+        member.brands.set([agency.brand])
+
+    # The role part of review_refusal, and the dashboard's review queue.
+    assert policies.may_review_postmortems(member) is (RANK[role] >= RANK[Role.MANAGER])
+    assert policies.may_manage_items(member) is (
+        RANK[role] >= RANK[Role.RESPONDER] and kind == MemberKind.AGENCY
+    )
