@@ -8,6 +8,8 @@ from tenants.models import Brand, Membership, Role
 from tenants.policies import may_set_up, may_work
 
 
+# Alike templates/policies.py's role rules on purpose: each part names its own rules over
+# tenants/policies.py's base ones, so that one part's rule can change without the others'.
 def may_manage_monitoring(membership: Membership) -> bool:
     """Add, pause and delete a brand's monitoring rules and sources: the agency's managers and
     owners (the pages' and the API's write role; client staff never reach them)."""
@@ -32,9 +34,10 @@ def may_manage_escalation(membership: Membership) -> bool:
 
 
 def may_act_from_chat(membership: Membership) -> bool:
-    """Acknowledge, take command or write a note from Telegram: responders and up (the API's
-    write role for incident actions; the chat asks no member kind)."""
-    return membership.has_role(Role.RESPONDER)
+    """Acknowledge, take command or write a note from Telegram: whoever may work the incident
+    on the web and the API, the agency's responders and up. Client staff, whatever their role,
+    read the incident messages of their brand's chat and act on none of them."""
+    return may_work(membership)
 
 
 def may_read_reports(membership: Membership, brand: Brand) -> bool:

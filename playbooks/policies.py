@@ -1,8 +1,8 @@
 """Who may do what with playbooks and an incident's tasks (tests/playbooks/test_policies.py)."""
 
 from incidents.models import Incident, Status
-from tenants.models import Membership, Role
-from tenants.policies import may_manage
+from tenants.models import Membership
+from tenants.policies import may_manage, may_work
 
 
 def may_manage_playbooks(membership: Membership) -> bool:
@@ -11,5 +11,6 @@ def may_manage_playbooks(membership: Membership) -> bool:
 
 
 def may_work_tasks(membership: Membership, incident: Incident) -> bool:
-    """Apply a playbook, tick and assign tasks: responders and up, until the incident closes."""
-    return membership.has_role(Role.RESPONDER) and incident.status != Status.CLOSED
+    """Apply a playbook, tick and assign tasks: the agency's responders and up (client staff
+    work no incident), until the incident closes."""
+    return may_work(membership) and incident.status != Status.CLOSED

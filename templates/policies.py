@@ -14,15 +14,15 @@ def may_manage_templates(membership: Membership) -> bool:
 
 
 def is_agency_approver(membership: Membership) -> bool:
-    """The agency's approval of a response (approve first, reject at any time): managers and
-    owners."""
-    return membership.has_role(Role.MANAGER)
+    """The agency's approval of a response (approve first, reject at any time): the agency's
+    managers and owners; a client manager approves, if at all, as the client's approver."""
+    return may_manage(membership)
 
 
 def may_publish_statement(membership: Membership) -> bool:
-    """Publish and withdraw an incident's public statement page: managers and owners (the
-    service's refusal; the page and API doors refuse client staff before it)."""
-    return membership.has_role(Role.MANAGER)
+    """Publish and withdraw an incident's public statement page: the agency's managers and
+    owners (the service refuses client staff too, behind the page's and the API's doors)."""
+    return may_manage(membership)
 
 
 def may_work_responses(membership: Membership, incident: Incident) -> bool:

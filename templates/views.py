@@ -154,7 +154,7 @@ def responses_section(
         "body": "",
     }
     # The statement page's doors refuse client staff before the service's rule.
-    statement_page_manage = policies.may_publish_statement(membership) and not membership.is_client
+    statement_page_manage = policies.may_publish_statement(membership)
     items = []
     for response in selectors.response_list(incident=incident, membership=membership).order_by(
         "-id"

@@ -11,14 +11,16 @@ def may_work(membership: Membership) -> bool:
 
 
 def may_manage(membership: Membership) -> bool:
-    """Manage the organisation's shared material (playbooks, templates): managers and owners."""
-    return membership.has_role(Role.MANAGER)
+    """Manage the organisation's shared material (playbooks, templates) and speak for the
+    agency (approve as the agency, publish a statement): the agency's managers and owners.
+    Client staff, whatever their role, never do."""
+    return membership.has_role(Role.MANAGER) and not membership.is_client
 
 
 def may_set_up(membership: Membership) -> bool:
     """Change the organisation's brands and teams: the agency's managers and owners. Client staff
     read those pages (whatever their role), never change them."""
-    return membership.has_role(Role.MANAGER) and not membership.is_client
+    return may_manage(membership)
 
 
 def may_own(membership: Membership) -> bool:
@@ -28,6 +30,6 @@ def may_own(membership: Membership) -> bool:
 
 
 def sees_ingest_id(membership: Membership) -> bool:
-    """A brand's ingest id in the API's brand answers: managers and owners, client managers
-    included (the brand page shows it with the set-up forms: `may_set_up`)."""
-    return membership.has_role(Role.MANAGER)
+    """A brand's ingest id in the API's brand answers: those who set the brand up, as on the
+    brand page (the agency's managers and owners)."""
+    return may_set_up(membership)

@@ -33,8 +33,8 @@ def test_the_matrix(agency, role, kind) -> None:
     assert policies.may_manage_escalation(member) is (role in MANAGERS and agency_staff)
     assert policies.may_label(member) is (role != Role.VIEWER and agency_staff)
     assert policies.may_import(member) is (role != Role.VIEWER and agency_staff)
-    # The chat asks the role only (the doors' write role for incident actions).
-    assert policies.may_act_from_chat(member) is (role != Role.VIEWER)
+    # The chat refuses what the web and the API refuse: client staff work no incident.
+    assert policies.may_act_from_chat(member) is (role != Role.VIEWER and agency_staff)
 
 
 @pytest.mark.parametrize(

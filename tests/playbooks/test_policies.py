@@ -28,7 +28,10 @@ def test_the_matrix(agency, role, kind, state) -> None:
         member.brands.set([agency.brand])
     incident = IncidentFactory(brand=agency.brand, status=state)
 
-    assert policies.may_manage_playbooks(member) is (role in (Role.OWNER, Role.MANAGER))
+    agency_staff = kind == MemberKind.AGENCY
+    assert policies.may_manage_playbooks(member) is (
+        role in (Role.OWNER, Role.MANAGER) and agency_staff
+    )
     assert policies.may_work_tasks(member, incident) is (
-        role != Role.VIEWER and state != Status.CLOSED
+        role != Role.VIEWER and agency_staff and state != Status.CLOSED
     )

@@ -164,10 +164,11 @@ def test_the_role_rules(agency, role, kind) -> None:
         agency, role, kind, brands=[agency.brand] if kind == MemberKind.CLIENT else None
     )
 
-    assert policies.may_manage_templates(member) is (role in MANAGERS)
-    assert policies.is_agency_approver(member) is (role in MANAGERS)
-    # The service's rule; the statement page's doors refuse client staff before it.
-    assert policies.may_publish_statement(member) is (role in MANAGERS)
+    agency_manager = role in MANAGERS and kind == MemberKind.AGENCY
+    assert policies.may_manage_templates(member) is agency_manager
+    # A client manager never approves as the agency, nor publishes the agency's statement.
+    assert policies.is_agency_approver(member) is agency_manager
+    assert policies.may_publish_statement(member) is agency_manager
 
 
 @pytest.mark.parametrize(
@@ -242,6 +243,7 @@ def test_the_reject_service_refuses_what_the_policy_refuses(
 
     assert refused == (type(refusal) if refusal is not None else None)
     pending = status == ResponseStatus.PENDING_APPROVAL
+    agency_manager = role in MANAGERS and kind == MemberKind.AGENCY
     assert policies.may_reject(member, response, agency.brand) is (
-        pending and (role in MANAGERS or (approver and requires))
+        pending and (agency_manager or (approver and requires))
     )

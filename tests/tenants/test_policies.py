@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
         (Role.MANAGER, MemberKind.AGENCY, True, True, True),
         (Role.RESPONDER, MemberKind.AGENCY, True, False, False),
         (Role.VIEWER, MemberKind.AGENCY, False, False, False),
-        (Role.MANAGER, MemberKind.CLIENT, False, True, False),
+        (Role.MANAGER, MemberKind.CLIENT, False, False, False),
         (Role.RESPONDER, MemberKind.CLIENT, False, False, False),
         (Role.VIEWER, MemberKind.CLIENT, False, False, False),
     ],
@@ -45,5 +45,7 @@ def test_owning_the_agency_and_seeing_the_ingest_id(agency, role, kind) -> None:
         member.brands.set([agency.brand])
 
     assert policies.may_own(member) is (role == Role.OWNER and kind == MemberKind.AGENCY)
-    # The API shows a brand's ingest id to managers and owners, client managers included.
-    assert policies.sees_ingest_id(member) is (role in (Role.OWNER, Role.MANAGER))
+    # The API shows a brand's ingest id to whom the brand page shows it: agency managers.
+    assert policies.sees_ingest_id(member) is (
+        role in (Role.OWNER, Role.MANAGER) and kind == MemberKind.AGENCY
+    )

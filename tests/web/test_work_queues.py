@@ -90,3 +90,26 @@ def test_the_queue_speaks_russian(browser_as, agency, template) -> None:
     _pending(agency, template, "Courier strike")
     body = browser_as("manager").get("/o/alpha/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Ответы, ждущие моего согласования" in body
+
+
+def test_a_client_manager_never_sees_what_waits_for_the_agency(agency, template) -> None:
+    """A client member with the manager role is the client's approver, not the agency's: a
+    response the agency has not approved yet is internal, in their queue as everywhere."""
+    from templates.selectors import responses_awaiting_approval
+    from tenants.models import MemberKind, Role
+    from tests.factories import MembershipFactory
+
+    agency.brand.require_client_approval = True
+    agency.brand.save()
+    client = MembershipFactory(
+        organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT, is_client_approver=True
+    )
+    client.brands.set([agency.brand])
+    internal = _pending(agency, template, "Not approved by the agency yet")
+    approved = _pending(agency, template, "Approved by the agency")
+    template_services.response_approve(response=approved, by=agency.member("manager"))
+
+    assert list(responses_awaiting_approval(membership=client)) == [approved]
+    assert internal.pk not in set(
+        responses_awaiting_approval(membership=client).values_list("pk", flat=True)
+    )

@@ -11,8 +11,8 @@ from incidents.notifications.models import TelegramAccount, TelegramChat, Telegr
 from incidents.notifications.telegram.messages import telegram_incident_sync
 from templates.models import ResponseStatus
 from templates.services.responses import response_create, response_submit
-from tenants.models import UserProfile
-from tests.factories import MentionFactory, TeamFactory
+from tenants.models import MemberKind, Role, UserProfile
+from tests.factories import MembershipFactory, MentionFactory, TeamFactory
 from tests.fakes.telegram import TelegramServer
 
 from .conftest import GROUP, NOW, OTHER_GROUP, person
@@ -137,6 +137,28 @@ def test_a_viewer_press_is_refused_and_changes_nothing(tg: TelegramServer, opene
     viewer, stranger = tg.callback_answers
     assert viewer["show_alert"] and "role" in viewer["text"]
     assert "Link your Telegram account" in stranger["text"]
+
+
+def test_client_staff_in_the_brand_chat_act_on_nothing(tg: TelegramServer, opened, agency, poll):
+    """The web and the API refuse client staff incident work; the chat's buttons and replies
+    refuse it too, whatever the client member's role."""
+    client = MembershipFactory(organisation=agency.org, role=Role.MANAGER, kind=MemberKind.CLIENT)
+    client.brands.set([agency.brand])
+    user = person(1999, "tg-client")
+    TelegramAccount.objects.create(
+        organisation=agency.org, membership=client, telegram_user_id=user["id"]
+    )
+    [sent] = tg.messages_in(BRAND_CHAT["id"])
+    tg.press(sent, user, f"ack:{opened.id}")
+    tg.press(sent, user, f"cmd:{opened.id}")
+    tg.reply_to(sent, user, "client staff do not write the agency's notes", NOW)
+
+    poll()
+
+    opened.refresh_from_db()
+    assert events(opened, "acknowledged") == 0 and opened.commander_id != client.id
+    assert events(opened, "note") == 0
+    assert all(a["show_alert"] and "role" in a["text"] for a in tg.callback_answers)
 
 
 def test_take_command_makes_the_presser_commander(tg: TelegramServer, opened, agency, poll):
