@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.time import iso_z
 from incidents import events
 from incidents.models import Incident, Status
 from incidents.notifications.models import Channel
@@ -130,7 +131,7 @@ def postmortem_request_changes(
             *locked.review_comments,
             {
                 "by": by.user.get_username(),
-                "at": timezone.now().isoformat(),
+                "at": iso_z(timezone.now()),
                 "text": comments,
             },
         ]

@@ -181,6 +181,8 @@ def test_the_whole_workflow_closes_the_incident(as_role, agency) -> None:
     )
     assert changes.json()["status"] == "changes_requested"
     assert changes.json()["review_comments"][0]["text"] == "Добавьте цифры охвата"
+    # When, as every time of the API: ISO 8601 in UTC written with "Z".
+    assert changes.json()["review_comments"][0]["at"].endswith("Z")
     fill(responder, postmortem)
     responder.post(url + "submit/")
     approved = manager.post(url + "approve/")
