@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.confirm import confirmation
@@ -49,18 +48,6 @@ if TYPE_CHECKING:
     class _LastEvent(TypedDict):
         last_event_id: Any  # the newest event's id (None without events)
 
-
-# Alike the DOMAIN_MESSAGES of playbooks/templates/tenants views on purpose: each lists only
-# its own app's service errors, for makemessages to pick up.
-DOMAIN_MESSAGES = [
-    gettext_noop("A rule needs keywords, a minimum negative volume, or both."),
-    gettext_noop("A closed incident cannot be edited."),
-    gettext_noop("Give teams, a commander, or both."),
-    gettext_noop("A note cannot be empty."),
-    gettext_noop("Unknown visibility."),
-    gettext_noop("Commander not found."),
-    gettext_noop("The commander must be agency staff who can see the incident's brand."),
-]
 
 BOARD_PARAMS = ("brand", "team", "severity", "status", "assigned_to_me")
 ARCHIVE_PARAMS = (*BOARD_PARAMS, "detected_from", "detected_to", "is_drill", "q")

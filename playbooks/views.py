@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.exceptions import DomainError
@@ -23,19 +23,6 @@ from tenants import selectors as tenant_selectors
 from tenants.forms import PageForm, form_error, set_queryset
 from tenants.models import Membership, Role, Severity, Team
 from tenants.tenancy import OrgRequest, org_page, scoped_get
-
-# Alike templates/views.py and tenants/views.py DOMAIN_MESSAGES on purpose: each app lists the
-# refusals of its own services for makemessages; the shared part is only the list's syntax.
-DOMAIN_MESSAGES = [
-    gettext_noop("A playbook with this name already exists in this language."),
-    gettext_noop("Steps must be new or steps of this playbook, each once."),
-    gettext_noop("Playbook not found."),
-    gettext_noop("This playbook is inactive."),
-    gettext_noop("This playbook has already been applied to the incident."),
-    gettext_noop("The incident is closed; its tasks can no longer change."),
-    gettext_noop("This task is already done."),
-    gettext_noop("This task is not done."),
-]
 
 
 def _incident(request: OrgRequest, incident_pk: int) -> Incident:

@@ -1,7 +1,9 @@
 """Who may do what with responses: the rules the response and approval services apply and
 the incident room's buttons show (tests/templates/test_policies.py: role x kind x state)."""
 
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from django.utils.translation import gettext_lazy
+
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, choice
 from incidents.models import Incident, Status
 from templates.models import Response, ResponseStatus
 from tenants.models import Brand, Membership, Role
@@ -70,22 +72,25 @@ def approve_refusal(membership: Membership, response: Response, brand: Brand) ->
     agency's approver. `brand` is the response's incident's (the caller has it loaded)."""
     if response.status != ResponseStatus.PENDING_APPROVAL:
         return Conflict(
-            f"Only a response pending approval can be approved; this one is {response.status}.",
+            gettext_lazy(
+                "Only a response pending approval can be approved; this one is %(status)s."
+            ),
+            params={"status": choice(ResponseStatus, response.status)},
             status=response.status,
         )
     if response.author_id == membership.id:
-        return Forbidden("You cannot approve a response you wrote.")
+        return Forbidden(gettext_lazy("You cannot approve a response you wrote."))
     if response.approved_by_id is None:
         if is_agency_approver(membership):
             return None
         if brand.require_client_approval and is_client_approver(membership, brand.id):
-            return Conflict("The agency approves first; the client approves after.")
-        return Forbidden("Only managers and owners approve responses.")
+            return Conflict(gettext_lazy("The agency approves first; the client approves after."))
+        return Forbidden(gettext_lazy("Only managers and owners approve responses."))
     # The agency has approved; only the client's approval is missing.
     if not is_client_approver(membership, brand.id):
-        return Forbidden("This response now waits for the client's own approver.")
+        return Forbidden(gettext_lazy("This response now waits for the client's own approver."))
     if membership.id == response.approved_by_id:
-        return Forbidden("The client's approval must come from another person.")
+        return Forbidden(gettext_lazy("The client's approval must come from another person."))
     return None
 
 
@@ -99,11 +104,16 @@ def reject_refusal(membership: Membership, response: Response, brand: Brand) -> 
     approval as after it). `brand` is the response's incident's."""
     if response.status != ResponseStatus.PENDING_APPROVAL:
         return Conflict(
-            f"Only a response pending approval can be rejected; this one is {response.status}.",
+            gettext_lazy(
+                "Only a response pending approval can be rejected; this one is %(status)s."
+            ),
+            params={"status": choice(ResponseStatus, response.status)},
             status=response.status,
         )
     if not (is_agency_approver(membership) or rejects_as_client(membership, brand)):
-        return Forbidden("Only managers, owners and the client's approver reject responses.")
+        return Forbidden(
+            gettext_lazy("Only managers, owners and the client's approver reject responses.")
+        )
     return None
 
 

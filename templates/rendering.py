@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 from django.utils.html import linebreaks
+from django.utils.translation import gettext_lazy
 
-from crisisdesk.core.exceptions import DomainError
+from crisisdesk.core.exceptions import DomainError, english, lazy_format, lazy_join
 from incidents.models import Incident
 from templates.models import CHANNEL_LIMITS, HTML_CHANNELS, ResponseTemplate
 
@@ -27,12 +29,12 @@ class VariablesRefused(DomainError):
     """Unknown or missing variables; `errors.variables` names each of them."""
 
     def __init__(self, *, missing: list[str], unknown: list[str]) -> None:
-        reasons = [f"Missing value for {name}." for name in missing] + [
-            f"Unknown variable {name}." for name in unknown
-        ]
+        reasons = [
+            lazy_format(gettext_lazy("Missing value for %(name)s."), name=name) for name in missing
+        ] + [lazy_format(gettext_lazy("Unknown variable %(name)s."), name=name) for name in unknown]
         super().__init__(
-            " ".join(reasons),
-            errors={"variables": reasons},
+            lazy_join(reasons),
+            errors={"variables": english(reasons)},
             missing=missing,
             unknown=unknown,
         )
@@ -65,25 +67,36 @@ def placeholders(body: str) -> list[str]:
     return list(dict.fromkeys(PLACEHOLDER.findall(body)))
 
 
-def body_problems(*, body: str, variables: Iterable[str]) -> list[str]:
-    """Why a template body and its declared variables do not fit together (empty: they do)."""
+def body_problems(*, body: str, variables: Iterable[str]) -> list[str | Promise]:
+    """Why a template body and its declared variables do not fit together (empty: they do),
+    each lazily translated (a page shows them in its language, the API in English)."""
     declared = list(variables)
-    problems = []
+    problems: list[str | Promise] = []
     for name in declared:
         if not VARIABLE_NAME.fullmatch(name):
-            problems.append(f"{name!r} is not a variable name (a-z, 0-9 and _).")
+            problems.append(
+                lazy_format(
+                    gettext_lazy("%(name)s is not a variable name (a-z, 0-9 and _)."),
+                    name=repr(name),
+                )
+            )
         elif name in BUILTINS:
-            problems.append(f"{name} is built in; do not declare it.")
+            problems.append(
+                lazy_format(gettext_lazy("%(name)s is built in; do not declare it."), name=name)
+            )
     if len(set(declared)) != len(declared):
-        problems.append("A variable is declared twice.")
+        problems.append(gettext_lazy("A variable is declared twice."))
     used = placeholders(body)
     problems += [
-        f"{{{{ {name} }}}} is used but not declared."
+        lazy_format(
+            gettext_lazy("%(placeholder)s is used but not declared."),
+            placeholder=f"{{{{ {name} }}}}",
+        )
         for name in used
         if name not in declared and name not in BUILTINS
     ]
     problems += [
-        f"{name} is declared but never used."
+        lazy_format(gettext_lazy("%(name)s is declared but never used."), name=name)
         for name in declared
         if name not in used and name not in BUILTINS and VARIABLE_NAME.fullmatch(name)
     ]
@@ -155,7 +168,7 @@ def template_render(
     `render` refuses. The length is reported, not enforced: callers decide.
     """
     if incident is not None and template.brand_id not in (None, incident.brand_id):
-        raise DomainError("This template belongs to another brand.", field="template")
+        raise DomainError(gettext_lazy("This template belongs to another brand."), field="template")
     brand = incident.brand if incident is not None else template.brand
     context = {
         "brand": brand.name if brand is not None else "",

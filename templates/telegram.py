@@ -6,6 +6,7 @@ Registered from ResponseTemplatesConfig.ready()."""
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import NotFound
 from incidents.models import Incident
@@ -30,7 +31,7 @@ def _response(membership: Membership, argument: str) -> Response:
         else None
     )
     if response is None:
-        raise NotFound("Response not found.")
+        raise NotFound(gettext_lazy("Response not found."))
     return response
 
 

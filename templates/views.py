@@ -14,7 +14,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisdesk.core.confirm import confirmation
@@ -33,29 +32,6 @@ from templates.rendering import (
 from templates.services import statements
 from tenants.models import Role
 from tenants.tenancy import OrgRequest, org_page, scoped_get
-
-# Alike playbooks/views.py and tenants/views.py DOMAIN_MESSAGES on purpose: this app's own
-# service refusals for makemessages; the shared part is only the list's syntax.
-DOMAIN_MESSAGES = [
-    gettext_noop("A template with this name already exists in this language."),
-    gettext_noop("Give either a body or a template with its variables."),
-    gettext_noop("Template not found."),
-    gettext_noop("This template is inactive."),
-    gettext_noop("This template belongs to another brand."),
-    gettext_noop("A channel is needed for a free-text response."),
-    gettext_noop("The body cannot be empty."),
-    gettext_noop("The incident is closed; its responses can no longer change."),
-    gettext_noop("Only the author or a manager discards this response."),
-    gettext_noop("Only the author or a manager submits this response."),
-    gettext_noop("You cannot approve a response you wrote."),
-    gettext_noop("The agency approves first; the client approves after."),
-    gettext_noop("Only managers and owners approve responses."),
-    gettext_noop("This response now waits for the client's own approver."),
-    gettext_noop("The client's approval must come from another person."),
-    gettext_noop("Give a reason for the rejection."),
-    gettext_noop("The publication time is in the future."),
-    gettext_noop("The publication time is before the approval."),
-]
 
 
 def _incident(request: OrgRequest, incident_pk: int) -> Incident:

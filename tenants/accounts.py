@@ -26,6 +26,8 @@ from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from tenants.mail import account_email_send, language_of
 
 __all__ = ["account_email_send", "language_of"]  # also used by the invitation mail
+from django.utils.translation import gettext_lazy
+
 from tenants.models import ApiToken, UserProfile
 
 VERIFY_SALT = "crisisdesk.email-verification"
@@ -67,7 +69,7 @@ def email_verification_token(*, user: User) -> str:
 def email_verification_send(*, user: User, link_base: str) -> None:
     """Mail the verification link to the user's address, in their language."""
     if not user.email:
-        raise DomainError("Your account has no email address.", field="email")
+        raise DomainError(gettext_lazy("Your account has no email address."), field="email")
     token = email_verification_token(user=user)
     link = link_base.rstrip("/") + reverse("web:verify-email", args=[token])
     account_email_send(
@@ -84,14 +86,14 @@ def email_verify(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_TTL)
     except signing.SignatureExpired as exc:
-        raise Conflict("This verification link has expired.") from exc
+        raise Conflict(gettext_lazy("This verification link has expired.")) from exc
     except signing.BadSignature as exc:
-        raise DomainError("This verification link is not valid.") from exc
+        raise DomainError(gettext_lazy("This verification link is not valid.")) from exc
     user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None:
-        raise DomainError("This verification link is not valid.")
+        raise DomainError(gettext_lazy("This verification link is not valid."))
     if (user.email or "").strip().lower() != data.get("e"):
-        raise Conflict("This link was sent to an address the account no longer has.")
+        raise Conflict(gettext_lazy("This link was sent to an address the account no longer has."))
     email_mark_verified(user=user)
     return user
 
@@ -100,7 +102,7 @@ def organisation_create_allowed(*, user: User) -> None:
     """Refuse (403, code email_unverified) to create an agency before the email is proven,
     when verification is mandatory."""
     if email_verification_required() and not email_is_verified(user=user):
-        raise EmailUnverified("Confirm your email address before creating an agency.")
+        raise EmailUnverified(gettext_lazy("Confirm your email address before creating an agency."))
 
 
 class LocalizedPasswordResetForm(PasswordResetForm):

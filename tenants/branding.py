@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError, Forbidden
 from tenants.models import Membership, Organisation, OrganisationLogo
@@ -37,16 +38,18 @@ def _decoded(data: bytes) -> "Image.Image":
     try:
         probe = Image.open(io.BytesIO(data), formats=sorted(LOGO_FORMATS))
     except (UnidentifiedImageError, OSError, ValueError):
-        raise DomainError("Upload a PNG, JPEG or WebP image.", field="logo") from None
+        raise DomainError(gettext_lazy("Upload a PNG, JPEG or WebP image."), field="logo") from None
     width, height = probe.size
     if min(width, height) < LOGO_MIN_SIDE or max(width, height) > LOGO_MAX_SIDE:
-        raise DomainError("The image must be between 16 and 4000 pixels a side.", field="logo")
+        raise DomainError(
+            gettext_lazy("The image must be between 16 and 4000 pixels a side."), field="logo"
+        )
     try:
         probe.verify()
         image = Image.open(io.BytesIO(data), formats=sorted(LOGO_FORMATS))
         image.load()
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise DomainError("Upload a PNG, JPEG or WebP image.", field="logo") from None
+        raise DomainError(gettext_lazy("Upload a PNG, JPEG or WebP image."), field="logo") from None
     return image
 
 
@@ -55,9 +58,9 @@ def logo_png(data: bytes) -> tuple[bytes, int, int]:
     an empty or too large upload, anything that is not a PNG, JPEG or WebP image, and pixel
     dimensions out of bounds."""
     if not data:
-        raise DomainError("Choose an image file.", field="logo")
+        raise DomainError(gettext_lazy("Choose an image file."), field="logo")
     if len(data) > LOGO_MAX_BYTES:
-        raise DomainError("The image is larger than 1 MB.", field="logo")
+        raise DomainError(gettext_lazy("The image is larger than 1 MB."), field="logo")
     image = _decoded(data)
     image = image.convert("RGBA")
     image.thumbnail((LOGO_STORED_SIDE, LOGO_STORED_SIDE))
@@ -74,7 +77,7 @@ def organisation_logo_set(
     from tenants.services import audit_record
 
     if not may_own(by):
-        raise Forbidden("Only an owner can change the organisation's logo.")
+        raise Forbidden(gettext_lazy("Only an owner can change the organisation's logo."))
     png, width, height = logo_png(data)
     with transaction.atomic():
         logo, _created = OrganisationLogo.objects.update_or_create(
@@ -101,7 +104,7 @@ def organisation_logo_remove(*, organisation: Organisation, by: Membership) -> N
     from tenants.services import audit_record
 
     if not may_own(by):
-        raise Forbidden("Only an owner can change the organisation's logo.")
+        raise Forbidden(gettext_lazy("Only an owner can change the organisation's logo."))
     with transaction.atomic():
         deleted, _ = OrganisationLogo.objects.filter(organisation=organisation).delete()
         if deleted:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict
 from tenants.live import access_changed
@@ -106,7 +107,7 @@ def organisation_soft_delete(*, organisation: Organisation, by: Membership) -> O
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if locked.deleted_at is not None:
-            raise Conflict("This organisation is already deleted.")
+            raise Conflict(gettext_lazy("This organisation is already deleted."))
         locked.deleted_at = timezone.now()
         locked.save(update_fields=["deleted_at"])
         audit_record(organisation=locked, actor=by.user, action="organisation.deleted")

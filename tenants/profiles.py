@@ -5,6 +5,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
 from tenants.models import UserProfile
@@ -32,11 +33,11 @@ def user_profile_update(
     fields: dict[str, str] = {}
     if language is not None:
         if language and language not in dict(settings.LANGUAGES):
-            raise DomainError("Unknown language.", field="language")
+            raise DomainError(gettext_lazy("Unknown language."), field="language")
         fields["language"] = language
     if time_zone is not None:
         if time_zone not in time_zone_names():
-            raise DomainError("Unknown time zone.", field="time_zone")
+            raise DomainError(gettext_lazy("Unknown time zone."), field="time_zone")
         fields["time_zone"] = time_zone
     profile, _created = UserProfile.objects.update_or_create(user=user, defaults=fields)
     return profile

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.client_ip import current_client_ip
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
@@ -66,7 +67,9 @@ def user_register(*, username: str, email: str, password: str) -> User:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError as exc:
-        raise DomainError("A user with that username already exists.", field="username") from exc
+        raise DomainError(
+            gettext_lazy("A user with that username already exists."), field="username"
+        ) from exc
 
 
 def _unique_slug(model: type[Model], base: str, **scope: object) -> str:
@@ -88,7 +91,9 @@ def organisation_create(*, by: User, name: str, slug: str | None = None) -> Orga
     with transaction.atomic():
         if slug:
             if Organisation.objects.filter(slug=slug).exists():
-                raise DomainError("An organisation with this slug already exists.", field="slug")
+                raise DomainError(
+                    gettext_lazy("An organisation with this slug already exists."), field="slug"
+                )
         else:
             slug = _unique_slug(Organisation, name)
         organisation = Organisation.objects.create(name=name, slug=slug)
@@ -142,7 +147,9 @@ def brand_create(
     with transaction.atomic():
         if slug:
             if Brand.objects.filter(organisation=organisation, slug=slug).exists():
-                raise DomainError("A brand with this slug already exists.", field="slug")
+                raise DomainError(
+                    gettext_lazy("A brand with this slug already exists."), field="slug"
+                )
         else:
             slug = _unique_slug(Brand, name, organisation=organisation)
         brand = Brand.objects.create(
@@ -159,7 +166,7 @@ def brand_create(
 def _own_teams(organisation: Organisation, teams: Iterable[Team]) -> list[Team]:
     teams = list(teams)
     if any(team.organisation_id != organisation.id for team in teams):
-        raise NotFound("Team not found.", field="teams")
+        raise NotFound(gettext_lazy("Team not found."), field="teams")
     return teams
 
 
@@ -174,7 +181,7 @@ def brand_update(
         .exclude(pk=brand.pk)
         .exists()
     ):
-        raise DomainError("A brand with this slug already exists.", field="slug")
+        raise DomainError(gettext_lazy("A brand with this slug already exists."), field="slug")
     with transaction.atomic():
         for name, value in fields.items():
             setattr(brand, name, value)
@@ -190,7 +197,9 @@ def brand_delete(*, brand: Brand, by: Membership) -> None:
     timeline is an audit record."""
     with transaction.atomic():
         if brand.incidents.exists():
-            raise Conflict("This brand has incidents; their timeline cannot be deleted.")
+            raise Conflict(
+                gettext_lazy("This brand has incidents; their timeline cannot be deleted.")
+            )
         audit_record(
             organisation=brand.organisation,
             actor=by.user,
@@ -218,7 +227,7 @@ def team_create(
     *, organisation: Organisation, name: str, members: Iterable[Membership] = ()
 ) -> Team:
     if Team.objects.filter(organisation=organisation, name=name).exists():
-        raise DomainError("A team with this name already exists.", field="name")
+        raise DomainError(gettext_lazy("A team with this name already exists."), field="name")
     with transaction.atomic():
         team = Team.objects.create(organisation=organisation, name=name)
         team.members.set(_own_members(organisation, members))
@@ -234,9 +243,9 @@ def _own_members(organisation: Organisation, members: Iterable[Membership]) -> l
     team's members are called by escalation and see its incidents of every brand)."""
     members = list(members)
     if any(m.organisation_id != organisation.id for m in members):
-        raise NotFound("Member not found.", field="members")
+        raise NotFound(gettext_lazy("Member not found."), field="members")
     if any(m.is_client for m in members):
-        raise DomainError("Client staff cannot join an agency team.", field="members")
+        raise DomainError(gettext_lazy("Client staff cannot join an agency team."), field="members")
     return members
 
 
@@ -246,7 +255,9 @@ def team_update(
     with transaction.atomic():
         if name is not None and name != team.name:
             if Team.objects.filter(organisation_id=team.organisation_id, name=name).exists():
-                raise DomainError("A team with this name already exists.", field="name")
+                raise DomainError(
+                    gettext_lazy("A team with this name already exists."), field="name"
+                )
             team.name = name
             team.save(update_fields=["name"])
         if members is not None:
@@ -289,9 +300,11 @@ def _check_kind(*, kind: str, role: str, has_brands: bool) -> None:
     """A client member always has at least one brand and never owns the agency."""
     if kind == MemberKind.CLIENT:
         if not has_brands:
-            raise DomainError("A client member needs at least one brand.", field="brands")
+            raise DomainError(
+                gettext_lazy("A client member needs at least one brand."), field="brands"
+            )
         if role == Role.OWNER:
-            raise DomainError("A client member cannot be an owner.", field="role")
+            raise DomainError(gettext_lazy("A client member cannot be an owner."), field="role")
 
 
 def membership_update(
@@ -314,7 +327,7 @@ def membership_update(
         changes: dict[str, object] = {}
         if role is not None and role != membership.role:
             if membership.role == Role.OWNER and len(owners) <= 1:
-                raise Conflict("The last owner cannot be demoted.", field="role")
+                raise Conflict(gettext_lazy("The last owner cannot be demoted."), field="role")
             changes["role"] = [membership.role, role]
             membership.role = role
         if kind is not None and kind != membership.kind:
@@ -326,7 +339,7 @@ def membership_update(
         if brands is not None:
             brands = list(brands)
             if any(b.organisation_id != membership.organisation_id for b in brands):
-                raise NotFound("Brand not found.", field="brands")
+                raise NotFound(gettext_lazy("Brand not found."), field="brands")
         _check_kind(
             kind=membership.kind,
             role=membership.role,
@@ -355,7 +368,7 @@ def membership_remove(*, membership: Membership, by: Membership) -> None:
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
         if membership.role == Role.OWNER and len(owners) <= 1:
-            raise Conflict("The last owner cannot be removed.")
+            raise Conflict(gettext_lazy("The last owner cannot be removed."))
         audit_record(
             organisation=membership.organisation,
             actor=by.user,
@@ -406,7 +419,7 @@ def invitation_create(
     address the link starts with (the request's; PUBLIC_BASE_URL otherwise)."""
     brands = list(brands)
     if any(b.organisation_id != organisation.id for b in brands):
-        raise NotFound("Brand not found.", field="brands")
+        raise NotFound(gettext_lazy("Brand not found."), field="brands")
     _check_kind(kind=kind, role=role, has_brands=bool(brands))
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -444,7 +457,7 @@ def invitation_resend(
             .get(organisation_id=invitation.organisation_id, pk=invitation.pk)
         )
         if locked.accepted_at is not None:
-            raise Conflict("This invitation has already been used.")
+            raise Conflict(gettext_lazy("This invitation has already been used."))
         locked.token_hash = token_hash(token)
         locked.expires_at = timezone.now() + settings.INVITATION_TTL
         locked.save(update_fields=["token_hash", "expires_at"])
@@ -473,15 +486,15 @@ def invitation_accept(*, token: str, by: User) -> Membership:
             .first()
         )
         if invitation is None:
-            raise NotFound("Invitation not found.")
+            raise NotFound(gettext_lazy("Invitation not found."))
         if invitation.accepted_at is not None:
-            raise Conflict("This invitation has already been used.")
+            raise Conflict(gettext_lazy("This invitation has already been used."))
         if invitation.expires_at <= timezone.now():
-            raise Conflict("This invitation has expired.")
+            raise Conflict(gettext_lazy("This invitation has expired."))
         if (by.email or "").strip().lower() != invitation.email:
-            raise Forbidden("This invitation was sent to another email address.")
+            raise Forbidden(gettext_lazy("This invitation was sent to another email address."))
         if Membership.objects.filter(organisation=invitation.organisation, user=by).exists():
-            raise Conflict("You are already a member of this organisation.")
+            raise Conflict(gettext_lazy("You are already a member of this organisation."))
         membership = Membership.objects.create(
             user=by,
             organisation=invitation.organisation,

@@ -7,6 +7,7 @@ first 15 characters for the lookup; the token is returned once by `api_token_iss
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from knox.settings import knox_settings
 
 from crisisdesk.core.exceptions import NotFound
@@ -31,4 +32,4 @@ def api_token_revoke(*, user: User, public_id: str) -> None:
     """Revoke one of the user's own tokens; another user's (or an unknown id) is 404."""
     deleted, _ = ApiToken.objects.filter(user=user, public_id=public_id).delete()
     if not deleted:
-        raise NotFound("Token not found.")
+        raise NotFound(gettext_lazy("Token not found."))

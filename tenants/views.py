@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
@@ -42,31 +41,6 @@ from tenants.tenancy import (
     scoped_get,
 )
 from tenants.views_settings import webhook_secret_show_once
-
-# Refusals of the tenant services, so that makemessages collects them for translation;
-# pages show them through gettext().
-DOMAIN_MESSAGES = [
-    gettext_noop("A user with that username already exists."),
-    gettext_noop("An organisation with this slug already exists."),
-    gettext_noop("A brand with this slug already exists."),
-    gettext_noop("This brand has incidents; their timeline cannot be deleted."),
-    gettext_noop("A team with this name already exists."),
-    gettext_noop("The last owner cannot be demoted."),
-    gettext_noop("The last owner cannot be removed."),
-    gettext_noop("Invitation not found."),
-    gettext_noop("This invitation has already been used."),
-    gettext_noop("This invitation has expired."),
-    gettext_noop("This invitation was sent to another email address."),
-    gettext_noop("You are already a member of this organisation."),
-    gettext_noop("Team not found."),
-    gettext_noop("Member not found."),
-    gettext_noop("Brand not found."),
-    gettext_noop("Unknown language."),
-    gettext_noop("Unknown time zone."),
-    gettext_noop("A client member needs at least one brand."),
-    gettext_noop("A client member cannot be an owner."),
-    gettext_noop("Client staff cannot join an agency team."),
-]
 
 NO_STORE = "no-store"
 

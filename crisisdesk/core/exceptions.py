@@ -11,14 +11,68 @@ A message is written once, where it is raised, as a lazily translated string
 `message` is the English text (the API's `detail`, logs, the command line), `translated` the
 text in the active language (a page, a Telegram answer). A plain English string is still
 accepted: `translated` then looks it up in the catalogue, the way the views used to.
+
+A stored code shown in a sentence (a status, a channel) goes into `params` as a `CodeLabel`:
+the English message keeps the code as the API has always said it, a page reads its label.
 """
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.utils import translation
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from rest_framework import status
+
+
+class CodeLabel:
+    """A code in the English message (the API's `detail`), its label in the page's language."""
+
+    __slots__ = ("code", "label")
+
+    def __init__(self, code: str, label: str | Promise) -> None:
+        self.code = code
+        self.label = label
+
+    def __str__(self) -> str:
+        # `DomainError.message` renders with translations off (get_language() is None there).
+        return self.code if translation.get_language() is None else str(self.label)
+
+    def __repr__(self) -> str:
+        return f"CodeLabel({self.code!r})"
+
+
+def choice(choices: Any, code: str) -> CodeLabel:
+    """`code` of a TextChoices class with its label (the code itself if it is not one)."""
+    try:
+        return CodeLabel(code, choices(code).label)
+    except ValueError:
+        return CodeLabel(code, code)
+
+
+def _format(message: str | Promise, params: dict[str, Any]) -> str:
+    return str(message) % params
+
+
+def _join(separator: str, parts: tuple[str | Promise, ...]) -> str:
+    return separator.join(str(part) for part in parts)
+
+
+def lazy_format(message: Promise, **params: Any) -> Promise:
+    """A lazily translated message with its values filled in when it is read (a problem in a
+    list, which has no `params` of its own)."""
+    return cast(Promise, lazy(_format, str)(message, params))
+
+
+def lazy_join(parts: Iterable[str | Promise], separator: str = " ") -> Promise:
+    """Lazily translated parts read as one message, each in the language it is read in."""
+    return cast(Promise, lazy(_join, str)(separator, tuple(parts)))
+
+
+def english(texts: Iterable[str | Promise]) -> list[str]:
+    """The texts in English (a list in the API's body, next to its English `detail`)."""
+    with translation.override(None):
+        return [str(text) for text in texts]
 
 
 class DomainError(Exception):

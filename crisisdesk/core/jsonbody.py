@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import parsers, status
 
 from crisisdesk.core.exceptions import DomainError
@@ -38,12 +38,16 @@ def _size(limit: int) -> str:
 def body_too_large(limit: int | None = None) -> BodyTooLarge:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     return BodyTooLarge(
-        _("The body is larger than %(size)s.") % {"size": _size(limit)}, limit=limit
+        gettext_lazy("The body is larger than %(size)s."),
+        params={"size": _size(limit)},
+        limit=limit,
     )
 
 
 def too_deep(depth: int) -> JSONRefused:
-    return JSONRefused(_("JSON nested deeper than %(limit)d levels.") % {"limit": depth})
+    return JSONRefused(
+        gettext_lazy("JSON nested deeper than %(limit)d levels."), params={"limit": depth}
+    )
 
 
 def _refuse_constant(name: str) -> None:
@@ -70,7 +74,7 @@ def json_parse(raw: bytes, *, max_depth: int | None = None) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise JSONRefused(_("The body is not valid UTF-8.")) from None
+        raise JSONRefused(gettext_lazy("The body is not valid UTF-8.")) from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
@@ -78,7 +82,9 @@ def json_parse(raw: bytes, *, max_depth: int | None = None) -> Any:
         # interpreter's limit as a 500.
         raise too_deep(max_depth) from None
     except ValueError as exc:
-        raise JSONRefused(_("Malformed JSON: %(error)s") % {"error": exc}) from None
+        raise JSONRefused(
+            gettext_lazy("Malformed JSON: %(error)s"), params={"error": exc}
+        ) from None
     if isinstance(data, list | dict) and _deeper_than(data, max_depth):
         raise too_deep(max_depth)
     return data

@@ -9,6 +9,8 @@ import hmac
 import re
 import time
 
+from django.utils.translation import gettext_lazy
+
 from crisisdesk.core.exceptions import DomainError
 
 SIGNATURE_HEADER = "X-CrisisDesk-Signature"
@@ -40,17 +42,17 @@ def _signature_parse(header: str) -> tuple[int, list[str]]:
     for part in header.split(","):
         name, sep, value = part.strip().partition("=")
         if not sep:
-            raise SignatureRefused("Malformed signature header.")
+            raise SignatureRefused(gettext_lazy("Malformed signature header."))
         if name == "t":
             if timestamp is not None or not value.isdigit() or len(value) > 12:
-                raise SignatureRefused("Malformed signature header.")
+                raise SignatureRefused(gettext_lazy("Malformed signature header."))
             timestamp = int(value)
         elif name == "v1":
             if not _SIGNATURE_RE.fullmatch(value):
-                raise SignatureRefused("Malformed signature header.")
+                raise SignatureRefused(gettext_lazy("Malformed signature header."))
             signatures.append(value)
     if timestamp is None or not signatures:
-        raise SignatureRefused("Malformed signature header.")
+        raise SignatureRefused(gettext_lazy("Malformed signature header."))
     return timestamp, signatures
 
 
@@ -69,13 +71,15 @@ def signature_verify(
     constant time). Replays are the caller's to refuse: it knows what "already seen" means.
     """
     if not header:
-        raise SignatureRefused(f"Missing {SIGNATURE_HEADER} header.")
+        raise SignatureRefused(
+            gettext_lazy("Missing %(header)s header."), params={"header": SIGNATURE_HEADER}
+        )
     timestamp, signatures = _signature_parse(header)
     now = time.time() if now is None else now
     if abs(now - timestamp) > tolerance_seconds:
-        raise SignatureRefused("Signature timestamp is outside the 5-minute window.")
+        raise SignatureRefused(gettext_lazy("Signature timestamp is outside the 5-minute window."))
     expected = signature_compute(secret=secret, timestamp=timestamp, body=body)
     matched = [s for s in signatures if hmac.compare_digest(expected, s)]
     if not matched:
-        raise SignatureRefused("Signature does not match.")
+        raise SignatureRefused(gettext_lazy("Signature does not match."))
     return matched[0]

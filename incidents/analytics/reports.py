@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError, Forbidden
 from crisisdesk.core.time import duration_words
@@ -58,13 +59,15 @@ def report_filename(report: BrandReport) -> str:
 def month_parse(value: Any) -> date:
     """'YYYY-MM' → the first day of that month; refused: anything else, or a month not begun."""
     if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        raise DomainError("The month must be written YYYY-MM.", field="month")
+        raise DomainError(gettext_lazy("The month must be written YYYY-MM."), field="month")
     try:
         month = date(int(value[:4]), int(value[5:]), 1)
     except ValueError:
-        raise DomainError("The month must be written YYYY-MM.", field="month") from None
+        raise DomainError(
+            gettext_lazy("The month must be written YYYY-MM."), field="month"
+        ) from None
     if month.year < 2000:
-        raise DomainError("The month must be written YYYY-MM.", field="month")
+        raise DomainError(gettext_lazy("The month must be written YYYY-MM."), field="month")
     return month
 
 
@@ -84,11 +87,13 @@ def brand_report_request(*, brand: Brand, by: Membership, month: str) -> BrandRe
     member who may not read the brand's reports (Forbidden), a malformed month or one that
     has not begun in the brand's time zone (DomainError)."""
     if not may_read_reports(by, brand):
-        raise Forbidden("Only the agency's managers and the brand's client staff ask for reports.")
+        raise Forbidden(
+            gettext_lazy("Only the agency's managers and the brand's client staff ask for reports.")
+        )
     first = month_parse(month)
     start, _end = month_bounds(first, brand.time_zone)
     if start > timezone.now():
-        raise DomainError("That month has not begun yet.", field="month")
+        raise DomainError(gettext_lazy("That month has not begun yet."), field="month")
     with transaction.atomic():
         pending = (
             BrandReport.objects.visible_to(by)
@@ -148,7 +153,9 @@ def brand_report_generate(*, organisation_id: int, report_id: int) -> BrandRepor
     try:
         membership = report.requested_by
         if membership is None or not may_read_reports(membership, report.brand):
-            raise Forbidden("The member who asked for this report may no longer read it.")
+            raise Forbidden(
+                gettext_lazy("The member who asked for this report may no longer read it.")
+            )
         brand = report.brand
         with translation.override(brand.language), timezone.override(brand.time_zone):
             context = brand_report_context(

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
@@ -614,7 +615,7 @@ def _json_list(raw: bytes) -> list:
     JSON, nesting over 20 levels; then anything but a list)."""
     data = json_parse(raw)
     if not isinstance(data, list):
-        raise JSONRefused(_("Expected a JSON list of mentions."))
+        raise JSONRefused(gettext_lazy("Expected a JSON list of mentions."))
     return data
 
 
@@ -671,7 +672,7 @@ class SignedIngestView(APIView):
         # Size first, from the header before anything is read, then from what actually came.
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit():
-            raise JSONRefused(_("Invalid Content-Length."))
+            raise JSONRefused(gettext_lazy("Invalid Content-Length."))
         if int(declared) > MAX_SIGNED_BODY:
             raise body_too_large(MAX_SIGNED_BODY)
         raw = request._request.read(MAX_SIGNED_BODY + 1)

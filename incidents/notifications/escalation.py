@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
 from incidents import events
@@ -58,7 +59,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(_("Unknown time zone."), field="time_zone") from None
+        raise DomainError(gettext_lazy("Unknown time zone."), field="time_zone") from None
 
 
 # --- rotas ---
@@ -97,9 +98,11 @@ def rota_save(
     zone(time_zone)
     team_members = set(team.members.values_list("id", flat=True))
     if not member_ids or any(int(m) not in team_members for m in member_ids):
-        raise DomainError(_("Put the team's own members in the rota."), field="member_ids")
+        raise DomainError(
+            gettext_lazy("Put the team's own members in the rota."), field="member_ids"
+        )
     if rotation == DutyRota.Rotation.CUSTOM and not shift_hours:
-        raise DomainError(_("Give the length of a shift."), field="shift_hours")
+        raise DomainError(gettext_lazy("Give the length of a shift."), field="shift_hours")
     rota, _created = DutyRota.objects.update_or_create(
         organisation_id=team.organisation_id,
         team=team,
@@ -119,9 +122,11 @@ def rota_override_add(
 ) -> RotaOverride:
     """Put someone of the organisation on duty for a span. Refuses (400) an empty span."""
     if ends_at <= starts_at:
-        raise DomainError(_("The override must end after it starts."), field="ends_at")
+        raise DomainError(gettext_lazy("The override must end after it starts."), field="ends_at")
     if membership.organisation_id != rota.organisation_id:
-        raise DomainError(_("Put the team's own members in the rota."), field="membership")
+        raise DomainError(
+            gettext_lazy("Put the team's own members in the rota."), field="membership"
+        )
     # Alike postmortems/services.py:action_item_create on purpose: each creates its own row.
     return RotaOverride.objects.create(
         organisation_id=rota.organisation_id,
@@ -158,12 +163,12 @@ def policy_save(
     levels, an unknown target, half of the quiet hours, a second policy of the same scope."""
     zone(time_zone)
     if not levels:
-        raise DomainError(_("Give at least one level."), field="levels")
+        raise DomainError(gettext_lazy("Give at least one level."), field="levels")
     targets = set(EscalationLevel.Target.values)
     if any(level.get("target") not in targets for level in levels):
-        raise DomainError(_("Unknown level target."), field="levels")
+        raise DomainError(gettext_lazy("Unknown level target."), field="levels")
     if (quiet_start is None) != (quiet_end is None):
-        raise DomainError(_("Give both ends of the quiet hours."), field="quiet_start")
+        raise DomainError(gettext_lazy("Give both ends of the quiet hours."), field="quiet_start")
     scope = EscalationPolicy.objects.filter(
         organisation=organisation, brand=brand, severity=severity
     )
@@ -171,7 +176,7 @@ def policy_save(
         scope = scope.exclude(pk=policy.pk)
     if scope.exists():
         raise DomainError(
-            _("A policy for this brand and severity exists already."), field="severity"
+            gettext_lazy("A policy for this brand and severity exists already."), field="severity"
         )
     with transaction.atomic():
         policy = policy or EscalationPolicy(organisation=organisation)

@@ -16,6 +16,12 @@ from tenants.policies import may_work
 EDITABLE = (PostMortemStatus.DRAFT, PostMortemStatus.CHANGES_REQUESTED)
 
 
+_LOCKED = {
+    "edited": gettext_lazy("A post-mortem %(status)s cannot be edited."),
+    "submitted": gettext_lazy("A post-mortem %(status)s cannot be submitted."),
+}
+
+
 class PostMortemLocked(Conflict):
     """A post-mortem in a state that cannot change by this action (edited or submitted once
     in review or approved). The API says which action and state; a page says it in one
@@ -23,7 +29,7 @@ class PostMortemLocked(Conflict):
 
     def __init__(self, postmortem: PostMortem, action: str) -> None:
         super().__init__(
-            f"A post-mortem %(status)s cannot be {action}.",
+            _LOCKED[action],
             params={"status": postmortem.status},
             status=postmortem.status,
         )

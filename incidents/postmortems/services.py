@@ -66,7 +66,9 @@ def postmortem_update(*, postmortem: PostMortem, by: Membership, **sections: str
     unknown = set(sections) - set(WRITTEN_SECTIONS)
     if unknown:
         raise DomainError(
-            f"Unknown section: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+            gettext_lazy("Unknown section: %(names)s."),
+            params={"names": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
         )
     with transaction.atomic():
         locked = _locked(postmortem)

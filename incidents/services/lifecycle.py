@@ -8,8 +8,10 @@ from typing import Any, Protocol
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
-from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
+from crisisdesk.core.exceptions import Conflict, DomainError, NotFound, choice
 from incidents import events
 from incidents.events import EventKind, UnknownEventKind, event_kind
 from incidents.models import (
@@ -28,7 +30,8 @@ class TransitionRefused(Conflict):
     def __init__(self, incident: Incident, target: str) -> None:
         allowed = incident.allowed_next()
         super().__init__(
-            f"Cannot move an incident from {incident.status} to {target}.",
+            gettext_lazy("Cannot move an incident from %(current)s to %(target)s."),
+            params={"current": choice(Status, incident.status), "target": choice(Status, target)},
             field="status",
             current=incident.status,
             allowed=allowed,
@@ -103,10 +106,10 @@ def event_record(
     return event
 
 
-def _own(items: Iterable[Any], organisation_id: int, what: str) -> list[Any]:
+def _own(items: Iterable[Any], organisation_id: int, not_found: Promise, field: str) -> list[Any]:
     items = list(items)
     if any(item.organisation_id != organisation_id for item in items):
-        raise NotFound(f"{what} not found.", field=what.lower() + "s")
+        raise NotFound(not_found, field=field)
     return items
 
 
@@ -146,7 +149,7 @@ def incident_create(
             detected_at=detected_at or timezone.now(),
         )
         team_list = (
-            _own(teams, brand.organisation_id, "Team")
+            _own(teams, brand.organisation_id, gettext_lazy("Team not found."), "teams")
             if teams is not None
             else list(brand.default_teams.all())
         )
@@ -266,7 +269,7 @@ def incident_update(
     with transaction.atomic():
         locked = _locked(incident)
         if locked.status == Status.CLOSED:
-            raise Conflict("A closed incident cannot be edited.")
+            raise Conflict(gettext_lazy("A closed incident cannot be edited."))
         changed: list[str] = []
         if title is not None and title != locked.title:
             locked.title = title
@@ -313,15 +316,24 @@ def incident_assign(
         previous_team_ids = _team_ids(locked)
         payload: dict[str, Any] = {}
         if teams is not None:
-            team_list = _own(teams, locked.organisation_id, "Team")
+            team_list = _own(
+                teams, locked.organisation_id, gettext_lazy("Team not found."), "teams"
+            )
             locked.teams.set(team_list)
             payload["teams"] = sorted(t.id for t in team_list)
             payload["previous_teams"] = sorted(previous_team_ids)
         if commander is not None:
-            _own([commander], locked.organisation_id, "Commander")
+            _own(
+                [commander],
+                locked.organisation_id,
+                gettext_lazy("Commander not found."),
+                "commanders",
+            )
             if commander.is_client or not commander.sees_brand(locked.brand_id):
                 raise DomainError(
-                    "The commander must be agency staff who can see the incident's brand.",
+                    gettext_lazy(
+                        "The commander must be agency staff who can see the incident's brand."
+                    ),
                     field="commander",
                 )
             payload["previous_commander"] = locked.commander_id
@@ -330,7 +342,7 @@ def incident_assign(
             payload["commander"] = commander.id
             payload["commander_name"] = commander.user.get_username()
         if not payload:
-            raise DomainError("Give teams, a commander, or both.", field="teams")
+            raise DomainError(gettext_lazy("Give teams, a commander, or both."), field="teams")
         event_record(
             incident=locked,
             kind=events.ASSIGNED,
@@ -352,9 +364,9 @@ def incident_add_note(
     the client by nature: they cannot write an internal one."""
     text = text.strip()
     if not text:
-        raise DomainError("A note cannot be empty.", field="text")
+        raise DomainError(gettext_lazy("A note cannot be empty."), field="text")
     if visibility not in Visibility.values:
-        raise DomainError("Unknown visibility.", field="visibility")
+        raise DomainError(gettext_lazy("Unknown visibility."), field="visibility")
     if by.is_client:
         visibility = Visibility.CLIENT
     with transaction.atomic():

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
 from crisisdesk.core.time import iso_z
@@ -22,7 +23,7 @@ from tenants.models import Membership
 
 def _refuse_closed(incident: Incident) -> None:
     if incident.status == Status.CLOSED:
-        raise Conflict("The incident is closed; its tasks can no longer change.")
+        raise Conflict(gettext_lazy("The incident is closed; its tasks can no longer change."))
 
 
 def playbook_apply(*, incident: Incident, playbook: Playbook, by: Membership) -> list[IncidentTask]:
@@ -34,10 +35,12 @@ def playbook_apply(*, incident: Incident, playbook: Playbook, by: Membership) ->
     (404) a playbook of another organisation.
     """
     if playbook.organisation_id != incident.organisation_id:
-        raise NotFound("Playbook not found.", field="playbook")
+        raise NotFound(gettext_lazy("Playbook not found."), field="playbook")
     if not playbook.active:
-        raise DomainError("This playbook is inactive.", field="playbook")
-    already = Conflict("This playbook has already been applied to the incident.", field="playbook")
+        raise DomainError(gettext_lazy("This playbook is inactive."), field="playbook")
+    already = Conflict(
+        gettext_lazy("This playbook has already been applied to the incident."), field="playbook"
+    )
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(
             organisation_id=incident.organisation_id, pk=incident.pk
@@ -127,7 +130,9 @@ def task_complete(*, task: IncidentTask, by: Membership) -> IncidentTask:
         locked = _locked_task(task)
         _refuse_closed(locked.incident)
         if locked.done_at is not None:
-            raise Conflict("This task is already done.", done_at=iso_z(locked.done_at))
+            raise Conflict(
+                gettext_lazy("This task is already done."), done_at=iso_z(locked.done_at)
+            )
         locked.done_at = timezone.now()
         locked.done_by = by
         locked.save(update_fields=["done_at", "done_by"])
@@ -154,7 +159,7 @@ def task_reopen(*, task: IncidentTask, by: Membership) -> IncidentTask:
         locked = _locked_task(task)
         _refuse_closed(locked.incident)
         if locked.done_at is None:
-            raise Conflict("This task is not done.")
+            raise Conflict(gettext_lazy("This task is not done."))
         previous = locked.done_at
         locked.done_at = None
         locked.done_by = None
@@ -191,9 +196,11 @@ def task_assign(
         _refuse_closed(locked.incident)
         if assignee is not None:
             if assignee.organisation_id != locked.organisation_id:
-                raise NotFound("Member not found.", field="assignee")
+                raise NotFound(gettext_lazy("Member not found."), field="assignee")
             if not assignee.sees_brand(locked.incident.brand_id):
-                raise DomainError("This member cannot see the incident's brand.", field="assignee")
+                raise DomainError(
+                    gettext_lazy("This member cannot see the incident's brand."), field="assignee"
+                )
         previous = locked.assignee_id
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])

@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError, Forbidden, NotFound
 from playbooks.models import STEP_FIELDS, Playbook, PlaybookStep
@@ -21,7 +23,7 @@ PLAYBOOK_FIELDS = (
     "keywords",
     "active",
 )
-_NAME_TAKEN = "A playbook with this name already exists in this language."
+_NAME_TAKEN = gettext_lazy("A playbook with this name already exists in this language.")
 
 
 class StepData(TypedDict, total=False):
@@ -37,7 +39,7 @@ class StepData(TypedDict, total=False):
 def _check_whole_organisation(by: Membership) -> None:
     # Playbooks serve every client of the agency; a client's own staff do not rewrite them.
     if by.is_brand_limited:
-        raise Forbidden("Playbooks are edited only by members who see every brand.")
+        raise Forbidden(gettext_lazy("Playbooks are edited only by members who see every brand."))
 
 
 def _keywords(values: Sequence[str]) -> list[str]:
@@ -46,15 +48,15 @@ def _keywords(values: Sequence[str]) -> list[str]:
 
 def _check_steps(organisation_id: int, steps: Sequence[StepData]) -> None:
     if not steps:
-        raise DomainError("A playbook needs at least one step.", field="steps")
+        raise DomainError(gettext_lazy("A playbook needs at least one step."), field="steps")
     for step in steps:
-        relations: dict[str, Team | ResponseTemplate | None] = {
-            "owner_team": step.get("owner_team"),
-            "template": step.get("template"),
-        }
-        for key, related in relations.items():
+        relations: list[tuple[Team | ResponseTemplate | None, Promise]] = [
+            (step.get("owner_team"), gettext_lazy("Owner team not found.")),
+            (step.get("template"), gettext_lazy("Template not found.")),
+        ]
+        for related, not_found in relations:
             if related is not None and related.organisation_id != organisation_id:
-                raise NotFound(f"{key.replace('_', ' ').capitalize()} not found.", field="steps")
+                raise NotFound(not_found, field="steps")
 
 
 def _step_row(
@@ -80,7 +82,9 @@ def _replace_steps(playbook: Playbook, steps: Sequence[StepData]) -> None:
     given_ids = [s["id"] for s in steps if s.get("id") is not None]
     unknown = [i for i in given_ids if i not in existing]
     if unknown or len(set(given_ids)) != len(given_ids):
-        raise DomainError("Steps must be new or steps of this playbook, each once.", field="steps")
+        raise DomainError(
+            gettext_lazy("Steps must be new or steps of this playbook, each once."), field="steps"
+        )
     keep, new = [], []
     for position, step in enumerate(steps, start=1):
         row = _step_row(playbook.organisation_id, playbook, position, step)
@@ -159,7 +163,9 @@ def playbook_update(
     _check_whole_organisation(by)
     unknown = set(fields) - set(PLAYBOOK_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise DomainError(
+            gettext_lazy("Unknown fields: %(names)s."), params={"names": ", ".join(sorted(unknown))}
+        )
     if steps is not None:
         _check_steps(playbook.organisation_id, steps)
     if "keywords" in fields:
@@ -207,7 +213,7 @@ def playbook_reorder(*, playbook: Playbook, by: Membership, step_ids: Sequence[i
         steps = {s.id: s for s in locked.steps.all()}
         if sorted(step_ids) != sorted(steps) or len(set(step_ids)) != len(step_ids):
             raise DomainError(
-                "Give every step of this playbook exactly once.",
+                gettext_lazy("Give every step of this playbook exactly once."),
                 field="steps",
                 expected=sorted(steps),
             )

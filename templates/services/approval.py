@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
 from crisisdesk.core.time import iso_z
@@ -110,7 +111,7 @@ def response_reject(*, response: Response, by: Membership, reason: str) -> Respo
     """
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for the rejection.", field="reason")
+        raise DomainError(gettext_lazy("Give a reason for the rejection."), field="reason")
     with transaction.atomic():
         locked = response_locked(response)
         refuse_if_closed(locked.incident)

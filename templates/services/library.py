@@ -4,8 +4,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext_lazy
 
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
+from crisisdesk.core.exceptions import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    english,
+    lazy_join,
+)
 from templates.models import ResponseTemplate, TemplateVersion
 from templates.rendering import body_problems
 from templates.starter import STARTER_TEMPLATES
@@ -17,7 +25,7 @@ TEMPLATE_FIELDS = ("name", "channel", "language", "tone", "brand", "active")
 def _check_body(body: str, variables: list[str]) -> None:
     problems = body_problems(body=body, variables=variables)
     if problems:
-        raise DomainError(" ".join(problems), errors={"body": problems})
+        raise DomainError(lazy_join(problems), errors={"body": english(problems)})
 
 
 def _check_brand_scope(by: Membership, brand: Brand | None) -> None:
@@ -27,11 +35,13 @@ def _check_brand_scope(by: Membership, brand: Brand | None) -> None:
         return
     if brand is None:
         raise Forbidden(
-            "Templates shared by every brand are edited only by members who see every brand.",
+            gettext_lazy(
+                "Templates shared by every brand are edited only by members who see every brand."
+            ),
             field="brand",
         )
     if not by.sees_brand(brand.id):
-        raise NotFound("Brand not found.", field="brand")
+        raise NotFound(gettext_lazy("Brand not found."), field="brand")
 
 
 def _name_taken(
@@ -45,7 +55,7 @@ def _name_taken(
     return qs.exists()
 
 
-_NAME_TAKEN = "A template with this name already exists in this language."
+_NAME_TAKEN = gettext_lazy("A template with this name already exists in this language.")
 
 
 # Alike playbook_create and tenants.services.invitation_create on purpose: the keyword-only
@@ -70,7 +80,7 @@ def template_create(
     another organisation (404), and an every-brand template from a brand-limited member (403).
     """
     if brand is not None and brand.organisation_id != organisation.id:
-        raise NotFound("Brand not found.", field="brand")
+        raise NotFound(gettext_lazy("Brand not found."), field="brand")
     _check_brand_scope(by, brand)
     _check_body(body, variables)
     if _name_taken(organisation.id, brand, name, language, None):
@@ -118,12 +128,14 @@ def template_update(
     """
     unknown = set(fields) - set(TEMPLATE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise DomainError(
+            gettext_lazy("Unknown fields: %(names)s."), params={"names": ", ".join(sorted(unknown))}
+        )
     _check_brand_scope(by, template.brand)
     if "brand" in fields:
         brand = fields["brand"]
         if brand is not None and brand.organisation_id != template.organisation_id:
-            raise NotFound("Brand not found.", field="brand")
+            raise NotFound(gettext_lazy("Brand not found."), field="brand")
         _check_brand_scope(by, brand)
     try:
         with transaction.atomic():
@@ -166,7 +178,9 @@ def template_delete(*, template: ResponseTemplate, by: Membership) -> None:
     _check_brand_scope(by, template.brand)
     with transaction.atomic():
         if template.versions.filter(responses__isnull=False).exists():
-            raise Conflict("Responses were drafted from this template; deactivate it instead.")
+            raise Conflict(
+                gettext_lazy("Responses were drafted from this template; deactivate it instead.")
+            )
         template.delete()
 
 

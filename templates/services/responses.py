@@ -10,13 +10,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
+from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, choice
 from crisisdesk.core.time import iso_z
 from incidents.models import Incident, Status
 from incidents.services import event_record, incident_record_first_response
 from templates import events
-from templates.models import CHANNEL_LIMITS, Response, ResponseStatus, ResponseTemplate
+from templates.models import CHANNEL_LIMITS, Channel, Response, ResponseStatus, ResponseTemplate
 from templates.policies import may_edit_response
 from templates.rendering import template_render
 from templates.services.statements import statement_published_notify
@@ -34,7 +35,8 @@ def _check_limit(body: str, channel: str) -> None:
     limit = CHANNEL_LIMITS[channel]
     if limit is not None and len(body) > limit:
         raise DomainError(
-            f"The text is {len(body)} characters; {channel} allows {limit}.",
+            gettext_lazy("The text is %(length)s characters; %(channel)s allows %(limit)s."),
+            params={"length": len(body), "channel": choice(Channel, channel), "limit": limit},
             field="body",
             length=len(body),
             limit=limit,
@@ -43,7 +45,7 @@ def _check_limit(body: str, channel: str) -> None:
 
 def refuse_if_closed(incident: Incident) -> None:
     if incident.status == Status.CLOSED:
-        raise Conflict("The incident is closed; its responses can no longer change.")
+        raise Conflict(gettext_lazy("The incident is closed; its responses can no longer change."))
 
 
 def response_payload(response: Response) -> dict[str, Any]:
@@ -66,20 +68,24 @@ def _compose(
 ) -> tuple[str, str, Any, dict[str, str]]:
     """(channel, body, template version, variables) from free text or a template."""
     if (body is None) == (template is None):
-        raise DomainError("Give either a body or a template with its variables.", field="body")
+        raise DomainError(
+            gettext_lazy("Give either a body or a template with its variables."), field="body"
+        )
     if template is not None:
         if template.organisation_id != incident.organisation_id:
-            raise DomainError("Template not found.", field="template")
+            raise DomainError(gettext_lazy("Template not found."), field="template")
         if not template.active:
-            raise DomainError("This template is inactive.", field="template")
+            raise DomainError(gettext_lazy("This template is inactive."), field="template")
         values = dict(variables or {})
         rendered = template_render(template=template, values=values, incident=incident)
         return template.channel, rendered.text, template.current_version, values
     if not channel:
-        raise DomainError("A channel is needed for a free-text response.", field="channel")
+        raise DomainError(
+            gettext_lazy("A channel is needed for a free-text response."), field="channel"
+        )
     assert body is not None  # no template, so a body (refused above otherwise)
     if not body.strip():
-        raise DomainError("The body cannot be empty.", field="body")
+        raise DomainError(gettext_lazy("The body cannot be empty."), field="body")
     return channel, body, None, {}
 
 
@@ -154,11 +160,13 @@ def response_update(
     with transaction.atomic():
         locked = response_locked(response)
         if not may_edit_response(by, locked):
-            raise Forbidden("Only the author or a manager edits this response.")
+            raise Forbidden(gettext_lazy("Only the author or a manager edits this response."))
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
             raise Conflict(
-                f"A response that is {locked.status} cannot be edited.", status=locked.status
+                gettext_lazy("A response that is %(status)s cannot be edited."),
+                params={"status": choice(ResponseStatus, locked.status)},
+                status=locked.status,
             )
         if template is not None or body is not None:
             new_channel, new_body, version, values = _compose(
@@ -195,11 +203,13 @@ def response_delete(*, response: Response, by: Membership) -> None:
     with transaction.atomic():
         locked = response_locked(response)
         if not may_edit_response(by, locked):
-            raise Forbidden("Only the author or a manager discards this response.")
+            raise Forbidden(gettext_lazy("Only the author or a manager discards this response."))
         refuse_if_closed(locked.incident)
         if locked.status not in (ResponseStatus.DRAFT, ResponseStatus.REJECTED):
             raise Conflict(
-                f"A response that is {locked.status} cannot be deleted.", status=locked.status
+                gettext_lazy("A response that is %(status)s cannot be deleted."),
+                params={"status": choice(ResponseStatus, locked.status)},
+                status=locked.status,
             )
         event_record(
             incident=locked.incident,
@@ -221,11 +231,12 @@ def response_submit(*, response: Response, by: Membership) -> Response:
     with transaction.atomic():
         locked = response_locked(response)
         if not may_edit_response(by, locked):
-            raise Forbidden("Only the author or a manager submits this response.")
+            raise Forbidden(gettext_lazy("Only the author or a manager submits this response."))
         refuse_if_closed(locked.incident)
         if locked.status != ResponseStatus.DRAFT:
             raise Conflict(
-                f"Only a draft can be submitted; this response is {locked.status}.",
+                gettext_lazy("Only a draft can be submitted; this response is %(status)s."),
+                params={"status": choice(ResponseStatus, locked.status)},
                 status=locked.status,
             )
         _check_limit(locked.body, locked.channel)
@@ -271,14 +282,19 @@ def response_publish(
         refuse_if_closed(locked.incident)
         if locked.status != ResponseStatus.APPROVED:
             raise Conflict(
-                f"Only an approved response can be published; this one is {locked.status}.",
+                gettext_lazy("Only an approved response can be published; this one is %(status)s."),
+                params={"status": choice(ResponseStatus, locked.status)},
                 status=locked.status,
             )
         if published_at > now + PUBLISH_CLOCK_SKEW:
-            raise DomainError("The publication time is in the future.", field="published_at")
+            raise DomainError(
+                gettext_lazy("The publication time is in the future."), field="published_at"
+            )
         approved_at = max(t for t in (locked.approved_at, locked.client_approved_at) if t)
         if published_at < approved_at:
-            raise DomainError("The publication time is before the approval.", field="published_at")
+            raise DomainError(
+                gettext_lazy("The publication time is before the approval."), field="published_at"
+            )
         locked.status = ResponseStatus.PUBLISHED
         locked.published_url, locked.published_at = url, published_at
         locked.save()

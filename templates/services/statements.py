@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden
 from incidents.models import Incident
@@ -28,16 +28,6 @@ from incidents.notifications.services import notify
 from templates.models import Response, ResponseStatus, StatementPage, StatementSubscriber
 from templates.policies import may_publish_statement
 from tenants.models import Membership
-
-# Refusals raised here, translated where they are shown (makemessages finds them here).
-# Alike the DOMAIN_MESSAGES lists of the views on purpose: each module lists its own refusals.
-MESSAGES = [
-    gettext_noop("Only a manager can publish a statement page."),
-    gettext_noop("Only a manager can withdraw a statement page."),
-    gettext_noop("This incident has no public statement page."),
-    gettext_noop("Enter a valid email address."),
-    gettext_noop("This link is not valid or has expired."),
-]
 
 CONFIRM_SALT = "crisisdesk.statements.confirm"
 UNSUBSCRIBE_SALT = "crisisdesk.statements.unsubscribe"
@@ -58,7 +48,7 @@ def statement_page_publish(*, incident: Incident, by: Membership) -> StatementPa
     """Open the incident's public statement page (managers and up). Already live: the same page.
     Withdrawn before: a new token, so that an old address stays dead."""
     if not may_publish_statement(by):
-        raise Forbidden("Only a manager can publish a statement page.")
+        raise Forbidden(gettext_lazy("Only a manager can publish a statement page."))
     now = timezone.now()
     with transaction.atomic():
         page = _page_locked(incident)
@@ -77,11 +67,11 @@ def statement_page_withdraw(*, incident: Incident, by: Membership) -> StatementP
     """Take the page down (managers and up): its URLs answer 404 and no subscriber is mailed
     again. Refuses (409) a page that is not live."""
     if not may_publish_statement(by):
-        raise Forbidden("Only a manager can withdraw a statement page.")
+        raise Forbidden(gettext_lazy("Only a manager can withdraw a statement page."))
     with transaction.atomic():
         page = _page_locked(incident)
         if page is None or not page.is_live:
-            raise Conflict("This incident has no public statement page.")
+            raise Conflict(gettext_lazy("This incident has no public statement page."))
         page.withdrawn_at = timezone.now()
         page.save(update_fields=["withdrawn_at"])
     return page
@@ -152,7 +142,7 @@ def statement_subscribe(*, page: StatementPage, email: str, language: str) -> St
     try:
         validate_email(email)  # Django's own rule: "a@b" or "a@b." is refused, 254 at most
     except ValidationError as exc:
-        raise DomainError("Enter a valid email address.", field="email") from exc
+        raise DomainError(gettext_lazy("Enter a valid email address."), field="email") from exc
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -194,10 +184,10 @@ def _subscriber_from(
     try:
         data = signing.loads(signed, salt=salt, max_age=max_age)
     except signing.BadSignature as exc:
-        raise DomainError("This link is not valid or has expired.") from exc
+        raise DomainError(gettext_lazy("This link is not valid or has expired.")) from exc
     subscriber = StatementSubscriber.objects.filter(pk=data.get("s"), page=page).first()
     if subscriber is None or ("e" in data and data["e"] != subscriber.email):
-        raise DomainError("This link is not valid or has expired.")
+        raise DomainError(gettext_lazy("This link is not valid or has expired."))
     return subscriber
 
 

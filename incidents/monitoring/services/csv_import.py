@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.monitoring.services.ingest import IngestResult, mention_ingest
@@ -141,7 +142,8 @@ def _column_fields(header: list[str], mapping: Mapping[str, str] | None) -> list
         for field_name, column in mapping.items():
             if field_name not in COLUMNS:
                 raise ImportRefused(
-                    _("Unknown field in the mapping: %(field)s.") % {"field": field_name},
+                    gettext_lazy("Unknown field in the mapping: %(field)s."),
+                    params={"field": field_name},
                     field="mapping",
                 )
             if not column:
@@ -149,15 +151,16 @@ def _column_fields(header: list[str], mapping: Mapping[str, str] | None) -> list
             position = positions.get(str(column).strip().lower())
             if position is None:
                 raise ImportRefused(
-                    _("Unknown column: %(column)s (not in the file's header).")
-                    % {"column": column},
+                    gettext_lazy("Unknown column: %(column)s (not in the file's header)."),
+                    params={"column": column},
                     field="mapping",
                 )
             fields[position] = field_name
     missing = REQUIRED_COLUMNS - {f for f in fields if f}
     if missing:
         raise ImportRefused(
-            _("Missing column(s): %(columns)s.") % {"columns": ", ".join(sorted(missing))}
+            gettext_lazy("Missing column(s): %(columns)s."),
+            params={"columns": ", ".join(sorted(missing))},
         )
     return fields
 
@@ -254,10 +257,10 @@ def mentions_import_csv(
         try:
             header = [name.strip().lower() for name in next(reader)]
         except StopIteration:
-            raise ImportRefused(_("The file is empty.")) from None
+            raise ImportRefused(gettext_lazy("The file is empty.")) from None
         except csv.Error as exc:
             raise ImportRefused(
-                _("The header row is unreadable: %(error)s.") % {"error": exc}
+                gettext_lazy("The header row is unreadable: %(error)s."), params={"error": exc}
             ) from None
         fields = _column_fields(header, mapping)
         return _import_rows(
@@ -296,7 +299,9 @@ def _xlsx_sheet(file: IO[bytes]) -> Any:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportRefused(_("The file is not a readable XLSX workbook."), field="file") from None
+        raise ImportRefused(
+            gettext_lazy("The file is not a readable XLSX workbook."), field="file"
+        ) from None
     return workbook, workbook.worksheets[0] if workbook.worksheets else None
 
 
@@ -347,7 +352,7 @@ def mentions_import_xlsx(
         cells = _xlsx_rows(sheet) if sheet is not None else iter(())
         first = next(cells, None)
         if first is None or not any(first):
-            raise ImportRefused(_("The file is empty."))
+            raise ImportRefused(gettext_lazy("The file is empty."))
         header = [cell.strip().lower() for cell in first]
         while header and not header[-1]:
             header.pop()

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from crisisdesk.core.exceptions import DomainError
 from incidents import events
@@ -162,7 +162,11 @@ def _rule_clean(fields: dict[str, Any]) -> dict[str, Any]:
             if normalised and normalised not in keywords:
                 keywords.append(normalised)
         if len(keywords) > MAX_KEYWORDS:
-            raise DomainError(f"At most {MAX_KEYWORDS} keywords.", field="keywords")
+            raise DomainError(
+                gettext_lazy("At most %(count)d keywords."),
+                params={"count": MAX_KEYWORDS},
+                field="keywords",
+            )
         fields["keywords"] = keywords
     return fields
 
@@ -170,7 +174,7 @@ def _rule_clean(fields: dict[str, Any]) -> dict[str, Any]:
 def _rule_check(rule: MonitoringRule) -> None:
     if not rule.keywords and rule.min_negative is None and rule.min_reach is None:
         raise DomainError(
-            "A rule needs keywords, a minimum negative volume or a reach threshold.",
+            gettext_lazy("A rule needs keywords, a minimum negative volume or a reach threshold."),
             field="keywords",
         )
 

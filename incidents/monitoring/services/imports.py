@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 
 from crisisdesk.core.exceptions import Conflict, DomainError
@@ -66,7 +67,9 @@ def file_format(*, file_name: str, content: bytes) -> str:
             return "xlsx"
     elif (name.endswith(_CSV_EXTENSIONS) or "." not in name) and b"\x00" not in content[:4096]:
         return "csv"
-    raise ImportRefused(_("Only CSV (UTF-8) and XLSX files can be imported."), field="file")
+    raise ImportRefused(
+        gettext_lazy("Only CSV (UTF-8) and XLSX files can be imported."), field="file"
+    )
 
 
 def file_columns(*, fmt: str, content: bytes) -> list[str]:
@@ -80,13 +83,15 @@ def file_columns(*, fmt: str, content: bytes) -> list[str]:
             header = next(csv.reader(io.StringIO(text, newline="")), [])
         except csv.Error as exc:
             raise ImportRefused(
-                _("The header row is unreadable: %(error)s.") % {"error": exc}, field="file"
+                gettext_lazy("The header row is unreadable: %(error)s."),
+                params={"error": exc},
+                field="file",
             ) from None
         header = [name.strip().lower() for name in header]
     while header and not header[-1]:
         header.pop()
     if not header:
-        raise ImportRefused(_("The file is empty."), field="file")
+        raise ImportRefused(gettext_lazy("The file is empty."), field="file")
     return header
 
 
@@ -111,31 +116,36 @@ def mapping_clean(mapping: Any, *, columns: list[str] | None = None) -> dict[str
     Refuses what is not an object of strings, an unknown field, a required field without a
     column and, given the file's `columns`, a column the file does not have."""
     if not isinstance(mapping, Mapping):
-        raise ImportRefused(_("The mapping must be an object of field: column."), field="mapping")
+        raise ImportRefused(
+            gettext_lazy("The mapping must be an object of field: column."), field="mapping"
+        )
     clean: dict[str, str] = {}
     for field_name, column in mapping.items():
         if field_name not in COLUMNS:
             raise ImportRefused(
-                _("Unknown field in the mapping: %(field)s.") % {"field": field_name},
+                gettext_lazy("Unknown field in the mapping: %(field)s."),
+                params={"field": field_name},
                 field="mapping",
             )
         if column in (None, ""):
             continue
         if not isinstance(column, str) or len(column) > MAX_MAPPING_COLUMN:
             raise ImportRefused(
-                _("The mapping must be an object of field: column."), field="mapping"
+                gettext_lazy("The mapping must be an object of field: column."), field="mapping"
             )
         column = column.strip().lower()
         if columns is not None and column not in columns:
             raise ImportRefused(
-                _("Unknown column: %(column)s (not in the file's header).") % {"column": column},
+                gettext_lazy("Unknown column: %(column)s (not in the file's header)."),
+                params={"column": column},
                 field="mapping",
             )
         clean[field_name] = column
     missing = REQUIRED_COLUMNS - set(clean)
     if missing:
         raise ImportRefused(
-            _("Missing column(s): %(columns)s.") % {"columns": ", ".join(sorted(missing))},
+            gettext_lazy("Missing column(s): %(columns)s."),
+            params={"columns": ", ".join(sorted(missing))},
             field="mapping",
         )
     return clean
@@ -151,7 +161,7 @@ def import_preset_save(
     its mapping). Refuses an empty name and the mappings mapping_clean refuses."""
     name = (name or "").strip()[:120]
     if not name:
-        raise DomainError(_("A preset needs a name."), field="name")
+        raise DomainError(gettext_lazy("A preset needs a name."), field="name")
     clean = mapping_clean(mapping)
     with transaction.atomic():
         if preset is None:
@@ -163,7 +173,7 @@ def import_preset_save(
             pk=preset.pk
         )
         if clash.exists():
-            raise Conflict(_("Another preset has this name."), field="name")
+            raise Conflict(gettext_lazy("Another preset has this name."), field="name")
         preset.name, preset.mapping = name, clean
         preset.save(update_fields=["name", "mapping", "updated_at"])
         return preset
@@ -192,11 +202,12 @@ def mention_import_upload(
     but CSV and XLSX (ImportRefused, field "file"). The caller scopes the brand."""
     if len(content) > max_bytes():
         raise ImportTooBig(
-            _("The file is larger than %(mb)d MB.") % {"mb": max_bytes() // (1024 * 1024)},
+            gettext_lazy("The file is larger than %(mb)d MB."),
+            params={"mb": max_bytes() // (1024 * 1024)},
             field="file",
         )
     if not content.strip():
-        raise ImportRefused(_("The file is empty."), field="file")
+        raise ImportRefused(gettext_lazy("The file is empty."), field="file")
     fmt = file_format(file_name=file_name, content=content)
     columns = file_columns(fmt=fmt, content=content)
     return MentionImport.objects.create(
@@ -235,7 +246,7 @@ def mention_import_start(
             state=ImportState.DRAFT,
         ).update(state=ImportState.QUEUED, mapping=clean, preset=preset)
         if not started:
-            raise Conflict(_("This import has already started."), field="state")
+            raise Conflict(gettext_lazy("This import has already started."), field="state")
         if save_as.strip():
             import_preset_save(
                 organisation=mention_import.organisation, name=save_as, mapping=clean

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import DomainError
 from incidents.monitoring.models import (
@@ -445,7 +446,8 @@ def mention_ingest(
 def _refuse_too_many(items: Sequence[Any]) -> None:
     if len(items) > MAX_ITEMS_PER_REQUEST:
         raise TooManyItems(
-            _("At most %(limit)d mentions per request.") % {"limit": MAX_ITEMS_PER_REQUEST},
+            gettext_lazy("At most %(limit)d mentions per request."),
+            params={"limit": MAX_ITEMS_PER_REQUEST},
             limit=MAX_ITEMS_PER_REQUEST,
         )
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.core.exceptions import DomainError
@@ -99,7 +100,8 @@ def mention_labels_apply(
     """
     if len(items) > MAX_LABELS_PER_REQUEST:
         raise TooManyLabels(
-            _("At most %(limit)d labels per request.") % {"limit": MAX_LABELS_PER_REQUEST},
+            gettext_lazy("At most %(limit)d labels per request."),
+            params={"limit": MAX_LABELS_PER_REQUEST},
             limit=MAX_LABELS_PER_REQUEST,
         )
     now = now or timezone.now()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict
 from incidents.monitoring.models import (
@@ -61,8 +61,8 @@ def sentiment_model_request(
     now = now or timezone.now()
     if organisation_label_count(organisation_id=organisation.id) < MIN_LABELS:
         raise Conflict(
-            str(_("At least %(count)d corrected mentions are needed to train a model."))
-            % {"count": MIN_LABELS},
+            gettext_lazy("At least %(count)d corrected mentions are needed to train a model."),
+            params={"count": MIN_LABELS},
             minimum=MIN_LABELS,
         )
     with transaction.atomic():

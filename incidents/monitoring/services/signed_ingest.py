@@ -4,6 +4,7 @@ The signature scheme itself is `crisisdesk.core.signing`: our own webhooks sign 
 """
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict
 from crisisdesk.core.signing import signature_verify
@@ -30,4 +31,4 @@ def ingest_signature_verify(
     matched = signature_verify(secret=brand.ingest_secret, header=header, body=body, now=now)
     # cache.add is atomic (Redis SET NX); the first request with this signature wins.
     if not cache.add(f"ingest-signature:{brand.id}:{matched}", 1, REPLAY_MEMORY_SECONDS):
-        raise SignatureReplayed("This signed request was already received.")
+        raise SignatureReplayed(gettext_lazy("This signed request was already received."))

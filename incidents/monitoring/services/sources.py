@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from crisisdesk.core.encryption import DecryptionFailed, decrypt_json, encrypt_json
 from crisisdesk.core.exceptions import DomainError
@@ -96,7 +96,11 @@ def _validate(kind: str, config: Any, credentials: Any, interval: Any) -> None:
         ]
     if errors:
         first = next(iter(errors))
-        raise SourceInvalid(f"{first}: {errors[first][0]}", errors=errors)
+        raise SourceInvalid(
+            gettext_lazy("%(field)s: %(error)s"),
+            params={"field": first, "error": errors[first][0]},
+            errors=errors,
+        )
 
 
 def _clean_credentials(credentials: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from incidents import selectors
@@ -69,12 +70,12 @@ def incident_for(membership: Membership, argument: str) -> Incident:
     """The incident this member may work on: within their scope (404 otherwise) and their role
     allowing it (`incidents.policies.may_act_from_chat`, 403 otherwise)."""
     if not argument.isdigit():
-        raise NotFound("Incident not found.")
+        raise NotFound(gettext_lazy("Incident not found."))
     incident = selectors.incident_list(membership=membership).filter(pk=int(argument)).first()
     if incident is None:
-        raise NotFound("Incident not found.")
+        raise NotFound(gettext_lazy("Incident not found."))
     if not may_act_from_chat(membership):
-        raise Forbidden("Your role in this organisation does not allow this.")
+        raise Forbidden(gettext_lazy("Your role in this organisation does not allow this."))
     return incident
 
 
@@ -92,7 +93,7 @@ def _take_command(*, membership: Membership, argument: str) -> str:
     if incident.commander_id == membership.id:
         return _("You are already the commander.")
     if incident.status not in OPEN_STATUSES:
-        raise Conflict("The incident is no longer open.")
+        raise Conflict(gettext_lazy("The incident is no longer open."))
     incident_assign(incident=incident, by=membership, commander=membership)
     return _("You are now the commander.")
 

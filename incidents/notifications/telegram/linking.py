@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict, DomainError, NotFound
 from incidents.notifications.models import (
@@ -55,12 +55,13 @@ def telegram_bot_link(*, organisation: Organisation, by: Membership, bot_token: 
     """
     bot_token = bot_token.strip()
     if not TOKEN_RE.fullmatch(bot_token):
-        raise DomainError(_("This is not a Telegram bot token."), field="bot_token")
+        raise DomainError(gettext_lazy("This is not a Telegram bot token."), field="bot_token")
     try:
         me = bot_call(bot_token, "getMe")
     except TelegramApiError as exc:
         raise DomainError(
-            _("Telegram did not accept this token (%(code)s).") % {"code": exc.code},
+            gettext_lazy("Telegram did not accept this token (%(code)s)."),
+            params={"code": exc.code},
             field="bot_token",
         ) from None
     existing = TelegramBot.objects.all_tenants().filter(organisation=organisation).first()
@@ -82,7 +83,8 @@ def telegram_bot_link(*, organisation: Organisation, by: Membership, bot_token: 
             bot_call(bot_token, "deleteWebhook", {"drop_pending_updates": False})
     except TelegramApiError as exc:
         raise DomainError(
-            _("Telegram refused to set up the bot's updates (%(code)s).") % {"code": exc.code},
+            gettext_lazy("Telegram refused to set up the bot's updates (%(code)s)."),
+            params={"code": exc.code},
             field="bot_token",
         ) from None
     with transaction.atomic():
@@ -110,7 +112,7 @@ def telegram_bot_unlink(*, organisation: Organisation, by: Membership) -> None:
     the webhook (best effort: a revoked token cannot)."""
     bot = TelegramBot.objects.all_tenants().filter(organisation=organisation).first()
     if bot is None:
-        raise NotFound(_("No Telegram bot is linked."))
+        raise NotFound(gettext_lazy("No Telegram bot is linked."))
     if bot.mode == TelegramBot.Mode.WEBHOOK:
         with contextlib.suppress(TelegramApiError):
             bot_call(token_decrypt(bot.token_encrypted), "deleteWebhook")
@@ -136,7 +138,7 @@ def _code_issue(
     for_member: bool = False,
 ) -> tuple[str, datetime]:
     if not TelegramBot.objects.filter(organisation_id=by.organisation_id).exists():
-        raise Conflict(_("Link the organisation's Telegram bot first."))
+        raise Conflict(gettext_lazy("Link the organisation's Telegram bot first."))
     code = secrets.token_urlsafe(12)  # 16 characters of [A-Za-z0-9_-]: a valid /start parameter
     expires_at = timezone.now() + timedelta(minutes=settings.TELEGRAM_LINK_CODE_MINUTES)
     TelegramLinkCode.objects.create(
@@ -157,7 +159,7 @@ def telegram_chat_code_issue(
     """A code that links the chat which sends it to this team or brand (exactly one of them,
     already scoped to the member by the caller). Refuses without a linked bot (409)."""
     if (team is None) == (brand is None):
-        raise DomainError(_("Give a team or a brand."), field="team")
+        raise DomainError(gettext_lazy("Give a team or a brand."), field="team")
     return _code_issue(by=by, team=team, brand=brand)
 
 
