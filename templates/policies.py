@@ -1,6 +1,7 @@
 """Who may do what with responses: the rules the response and approval services apply and
 the incident room's buttons show (tests/templates/test_policies.py: role x kind x state)."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.core.exceptions import Conflict, DomainError, Forbidden, choice
@@ -66,17 +67,26 @@ def may_submit_response(membership: Membership, response: Response) -> bool:
     return may_edit_response(membership, response) and response.status == ResponseStatus.DRAFT
 
 
+def _not_pending(message: Promise, response: Response) -> Conflict:
+    """An approval or a rejection of a response no longer (or not yet) pending: its status in
+    the API's body, its label on a page."""
+    return Conflict(
+        message, params={"status": choice(ResponseStatus, response.status)}, status=response.status
+    )
+
+
+# Alike reject_refusal on purpose: both first refuse a response that is not pending, each in
+# its own sentence (_not_pending); who may act then differs.
 def approve_refusal(membership: Membership, response: Response, brand: Brand) -> DomainError | None:
     """Approve a pending response (not one's own): first the agency (a manager or owner),
     then, when the brand requires it, the client's own approver, another person than the
     agency's approver. `brand` is the response's incident's (the caller has it loaded)."""
     if response.status != ResponseStatus.PENDING_APPROVAL:
-        return Conflict(
+        return _not_pending(
             gettext_lazy(
                 "Only a response pending approval can be approved; this one is %(status)s."
             ),
-            params={"status": choice(ResponseStatus, response.status)},
-            status=response.status,
+            response,
         )
     if response.author_id == membership.id:
         return Forbidden(gettext_lazy("You cannot approve a response you wrote."))
@@ -103,12 +113,11 @@ def reject_refusal(membership: Membership, response: Response, brand: Brand) -> 
     the brand requires the client's approval, the client's own approver (before the agency's
     approval as after it). `brand` is the response's incident's."""
     if response.status != ResponseStatus.PENDING_APPROVAL:
-        return Conflict(
+        return _not_pending(
             gettext_lazy(
                 "Only a response pending approval can be rejected; this one is %(status)s."
             ),
-            params={"status": choice(ResponseStatus, response.status)},
-            status=response.status,
+            response,
         )
     if not (is_agency_approver(membership) or rejects_as_client(membership, brand)):
         return Forbidden(

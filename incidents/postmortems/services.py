@@ -174,6 +174,8 @@ def postmortem_approve(*, postmortem: PostMortem, by: Membership) -> PostMortem:
     return locked
 
 
+# Alike tenants/services.py's client member checks on purpose: one rule each, each refused on
+# its own field.
 def _staff_owner(owner: Membership | None) -> None:
     """An action item is the agency's work: its owner is agency staff, never the client's."""
     if owner is not None and owner.is_client:

@@ -140,6 +140,8 @@ def _column_fields(header: list[str], mapping: Mapping[str, str] | None) -> list
         fields = [None] * len(header)
         positions = {name: i for i, name in reversed(list(enumerate(header)))}
         for field_name, column in mapping.items():
+            # Alike imports.py:mapping_clean on purpose: the same refusal of an unknown field,
+            # here while reading a file's header, there while storing a preset's mapping.
             if field_name not in COLUMNS:
                 raise ImportRefused(
                     gettext_lazy("Unknown field in the mapping: %(field)s."),

@@ -82,6 +82,7 @@ def telegram_bot_link(*, organisation: Organisation, by: Membership, bot_token: 
         else:
             bot_call(bot_token, "deleteWebhook", {"drop_pending_updates": False})
     except TelegramApiError as exc:
+        # Alike the getMe refusal above on purpose: each Telegram call refused, in its own words.
         raise DomainError(
             gettext_lazy("Telegram refused to set up the bot's updates (%(code)s)."),
             params={"code": exc.code},
