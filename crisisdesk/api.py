@@ -63,9 +63,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         # shape, not the 400 HTML page Django answers a SuspiciousOperation with.
         exc = body_too_large()
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": exc.message, "code": exc.code, **exc.extra}
+        body: dict[str, Any] = {"detail": exc.detail, "code": exc.code, **exc.extra}
         if exc.field:
-            body["errors"] = {exc.field: [exc.message]}
+            body["errors"] = {exc.field: [exc.detail]}
         return Response(body, status=exc.status_code)
     if isinstance(exc, DataError | OverflowError):
         # A value the database cannot hold (an id beyond 64 bits, …): the client's input.

@@ -130,7 +130,7 @@ def portal_report_request(request: OrgRequest, brand_pk: int) -> HttpResponse:
             brand=brand, by=request.membership, month=request.POST.get("month", "")
         )
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
     else:
         messages.success(request, _("The report is being prepared."))
     return redirect("web:portal", request.organisation.slug)

@@ -104,7 +104,7 @@ def organisation_logo_upload(request: OrgRequest) -> HttpResponse:
             data=upload.read(branding.LOGO_MAX_BYTES + 1),
         )
     except DomainError as exc:
-        messages.error(request, _(exc.message))
+        messages.error(request, exc.translated)
     else:
         messages.success(request, _("Logo saved."))
     return redirect("web:org-settings", request.organisation.slug)

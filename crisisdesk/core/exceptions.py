@@ -12,6 +12,11 @@ A message is written once, where it is raised, as a lazily translated string
 text in the active language (a page, a Telegram answer). A plain English string is still
 accepted: `translated` then looks it up in the catalogue, the way the views used to.
 
+The refusals of a person's own upload (a JSON body, a file to import, a batch of mentions or
+labels) have always answered the API in that person's language, for the import page reads
+them from the API: their classes set `api_speaks_member_language` and the API's `detail` is
+then `translated`.
+
 A stored code shown in a sentence (a status, a channel) goes into `params` as a `CodeLabel`:
 the English message keeps the code as the API has always said it, a page reads its label.
 """
@@ -80,6 +85,8 @@ class DomainError(Exception):
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     code: str = "invalid"
+    # The API's `detail` in the request's language rather than in English (see the docstring).
+    api_speaks_member_language: bool = False
 
     def __init__(
         self,
@@ -115,6 +122,11 @@ class DomainError(Exception):
         if isinstance(self._message, Promise):
             return self._render(str(self._message))
         return self._render(gettext(self._message))
+
+    @property
+    def detail(self) -> str:
+        """The API's `detail`: English, or the member's language where the class says so."""
+        return self.translated if self.api_speaks_member_language else self.message
 
 
 class Conflict(DomainError):

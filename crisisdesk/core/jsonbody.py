@@ -22,11 +22,13 @@ class JSONRefused(DomainError):
     """A body that is not acceptable JSON: 400."""
 
     code = "parse_error"
+    api_speaks_member_language = True
 
 
 class BodyTooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "too_large"
+    api_speaks_member_language = True
 
 
 def _size(limit: int) -> str:

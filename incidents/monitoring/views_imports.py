@@ -87,7 +87,7 @@ def imports(request: OrgRequest) -> HttpResponse:
             content=upload.read(import_services.max_bytes() + 1),
         )
     except DomainError as exc:
-        form_error(form, exc.field, exc.message)
+        form_error(form, exc.field, exc.translated)
         return _imports_page(request, form, status=exc.status_code)
     return redirect("web:import", request.organisation.slug, mention_import.pk)
 
@@ -173,7 +173,7 @@ def import_start(request: OrgRequest, import_pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _import_page(
-            request, mention_import, mapping=mapping, error=_(exc.message), status=400
+            request, mention_import, mapping=mapping, error=exc.translated, status=400
         )
     messages.success(request, _("Import started; it runs in the background."))
     return redirect("web:import", request.organisation.slug, mention_import.pk)

@@ -250,7 +250,7 @@ def rota_override_add(request: OrgRequest, rota_pk: int) -> HttpResponse:
                 ends_at=_tz_aware(data["ends_at"], rota.time_zone),
             )
         except DomainError as exc:
-            form_error(form, exc.field, exc.message)
+            form_error(form, exc.field, exc.translated)
         else:
             messages.success(request, _("Override added."))
             return redirect("web:rotas", request.organisation.slug)

@@ -63,3 +63,32 @@ def test_the_api_body_keeps_the_english_detail_and_the_code(api, agency) -> None
         "code": "permission_denied",
         "errors": {"author": ["Nobody reviews their own post-mortem."]},
     }
+
+
+def test_a_status_reads_as_its_code_in_english_and_as_its_label_on_a_page() -> None:
+    from crisisdesk.core.exceptions import choice
+    from templates.models import ResponseStatus
+
+    exc = Conflict(
+        gettext_lazy("A response that is %(status)s cannot be edited."),
+        params={"status": choice(ResponseStatus, "pending_approval")},
+        status="pending_approval",
+    )
+
+    with translation.override("ru"):
+        assert exc.message == "A response that is pending_approval cannot be edited."
+        assert exc.translated == "Ответ в статусе «На согласовании» нельзя изменить."
+    with translation.override("en"):
+        assert exc.translated == "A response that is Pending approval cannot be edited."
+    assert str(choice(ResponseStatus, "gone")) == "gone"  # not a choice: the code itself
+
+
+def test_an_upload_refusal_answers_the_api_in_the_members_language() -> None:
+    from crisisdesk.core.jsonbody import too_deep
+
+    with translation.override("ru"):
+        assert too_deep(20).detail == "JSON вложен глубже 20 уровней."
+        assert too_deep(20).message == "JSON nested deeper than 20 levels."
+        assert Conflict(gettext_lazy("Signature does not match.")).detail == (
+            "Signature does not match."
+        )

@@ -89,7 +89,7 @@ class Command(BaseCommand):
                     report=report,
                 )
             except ImportRefused as exc:
-                raise CommandError(exc.message) from None
+                raise CommandError(exc.translated) from None
             finally:
                 # Also when cut short: what was stored is said before the error.
                 self._report(path, report)

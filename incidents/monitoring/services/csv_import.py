@@ -39,6 +39,8 @@ class ImportRefused(DomainError):
     """The file as a whole cannot be imported (empty, unreadable, a required column missing,
     a mapping naming a column the file does not have)."""
 
+    api_speaks_member_language = True
+
 
 @dataclass(slots=True)
 class ImportReport:

@@ -50,6 +50,7 @@ _CSV_EXTENSIONS = (".csv", ".txt")
 class ImportTooBig(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "too_big"
+    api_speaks_member_language = True
 
 
 def max_bytes() -> int:

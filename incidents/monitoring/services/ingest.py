@@ -56,6 +56,7 @@ _UPDATE_FIELDS = [
 class TooManyItems(DomainError):
     status_code = 413
     code = "too_large"
+    api_speaks_member_language = True
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ LABEL_ROLE = Role.RESPONDER
 class TooManyLabels(DomainError):
     status_code = 413
     code = "too_large"
+    api_speaks_member_language = True
 
 
 @dataclass(slots=True)

@@ -47,6 +47,7 @@ SOURCE_FIELDS = ("name", "config", "credentials", "interval_seconds")
 
 class SourceInvalid(DomainError):
     code = "invalid"
+    api_speaks_member_language = True
 
 
 def error_text(error: CollectorError | str) -> dict[str, str]:
