@@ -331,7 +331,7 @@ def mention_import_run(*, organisation_id: int, import_id: int) -> MentionImport
                 report=report,
             )
         except ImportRefused as exc:
-            _finish(mine, report, state=ImportState.FAILED, error=exc.message)
+            _finish(mine, report, state=ImportState.FAILED, error=exc.translated)
         except Exception:
             _finish(
                 mine,

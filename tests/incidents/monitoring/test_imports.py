@@ -316,3 +316,31 @@ def test_refusals_and_refused_lines_in_russian(
     assert report["refused"][0]["line"] == 2
     assert "ISO 8601" in report["refused"][0]["reason"]
     assert "posted_at: Должно быть датой" in report["refused"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("ru", "Не хватает столбцов: external_id, platform"),
+        ("en", "Missing column(s): external_id, platform"),
+    ],
+)
+def test_a_file_refused_on_the_worker_keeps_its_reason_in_the_starters_language(
+    agency, language, reason
+) -> None:
+    """The worker runs the import in the language of whoever started it; the stored reason of
+    a file refused whole is in that language too, as the import page shows it."""
+    row = MentionImport.objects.create(
+        organisation=agency.org,
+        brand=agency.brand,
+        file_format="csv",
+        content="Текст,Дата\nПлохой кофе,2026-12-01T10:00:00+00:00\n".encode(),
+        mapping={"text": "Текст", "posted_at": "Дата"},
+        state="queued",
+        language=language,
+    )
+
+    done = import_services.mention_import_run(organisation_id=agency.org.id, import_id=row.pk)
+
+    assert done is not None and done.state == "failed"
+    assert reason in done.error, done.error
